@@ -1,0 +1,154 @@
+"""The KernelGateway app container, run the way Studio runs it.
+
+Studio overrides the image's ENTRYPOINT/CMD with its own gateway, runs it as the AppImageConfig's
+UID/GID and mounts the user's EFS home at the mount path. `gateway_container` describes exactly
+that for one image; `start_gateway` runs it and waits until it answers.
+"""
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import requests
+from docker.errors import DockerException, NotFound
+from docker.models.containers import Container
+
+from .console import show_tail
+from .errors import UserError
+from .ports import HOST
+from .runtime import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
+from .spec import ImageSpec
+
+GATEWAY_PORT = 8888
+ROLE_LABEL = "studio-containers.role"
+ROLE = "local-gateway"
+
+
+@dataclass(frozen=True)
+class GatewayContainer:
+    """Everything `docker run` needs; also mapped onto testcontainers in the tests."""
+    image: str
+    name: str
+    entrypoint: list[str]
+    user: str
+    environment: dict[str, str]
+    volumes: dict[str, dict[str, str]]
+    host_port: int
+    working_dir: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.host_port}"
+
+    def run_kwargs(self) -> dict:
+        return dict(image=self.image, name=self.name, entrypoint=self.entrypoint, command=[],
+                    user=self.user, environment=self.environment, volumes=self.volumes,
+                    ports={f"{GATEWAY_PORT}/tcp": (HOST, self.host_port)},
+                    working_dir=self.working_dir, labels=self.labels, detach=True)
+
+
+def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
+                      host_port: int, name: str | None = None) -> GatewayContainer:
+    kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
+    return GatewayContainer(
+        image=image,
+        name=name or f"studio-containers-local-{spec.name}",
+        entrypoint=runtime.entrypoint,
+        user=f"{spec.uid}:{spec.gid}",
+        environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels)},
+        volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
+                 str(home): {"bind": spec.mount_path, "mode": "rw"}},
+        host_port=host_port,
+        working_dir=spec.mount_path,
+        labels={ROLE_LABEL: ROLE, "studio-containers.image": spec.name},
+    )
+
+
+def prepare_home(home: Path, spec: ImageSpec) -> Path:
+    """The host folder that plays the EFS home; owned by the image's user so its kernels can write."""
+    home.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        os.chown(home, spec.uid, spec.gid)
+    return home
+
+
+def start_gateway(client: docker.DockerClient, gc: GatewayContainer, spec: ImageSpec,
+                  timeout: float) -> Container:
+    remove_stale(client, gc.name)
+    try:
+        container = client.containers.run(**gc.run_kwargs())
+    except DockerException as exc:
+        raise UserError(f"could not start the gateway container for {spec.name}: "
+                        f"{getattr(exc, 'explanation', None) or exc}") from None
+    try:
+        wait_ready(container, gc, spec, timeout)
+    except BaseException:
+        remove(container)
+        raise
+    return container
+
+
+def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    headers = {"Authorization": f"token {gc.environment['KG_AUTH_TOKEN']}"}
+    while time.monotonic() < deadline:
+        container.reload()
+        if container.status in ("exited", "dead"):
+            raise _exit_error(container, spec)
+        try:
+            if requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    show_tail(f"the gateway container {gc.name}", _logs(container))
+    raise UserError(f"the gateway for {spec.name} did not answer at {gc.url} within {timeout:.0f}s "
+                    "(setting local.ready_timeout)")
+
+
+def _exit_error(container: Container, spec: ImageSpec) -> UserError:
+    code = container.attrs.get("State", {}).get("ExitCode")
+    lines = _logs(container)
+    if code == MISSING_KERNELS_EXIT:
+        for line in reversed(lines):
+            try:
+                info = json.loads(line)
+            except ValueError:
+                continue
+            if info.get("error") == "missing_kernels":
+                return UserError(
+                    f"{spec.spec_file}: kernels: {', '.join(info['missing'])} not found in the image "
+                    f"{container.image.tags[0] if container.image.tags else ''}; it has: "
+                    f"{', '.join(info['available']) or 'no kernelspecs'} "
+                    f"(searched through {info.get('python') or 'no python on PATH'}'s sys.prefix "
+                    f"{info.get('prefix')}, as Studio does)")
+    show_tail(f"the gateway container for {spec.name}", lines)
+    return UserError(f"the gateway container for {spec.name} exited with code {code} before it was ready")
+
+
+def _logs(container: Container) -> list[str]:
+    try:
+        return container.logs().decode(errors="replace").splitlines()
+    except DockerException:
+        return []
+
+
+def remove(container: Container) -> None:
+    try:
+        container.remove(force=True)
+    except NotFound:
+        pass
+
+
+def remove_stale(client: docker.DockerClient, name: str) -> None:
+    try:
+        remove(client.containers.get(name))
+    except NotFound:
+        pass
+
+
+def local_containers(client: docker.DockerClient) -> list[Container]:
+    return client.containers.list(all=True, filters={"label": f"{ROLE_LABEL}={ROLE}"})

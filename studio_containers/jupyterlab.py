@@ -1,0 +1,108 @@
+"""The local JupyterLab: the Studio Jupyter server's role, reaching kernels through the gateway.
+
+It uses jupyter_server's GatewayClient (the successor of nb2kg), so kernels and kernelspecs come
+from the KernelGateway container only, exactly as in Studio.
+"""
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from .console import show_tail
+from .errors import UserError
+from .ports import HOST
+
+STOP_TIMEOUT = 15
+
+
+@dataclass(frozen=True)
+class LabOptions:
+    port: int
+    token: str
+    gateway_url: str
+    gateway_token: str
+    root_dir: Path
+    state_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.state_dir / "jupyterlab.log"
+
+
+def lab_command(opts: LabOptions) -> list[str]:
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser",
+           f"--ServerApp.ip={HOST}", f"--ServerApp.port={opts.port}", "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={opts.root_dir}",
+           # Offline and self-contained: no update checks, no announcements, no PyPI extension manager.
+           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
+    if os.geteuid() == 0:
+        cmd.append("--ServerApp.allow_root=True")
+    return cmd
+
+
+def lab_environment(opts: LabOptions) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        # Secrets travel by environment, not argv, so `ps` does not show them.
+        "JUPYTER_TOKEN": opts.token,
+        "JUPYTER_GATEWAY_URL": opts.gateway_url,
+        "JUPYTER_GATEWAY_AUTH_TOKEN": opts.gateway_token,
+        # The user's own ~/.jupyter settings must not change what Studio's architecture does.
+        "JUPYTER_CONFIG_DIR": str(opts.state_dir / "jupyter-config"),
+        "JUPYTER_RUNTIME_DIR": str(opts.state_dir / "jupyter-runtime"),
+    })
+    return env
+
+
+def start_lab(opts: LabOptions, timeout: float) -> subprocess.Popen:
+    opts.state_dir.mkdir(parents=True, exist_ok=True)
+    log = open(opts.log_path, "wb")
+    # Own session: the terminal's Ctrl-C reaches `invoke local`, which then stops the lab cleanly
+    # (JupyterLab would otherwise ask for a y/n confirmation on SIGINT).
+    proc = subprocess.Popen(lab_command(opts), env=lab_environment(opts), stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_ready(proc, opts, timeout)
+    except BaseException:
+        stop_lab(proc)
+        raise
+    return proc
+
+
+def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())
+            raise UserError(f"JupyterLab exited with code {proc.returncode} before it was ready; "
+                            f"see {opts.log_path}")
+        try:
+            r = requests.get(f"{opts.url}/api/status", timeout=2,
+                             headers={"Authorization": f"token {opts.token}"})
+            if r.status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())
+    raise UserError(f"JupyterLab did not answer at {opts.url} within {timeout:.0f}s (local.ready_timeout)")
+
+
+def stop_lab(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()  # jupyter_server shuts its kernels down on SIGTERM
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

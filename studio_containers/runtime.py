@@ -1,0 +1,61 @@
+"""The gateway runtime: our Kernel Gateway, provided to the user's image at run time.
+
+Studio mounts its own gateway at /opt/.sagemakerinternal; we do the same with a read-only
+Docker volume filled from the runtime image (local/gateway/), so the user's layers stay untouched
+and the same volume serves every image.
+"""
+from dataclasses import dataclass
+
+import docker
+from docker.errors import DockerException, NotFound
+
+from . import PROJECT_ROOT
+from .baseimage import Base
+from .console import say
+from .contenthash import folder_hash
+from .dockerbuild import image_exists, run_build
+from .errors import UserError
+
+RUNTIME_DIR = PROJECT_ROOT / "local" / "gateway"
+MOUNT_POINT = "/opt/.sagemakerinternal"
+PYTHON = f"{MOUNT_POINT}/bin/python3"
+LAUNCHER = f"{MOUNT_POINT}/lib/studio-containers/launch.py"
+REPOSITORY = "studio-containers/gateway-runtime"
+VOLUME_PREFIX = "studio-containers-gateway-"
+MISSING_KERNELS_EXIT = 3  # launch.py's exit code when a spec kernel is absent
+
+
+@dataclass(frozen=True)
+class Runtime:
+    image: str
+    volume: str
+
+    @property
+    def entrypoint(self) -> list[str]:
+        return [PYTHON, "-s", "-E", LAUNCHER]
+
+
+def ensure_runtime(client: docker.DockerClient, base: Base, network: str | None,
+                   verbose: bool = False) -> Runtime:
+    digest = folder_hash(RUNTIME_DIR, base.image_id)
+    runtime = Runtime(image=f"{REPOSITORY}:{digest}", volume=f"{VOLUME_PREFIX}{digest}")
+    if not image_exists(client, runtime.image):
+        say("Building the gateway runtime (Jupyter Kernel Gateway with its own Python); once per base")
+        run_build(client, RUNTIME_DIR, runtime.image, title="gateway runtime",
+                  buildargs={"BASE_IMAGE": base.ref}, network=network, verbose=verbose)
+    try:
+        client.volumes.get(runtime.volume)
+    except NotFound:
+        _fill_volume(client, runtime)
+    return runtime
+
+
+def _fill_volume(client: docker.DockerClient, runtime: Runtime) -> None:
+    # Docker copies the image's content at the mount point into an empty named volume.
+    volume = client.volumes.create(runtime.volume, labels={"studio-containers.role": "gateway-runtime"})
+    try:
+        client.containers.run(runtime.image, ["true"], remove=True,
+                              volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "rw"}})
+    except DockerException as exc:
+        volume.remove(force=True)
+        raise UserError(f"could not fill the gateway runtime volume {runtime.volume}: {exc}") from None

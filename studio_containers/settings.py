@@ -1,0 +1,58 @@
+"""Settings resolved from Invoke's config (invoke.yaml, INVOKE_* variables, task flags)."""
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import PROJECT_ROOT
+from .errors import UserError
+
+
+@dataclass(frozen=True)
+class Settings:
+    images_dir: Path
+    state_dir: Path
+    cache_dir: Path
+    base_image: str
+    build_network: str | None
+    extra_ca_certs: object
+    debian_mirror: str | None
+    local_port: int
+    gateway_port: int
+    home_dir: Path
+    ready_timeout: float
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        def path(key: str, value) -> Path:
+            if not isinstance(value, str) or not value:
+                raise UserError(f"invoke.yaml: {key}: must be a folder path")
+            p = Path(value).expanduser()
+            return p if p.is_absolute() else PROJECT_ROOT / p
+
+        build, local = config.get("build", {}), config.get("local", {})
+        network = build.get("network", "host")
+        return cls(
+            images_dir=path("images_dir", config.get("images_dir", "images")),
+            state_dir=path("state_dir", config.get("state_dir", ".state")),
+            cache_dir=path("cache_dir", config.get("cache_dir", ".cache")),
+            base_image=str(build.get("base_image", "python:3.11-slim-bookworm")),
+            build_network=None if network in (None, "", "default") else str(network),
+            extra_ca_certs=build.get("extra_ca_certs", "auto"),
+            debian_mirror=build.get("debian_mirror") or None,
+            local_port=port("local.port", local.get("port", 8888)),
+            gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
+            home_dir=path("local.home_dir", local.get("home_dir", ".state/home")),
+            ready_timeout=float(local.get("ready_timeout", 60)),
+        )
+
+
+def port(name: str, value, allow_zero: bool = False) -> int:
+    """A TCP port from a flag or setting; 0 (when allowed) means any free port."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = -1
+    low = 0 if allow_zero else 1
+    if not low <= number <= 65535 or isinstance(value, bool):
+        raise UserError(f"{name}: {value!r} is not a port; allowed: {low}-65535"
+                        + (" (0 = any free port)" if allow_zero else ""))
+    return number

@@ -1,0 +1,212 @@
+"""The image spec (`images/<name>/image.yaml`): the one place each image's facts are written.
+
+Every task reads specs through `load_spec` / `load_specs`; validation follows Studio's rules
+(see shared STUDIO.md) so a bad value fails here, not minutes into a deploy.
+"""
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import UserError
+
+SPEC_FILE = "image.yaml"
+# SageMaker ImageName / AppImageConfigName.
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# Jupyter kernelspec folder names (jupyter_client's _is_valid_kernel_name), case-insensitive.
+KERNEL_NAME_RE = re.compile(r"^[a-zA-Z0-9._-]+$")
+# SageMaker DisplayName: no leading/trailing whitespace.
+DISPLAY_NAME_RE = re.compile(r"^\S(.*\S)?$")
+APP_TYPES = ("KernelGateway",)
+PLATFORMS = ("linux/amd64",)
+ALLOWED_UID_GID = ((1000, 100), (0, 0))
+DEFAULT_MOUNT_PATH = "/home/sagemaker-user"
+RESERVED_PATHS = ("/opt/ml", "/opt/.sagemakerinternal")
+TOP_LEVEL_KEYS = {"name", "display_name", "app_type", "platform", "kernels", "user", "mount_path"}
+
+
+@dataclass(frozen=True)
+class Kernel:
+    name: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    display_name: str
+    app_type: str
+    platform: str
+    kernels: tuple[Kernel, ...]
+    uid: int
+    gid: int
+    mount_path: str
+    folder: Path
+
+    @property
+    def spec_file(self) -> Path:
+        return self.folder / SPEC_FILE
+
+    @property
+    def dockerfile(self) -> Path:
+        return self.folder / "Dockerfile"
+
+    @property
+    def kernel_names(self) -> list[str]:
+        return [k.name for k in self.kernels]
+
+
+class _Reader:
+    """Reads fields of one spec file, raising errors that name the file and the field."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, field: str, message: str) -> UserError:
+        return UserError(f"{self.path}: {field}: {message}")
+
+    def string(self, data: dict, key: str, field: str, default: Any = None) -> str:
+        value = data.get(key, default)
+        if value is None:
+            raise self.fail(field, "is required")
+        if not isinstance(value, str):
+            raise self.fail(field, f"must be a string, got {type(value).__name__} {value!r}")
+        return value
+
+    def integer(self, data: dict, key: str, field: str) -> int:
+        value = data.get(key)
+        if value is None:
+            raise self.fail(field, "is required")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(field, f"must be an integer, got {value!r}")
+        return value
+
+    def mapping(self, value: Any, field: str, allowed: set[str]) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(field, f"must be a mapping, got {type(value).__name__}")
+        unknown = sorted(set(map(str, value)) - allowed)
+        if unknown:
+            where = f"{field}." if field != "(top level)" else ""
+            raise self.fail(f"{where}{unknown[0]}",
+                            f"unknown field; allowed: {', '.join(sorted(allowed))}")
+        return value
+
+
+def load_spec(folder: Path) -> ImageSpec:
+    """Load and validate `folder/image.yaml`."""
+    path = folder / SPEC_FILE
+    r = _Reader(path)
+    if not path.is_file():
+        raise UserError(f"{path}: spec file missing; each image folder needs an {SPEC_FILE}")
+    if not (folder / "Dockerfile").is_file():
+        raise UserError(f"{folder / 'Dockerfile'}: missing; each image folder needs a Dockerfile")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{path}: {where}: not valid YAML: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot be read: {exc}") from None
+    if data is None:
+        raise UserError(f"{path}: (file): is empty; see images/python-basic/{SPEC_FILE} for an example")
+    data = r.mapping(data, "(top level)", TOP_LEVEL_KEYS)
+
+    name = r.string(data, "name", "name")
+    if not NAME_RE.match(name):
+        raise r.fail("name", f"{name!r} must be 1-63 letters, digits or inner hyphens "
+                             f"(SageMaker ImageName {NAME_RE.pattern})")
+    if name != folder.name:
+        raise r.fail("name", f"{name!r} must equal the image folder's name {folder.name!r}")
+
+    display_name = r.string(data, "display_name", "display_name", default=name)
+    if not DISPLAY_NAME_RE.match(display_name) or len(display_name) > 128:
+        raise r.fail("display_name", "must be 1-128 characters without leading or trailing spaces")
+
+    app_type = r.string(data, "app_type", "app_type", default="KernelGateway")
+    if app_type not in APP_TYPES:
+        raise r.fail("app_type", f"{app_type!r} is not supported; allowed: {', '.join(APP_TYPES)}")
+
+    platform = r.string(data, "platform", "platform", default="linux/amd64")
+    if platform not in PLATFORMS:
+        raise r.fail("platform", f"{platform!r} is not supported; Studio runs {', '.join(PLATFORMS)} only")
+
+    kernels = _kernels(r, data.get("kernels"))
+    uid, gid = _user(r, data.get("user"))
+    mount_path = _mount_path(r, data.get("mount_path", DEFAULT_MOUNT_PATH))
+    return ImageSpec(name=name, display_name=display_name, app_type=app_type, platform=platform,
+                     kernels=kernels, uid=uid, gid=gid, mount_path=mount_path, folder=folder)
+
+
+def _kernels(r: _Reader, value: Any) -> tuple[Kernel, ...]:
+    if value is None:
+        raise r.fail("kernels", "is required: a list of {name, display_name}, at least one")
+    if not isinstance(value, list) or not value:
+        raise r.fail("kernels", "must be a non-empty list of {name, display_name}")
+    kernels, seen = [], set()
+    for i, item in enumerate(value):
+        field = f"kernels[{i}]"
+        item = r.mapping(item, field, {"name", "display_name"})
+        name = r.string(item, "name", f"{field}.name")
+        if not KERNEL_NAME_RE.match(name) or len(name) > 1024:
+            raise r.fail(f"{field}.name", f"{name!r} must be a kernelspec name "
+                                          "(letters, digits, '.', '_', '-')")
+        if name.lower() in seen:
+            raise r.fail(f"{field}.name", f"{name!r} is listed twice")
+        seen.add(name.lower())
+        display = r.string(item, "display_name", f"{field}.display_name", default=name)
+        if not DISPLAY_NAME_RE.match(display) or len(display) > 1024:
+            raise r.fail(f"{field}.display_name",
+                         "must be 1-1024 characters without leading or trailing spaces")
+        kernels.append(Kernel(name=name, display_name=display))
+    return tuple(kernels)
+
+
+def _user(r: _Reader, value: Any) -> tuple[int, int]:
+    if value is None:
+        return ALLOWED_UID_GID[0]
+    value = r.mapping(value, "user", {"uid", "gid"})
+    uid = r.integer(value, "uid", "user.uid")
+    gid = r.integer(value, "gid", "user.gid")
+    if (uid, gid) not in ALLOWED_UID_GID:
+        allowed = " or ".join(f"{u}/{g}" for u, g in ALLOWED_UID_GID)
+        raise r.fail("user", f"uid/gid {uid}/{gid} is not accepted by Studio; allowed: {allowed}")
+    return uid, gid
+
+
+def _mount_path(r: _Reader, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise r.fail("mount_path", "must be an absolute path string")
+    if not value.startswith("/"):
+        raise r.fail("mount_path", f"{value!r} must be an absolute path")
+    normal = posixpath.normpath(value)
+    if normal == "/" or len(value) > 1024:
+        raise r.fail("mount_path", f"{value!r} must be a folder below / (at most 1024 characters)")
+    for reserved in RESERVED_PATHS:
+        if normal == reserved or normal.startswith(reserved + "/"):
+            raise r.fail("mount_path", f"{value!r} is inside {reserved}, which Studio reserves")
+    return normal
+
+
+def image_folders(images_dir: Path) -> list[Path]:
+    if not images_dir.is_dir():
+        raise UserError(f"{images_dir}: images folder not found (setting images_dir)")
+    return sorted(p for p in images_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def load_specs(images_dir: Path, name: str | None = None) -> list[ImageSpec]:
+    """All specs under images_dir, or the one named; an unknown name lists the known ones."""
+    folders = image_folders(images_dir)
+    if name is not None:
+        known = [f.name for f in folders]
+        if name not in known:
+            raise UserError(f"--image {name!r}: no such image under {images_dir}/; "
+                            f"known: {', '.join(known) or '(none)'}")
+        folders = [images_dir / name]
+    if not folders:
+        raise UserError(f"{images_dir}: has no image folders; add images/<name>/ with a Dockerfile and {SPEC_FILE}")
+    return [load_spec(f) for f in folders]

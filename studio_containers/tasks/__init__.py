@@ -1,0 +1,26 @@
+"""Invoke task collections, one module per topic; the top-level tasks.py assembles them."""
+import functools
+
+from docker.errors import DockerException
+from invoke import Exit
+
+from ..errors import UserError
+from ..settings import Settings
+
+
+def user_errors(task_body):
+    """Expected failures end as one line and a non-zero exit, never a traceback."""
+    @functools.wraps(task_body)
+    def wrapper(*args, **kwargs):
+        try:
+            return task_body(*args, **kwargs)
+        except UserError as exc:
+            raise Exit(f"error: {exc}", code=1) from None
+        except DockerException as exc:
+            message = str(getattr(exc, "explanation", None) or exc).splitlines()[0]
+            raise Exit(f"error: Docker engine: {message}", code=1) from None
+    return wrapper
+
+
+def settings(c) -> Settings:
+    return Settings.from_config(c.config)

@@ -1,0 +1,24 @@
+"""The steps every image task starts with: engine, trusted base, specs."""
+from dataclasses import dataclass
+
+import docker
+
+from .baseimage import Base, resolve_base
+from .certs import extra_ca_certs
+from .engine import ensure_engine
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class Workspace:
+    settings: Settings
+    client: docker.DockerClient
+    base: Base
+
+
+def open_workspace(settings: Settings) -> Workspace:
+    certs = extra_ca_certs(settings.extra_ca_certs)  # validated before any engine work
+    client = ensure_engine(settings.state_dir)
+    base = resolve_base(client, settings.base_image, settings.cache_dir, certs,
+                        settings.build_network, settings.debian_mirror)
+    return Workspace(settings=settings, client=client, base=base)
