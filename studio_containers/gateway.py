@@ -4,6 +4,7 @@ Studio overrides the image's ENTRYPOINT/CMD with its own gateway, runs it as the
 UID/GID and mounts the user's EFS home at the mount path. `gateway_container` describes exactly
 that for one image; `start_gateway` runs it and waits until it answers.
 """
+import hashlib
 import json
 import os
 import time
@@ -24,6 +25,12 @@ from .spec import ImageSpec
 GATEWAY_PORT = 8888
 ROLE_LABEL = "studio-containers.role"
 ROLE = "local-gateway"
+OWNER_LABEL = "studio-containers.state-dir"
+
+
+def owner(state_dir: Path) -> str:
+    """Tags containers with the state folder that made them, so two checkouts never clash."""
+    return hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,11 @@ class GatewayContainer:
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
-                      host_port: int, name: str | None = None) -> GatewayContainer:
+                      host_port: int, state_dir: Path) -> GatewayContainer:
     kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
     return GatewayContainer(
         image=image,
-        name=name or f"studio-containers-local-{spec.name}",
+        name=f"studio-containers-local-{spec.name}-{owner(state_dir)}",
         entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels)},
@@ -63,7 +70,7 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
         working_dir=spec.mount_path,
-        labels={ROLE_LABEL: ROLE, "studio-containers.image": spec.name},
+        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name},
     )
 
 
@@ -150,5 +157,6 @@ def remove_stale(client: docker.DockerClient, name: str) -> None:
         pass
 
 
-def local_containers(client: docker.DockerClient) -> list[Container]:
-    return client.containers.list(all=True, filters={"label": f"{ROLE_LABEL}={ROLE}"})
+def local_containers(client: docker.DockerClient, state_dir: Path) -> list[Container]:
+    labels = [f"{ROLE_LABEL}={ROLE}", f"{OWNER_LABEL}={owner(state_dir)}"]
+    return client.containers.list(all=True, filters={"label": labels})

@@ -47,11 +47,12 @@ def run_local(settings: Settings, spec: ImageSpec, lab_port: int, verbose: bool 
             ws = open_workspace(settings)
             built = build_image(ws.client, spec, ws.base, settings.build_network, verbose)
             runtime = ensure_runtime(ws.client, ws.base, settings.build_network, verbose)
-            for stale in local_containers(ws.client):  # left by a session that was killed
+            for stale in local_containers(ws.client, settings.state_dir):  # left by a session that was killed
                 remove(stale)
 
             home = prepare_home(settings.home_dir / spec.name, spec)
-            gc = gateway_container(spec, built.ref, runtime, home, secrets.token_urlsafe(32), gateway_port)
+            gc = gateway_container(spec, built.ref, runtime, home, secrets.token_urlsafe(32), gateway_port,
+                                   settings.state_dir)
             say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
                 f"home {home} at {spec.mount_path})")
             started = time.monotonic()
@@ -103,7 +104,7 @@ def stop_local(settings: Settings) -> bool:
     _kill_lab(leftover.get("lab_pid"))
     client = connect()
     if client is not None:
-        for container in local_containers(client):
+        for container in local_containers(client, settings.state_dir):
             remove(container)
     session.info_path.unlink(missing_ok=True)
     return was_running

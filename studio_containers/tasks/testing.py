@@ -6,7 +6,8 @@ from invoke import Collection, task
 
 from .. import PROJECT_ROOT
 from ..console import say
-from ..engine import ensure_engine
+from ..runtime import ensure_runtime
+from ..workspace import open_workspace
 from . import settings, user_errors
 
 
@@ -22,8 +23,10 @@ def test(c, unit=False, k=None, pytest_args=""):
         args += ["-k", k]
     args += shlex.split(pytest_args)
     if not unit:
-        say("Checking the Docker engine the integration tests use")
-        ensure_engine(s.state_dir)
+        # Made here, not inside pytest, so the slow first-time steps show their progress.
+        say("Preparing what the integration tests use: Docker engine, base image, gateway runtime")
+        ws = open_workspace(s)
+        ensure_runtime(ws.client, ws.base, s.build_network)
     with c.cd(str(PROJECT_ROOT)):
         c.run(shlex.join([sys.executable, *args]), pty=False)
 

@@ -1,0 +1,94 @@
+"""Real engine, real images: fixtures build once per session and always clean up."""
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+import requests
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.wait_strategies import LogMessageWaitStrategy
+
+from studio_containers.build import build_image
+from studio_containers.gateway import GATEWAY_PORT, GatewayContainer, gateway_container, prepare_home
+from studio_containers.ports import HOST, free_port
+from studio_containers.runtime import ensure_runtime
+from studio_containers.spec import load_spec
+from studio_containers.workspace import open_workspace
+from tests.helpers import project_settings
+
+pytestmark = pytest.mark.engine
+
+
+class KernelGatewayContainer(DockerContainer):
+    """Our gateway container description, run through testcontainers."""
+
+    def __init__(self, gc: GatewayContainer):
+        super().__init__(gc.image)
+        self.gc = gc
+        for key, value in gc.environment.items():
+            self.with_env(key, value)
+        for source, mount in gc.volumes.items():
+            self.with_volume_mapping(source, mount["bind"], mount["mode"])
+        # with_bind_ports() cannot name a host IP; docker-py can, and the port must be loopback only.
+        self.ports[f"{GATEWAY_PORT}/tcp"] = (HOST, gc.host_port)
+        self.with_name(gc.name)
+        self.with_kwargs(entrypoint=gc.entrypoint, user=gc.user, working_dir=gc.working_dir,
+                         labels=gc.labels)
+        self.waiting_for(LogMessageWaitStrategy("Kernel Gateway .* is available at").with_startup_timeout(60))
+
+    @property
+    def token(self) -> str:
+        return self.gc.environment["KG_AUTH_TOKEN"]
+
+    def get(self, path: str, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"token {token}"} if token else {}
+        return requests.get(f"{self.gc.url}{path}", headers=headers, timeout=10)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    return project_settings(state_dir=str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(scope="session")
+def workspace(settings):
+    return open_workspace(settings)  # fails (not skips) when no engine can be had
+
+
+@pytest.fixture(scope="session")
+def spec(settings):
+    return load_spec(settings.images_dir / "python-basic")
+
+
+@pytest.fixture(scope="session")
+def built(workspace, spec):
+    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+
+
+@pytest.fixture(scope="session")
+def runtime(workspace):
+    return ensure_runtime(workspace.client, workspace.base, workspace.settings.build_network)
+
+
+@pytest.fixture
+def home(tmp_path, spec) -> Path:
+    return prepare_home(tmp_path / "home", spec)
+
+
+@pytest.fixture
+def make_gateway(built, runtime, settings, home):
+    started = []
+
+    def make(spec, image=None) -> KernelGatewayContainer:
+        gc = gateway_container(spec, image or built.ref, runtime, home, secrets.token_urlsafe(16),
+                               free_port(), settings.state_dir)
+        container = KernelGatewayContainer(gc)
+        started.append(container)
+        return container
+
+    yield make
+    for container in started:
+        try:
+            container.stop()
+        except Exception:
+            pass

@@ -1,0 +1,119 @@
+from pathlib import Path
+
+import pytest
+
+from studio_containers import PROJECT_ROOT
+from studio_containers.errors import UserError
+from studio_containers.spec import load_spec, load_specs
+
+GOOD = """\
+name: demo
+display_name: Demo
+app_type: KernelGateway
+platform: linux/amd64
+kernels:
+  - name: python3
+    display_name: Python 3
+user: {uid: 1000, gid: 100}
+mount_path: /home/sagemaker-user
+"""
+
+
+def make(tmp_path: Path, text: str, name: str = "demo", dockerfile: bool = True) -> Path:
+    folder = tmp_path / "images" / name
+    folder.mkdir(parents=True)
+    (folder / "image.yaml").write_text(text)
+    if dockerfile:
+        (folder / "Dockerfile").write_text("FROM scratch\n")
+    return folder
+
+
+def error_of(tmp_path, text, **kw) -> str:
+    with pytest.raises(UserError) as info:
+        load_spec(make(tmp_path, text, **kw))
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_good_spec_loads_every_field(tmp_path):
+    spec = load_spec(make(tmp_path, GOOD))
+    assert (spec.name, spec.display_name, spec.app_type, spec.platform) == \
+        ("demo", "Demo", "KernelGateway", "linux/amd64")
+    assert [(k.name, k.display_name) for k in spec.kernels] == [("python3", "Python 3")]
+    assert (spec.uid, spec.gid, spec.mount_path) == (1000, 100, "/home/sagemaker-user")
+
+
+def test_defaults(tmp_path):
+    spec = load_spec(make(tmp_path, "name: demo\nkernels: [{name: python3}]\n"))
+    assert spec.display_name == "demo" and spec.kernels[0].display_name == "python3"
+    assert (spec.uid, spec.gid, spec.mount_path, spec.platform) == (1000, 100, "/home/sagemaker-user", "linux/amd64")
+
+
+def test_root_user_is_allowed(tmp_path):
+    assert load_spec(make(tmp_path, GOOD.replace("{uid: 1000, gid: 100}", "{uid: 0, gid: 0}"))).uid == 0
+
+
+def test_shipped_images_are_valid():
+    specs = load_specs(PROJECT_ROOT / "images")
+    assert "python-basic" in [s.name for s in specs]
+
+
+@pytest.mark.parametrize("change, field, words", [
+    (("name: demo", "name: -demo"), "name", "SageMaker ImageName"),
+    (("name: demo", "name: other"), "name", "folder"),
+    (("name: demo", "name: 12"), "name", "must be a string"),
+    (("display_name: Demo", "display_name: ' Demo'"), "display_name", "leading"),
+    (("app_type: KernelGateway", "app_type: JupyterServer"), "app_type", "allowed: KernelGateway"),
+    (("platform: linux/amd64", "platform: linux/arm64"), "platform", "linux/amd64"),
+    (("{uid: 1000, gid: 100}", "{uid: 1000, gid: 1000}"), "user", "1000/100 or 0/0"),
+    (("{uid: 1000, gid: 100}", "{uid: '1000', gid: 100}"), "user.uid", "integer"),
+    (("{uid: 1000, gid: 100}", "{uid: true, gid: 100}"), "user.uid", "integer"),
+    (("{uid: 1000, gid: 100}", "{uid: 1000}"), "user.gid", "required"),
+    (("{uid: 1000, gid: 100}", "{uid: 1000, gid: 100, shell: bash}"), "user.shell", "unknown field"),
+    (("mount_path: /home/sagemaker-user", "mount_path: home"), "mount_path", "absolute"),
+    (("mount_path: /home/sagemaker-user", "mount_path: /"), "mount_path", "below /"),
+    (("mount_path: /home/sagemaker-user", "mount_path: /opt/ml/home"), "mount_path", "reserves"),
+    (("  - name: python3", "  - name: 'py 3'"), "kernels[0].name", "kernelspec name"),
+    (("    display_name: Python 3", "    display_nam: Python 3"), "kernels[0].display_nam", "unknown field"),
+    (("platform: linux/amd64", "platfrom: linux/amd64"), "platfrom", "unknown field"),
+])
+def test_bad_field_names_file_and_field(tmp_path, change, field, words):
+    message = error_of(tmp_path, GOOD.replace(*change))
+    assert message.startswith(str(tmp_path / "images" / "demo" / "image.yaml") + f": {field}: ")
+    assert words in message
+
+
+def test_kernels_missing_empty_or_duplicated(tmp_path):
+    head = GOOD.split("kernels:")[0]
+    assert "kernels: is required" in error_of(tmp_path / "a", head)
+    assert "non-empty list" in error_of(tmp_path / "b", head + "kernels: []\n")
+    dup = head + "kernels: [{name: python3}, {name: Python3}]\n"
+    assert "kernels[1].name: 'Python3' is listed twice" in error_of(tmp_path / "c", dup)
+
+
+def test_unparsable_yaml_names_the_line(tmp_path):
+    message = error_of(tmp_path, "name: demo\nkernels: [\n")
+    assert "not valid YAML" in message and "line" in message
+
+
+def test_empty_and_non_mapping_files(tmp_path):
+    assert "is empty" in error_of(tmp_path / "a", "")
+    assert "must be a mapping" in error_of(tmp_path / "b", "- a\n- b\n")
+
+
+def test_missing_spec_and_dockerfile(tmp_path):
+    folder = tmp_path / "images" / "demo"
+    folder.mkdir(parents=True)
+    with pytest.raises(UserError, match="image.yaml: spec file missing"):
+        load_spec(folder)
+    (folder / "image.yaml").write_text(GOOD)
+    with pytest.raises(UserError, match="Dockerfile: missing"):
+        load_spec(folder)
+
+
+def test_unknown_image_lists_known_ones(tmp_path):
+    make(tmp_path, GOOD)
+    with pytest.raises(UserError, match=r"--image 'nope': no such image .* known: demo"):
+        load_specs(tmp_path / "images", "nope")
+    assert [s.name for s in load_specs(tmp_path / "images", "demo")] == ["demo"]
