@@ -15,7 +15,7 @@ import docker
 from docker.errors import DockerException
 
 from .console import say, warn
-from .debian_base import ensure_debian_base
+from .debian_base import IMAGE as DEBIAN_BASE, ensure_debian_base
 from .dockerbuild import image_exists, run_build
 
 TRUSTED_REPO = "studio-containers/trusted-base"
@@ -35,12 +35,15 @@ def resolve_base(client: docker.DockerClient, configured: str, cache_dir: Path, 
     ref = configured
     if not image_exists(client, configured):
         try:
-            say(f"Pulling base image {configured}")
             client.images.pull(configured)
+            say(f"Pulled base image {configured}")
         except DockerException as exc:
             reason = str(getattr(exc, "explanation", None) or exc).splitlines()[0][:160]
-            warn(f"build.base_image {configured} cannot be pulled ({reason}); "
-                 "using an equivalent base made from Debian packages")
+            if image_exists(client, DEBIAN_BASE):
+                say(f"Base: {DEBIAN_BASE} (build.base_image {configured} cannot be pulled)")
+            else:
+                warn(f"build.base_image {configured} cannot be pulled ({reason}); "
+                     "using an equivalent base made from Debian packages")
             ref = ensure_debian_base(client, cache_dir, debian_mirror)
     if certs:
         ref = _with_certs(client, ref, certs, network)

@@ -20,6 +20,9 @@ SUITE = "bookworm"
 PACKAGES = ("python3", "python3-venv", "python3-pip", "python-is-python3", "ca-certificates")
 IMAGE = f"studio-containers/debian-base:{SUITE}-python3"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
+# debootstrap's own milestones, shown as progress.
+PROGRESS_STEPS = ("Retrieving Release", "Retrieving Packages", "Extracting base", "Installing core",
+                  "Installing base", "Base system installed")
 IMAGE_CHANGES = ['ENV LANG=C.UTF-8',
                  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
                  'CMD ["bash"]']
@@ -68,9 +71,7 @@ def _debootstrap(tarball: Path, mirror: str) -> None:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
         tail.feed(line)
-        if line.startswith("I: ") and ("Retrieving Release" in line or "Installing core" in line
-                                       or "Configuring " in line and "ca-certificates" in line
-                                       or "Base system installed" in line):
+        if line.startswith("I: ") and any(step in line for step in PROGRESS_STEPS):
             detail(line.strip())
     if proc.wait() != 0:
         show_tail("debootstrap", tail)
