@@ -65,7 +65,9 @@ def lab_environment(opts: LabOptions) -> dict[str, str]:
 
 def start_lab(opts: LabOptions, timeout: float) -> subprocess.Popen:
     opts.state_dir.mkdir(parents=True, exist_ok=True)
-    log = open(opts.log_path, "wb")
+    # jupyter_server writes its token URL into this log: readable by this user only.
+    log = os.fdopen(os.open(opts.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    os.chmod(opts.log_path, 0o600)
     # Own session: the terminal's Ctrl-C reaches `invoke local`, which then stops the lab cleanly
     # (JupyterLab would otherwise ask for a y/n confirmation on SIGINT).
     proc = subprocess.Popen(lab_command(opts), env=lab_environment(opts), stdout=log,
