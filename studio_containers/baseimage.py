@@ -51,7 +51,8 @@ def resolve_base(client: docker.DockerClient, configured: str, cache_dir: Path, 
 
 
 def _with_certs(client: docker.DockerClient, base: str, certs: list[Path], network: str | None) -> str:
-    digest = hashlib.sha256(client.images.get(base).id.encode())
+    base_image = client.images.get(base)
+    digest = hashlib.sha256(base_image.id.encode())
     for cert in certs:
         digest.update(cert.read_bytes())
     tag = f"{TRUSTED_REPO}:{digest.hexdigest()[:12]}"
@@ -59,7 +60,7 @@ def _with_certs(client: docker.DockerClient, base: str, certs: list[Path], netwo
         return tag
     say(f"Adding {len(certs)} extra CA certificate(s) to the base's trust store "
         f"({', '.join(c.name for c in certs)}; setting build.extra_ca_certs)")
-    base_user = client.images.get(base).attrs.get("Config", {}).get("User") or ""
+    base_user = base_image.attrs.get("Config", {}).get("User") or ""
     with tempfile.TemporaryDirectory() as ctx:
         for i, cert in enumerate(certs):
             shutil.copy(cert, Path(ctx) / f"extra-{i}-{cert.stem}.crt")

@@ -1,5 +1,4 @@
 """Real engine, real images: fixtures build once per session and always clean up."""
-import os
 import secrets
 from pathlib import Path
 

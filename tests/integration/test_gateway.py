@@ -1,7 +1,5 @@
 """The KernelGateway app container built from python-basic behaves the way Studio needs."""
 import dataclasses
-import json
-import os
 
 import pytest
 from docker.errors import NotFound
@@ -9,7 +7,7 @@ from docker.errors import NotFound
 from studio_containers.errors import UserError
 from studio_containers.gateway import gateway_container, start_gateway
 from studio_containers.ports import free_port
-from studio_containers.runtime import MISSING_KERNELS_EXIT, MOUNT_POINT
+from studio_containers.runtime import MOUNT_POINT
 from studio_containers.spec import Kernel
 from tests.helpers import execute
 
