@@ -1,4 +1,5 @@
 """Settings resolved from Invoke's config (invoke.yaml, INVOKE_* variables, task flags)."""
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,11 @@ class Settings:
     gateway_port: int
     home_dir: Path
     ready_timeout: float
+    aws_region: str
+    aws_port: int
+    registry_port: int
+    repository_prefix: str
+    aws_start_timeout: float
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -29,6 +35,7 @@ class Settings:
             return p if p.is_absolute() else PROJECT_ROOT / p
 
         build, local = config.get("build", {}), config.get("local", {})
+        aws = config.get("aws", {})
         network = build.get("network", "host")
         return cls(
             images_dir=path("images_dir", config.get("images_dir", "images")),
@@ -42,6 +49,11 @@ class Settings:
             gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
             home_dir=path("local.home_dir", local.get("home_dir", ".state/home")),
             ready_timeout=float(local.get("ready_timeout", 60)),
+            aws_region=_region(aws.get("region", "us-east-1")),
+            aws_port=port("aws.port", aws.get("port", 5566)),
+            registry_port=port("aws.registry_port", aws.get("registry_port", 5567)),
+            repository_prefix=_prefix(aws.get("repository_prefix", "studio-containers")),
+            aws_start_timeout=float(aws.get("start_timeout", 60)),
         )
 
 
@@ -56,3 +68,18 @@ def port(name: str, value, allow_zero: bool = False) -> int:
         raise UserError(f"{name}: {value!r} is not a port; allowed: {low}-65535"
                         + (" (0 = any free port)" if allow_zero else ""))
     return number
+
+
+def _region(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", value):
+        raise UserError(f"aws.region: {value!r} is not an AWS region name (e.g. us-east-1)")
+    return value
+
+
+def _prefix(value) -> str:
+    # ECR repository names: lowercase path components of letters, digits, '.', '_' and '-'.
+    if not isinstance(value, str) or not re.fullmatch(
+            r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*", value):
+        raise UserError(f"aws.repository_prefix: {value!r} is not an ECR repository path "
+                        "(lowercase letters, digits, '.', '_', '-', '/')")
+    return value

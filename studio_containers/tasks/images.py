@@ -2,6 +2,8 @@
 from invoke import Collection, task
 
 from ..build import build_images
+from ..localaws.control import LocalAws
+from ..push import PushRecord, push_images
 from ..spec import load_specs
 from ..workspace import open_workspace
 from . import settings, user_errors
@@ -18,4 +20,19 @@ def build(c, image=None, verbose=False):
     build_images(ws.client, specs, ws.base, s.build_network, verbose)
 
 
-ns = Collection(build)
+@task(help={"image": "push only this image (a folder name under images/); default: all",
+            "create_repository": "create a missing ECR repository (normally `up` makes it)"})
+@user_errors
+def push(c, image=None, create_repository=False):
+    """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
+    s = settings(c)
+    specs = load_specs(s.images_dir, image)
+    local = LocalAws(s)
+    ws = open_workspace(s)
+    built = build_images(ws.client, specs, ws.base, s.build_network)
+    endpoint = local.ensure_started()
+    push_images(ws.client, endpoint.client("ecr"), built, s.repository_prefix,
+                PushRecord(s.state_dir / "pushes.json"), "local", create_repository)
+
+
+ns = Collection(build, push)

@@ -1,0 +1,177 @@
+"""Starts, stops and reports the local AWS: the API server and the registry behind local ECR."""
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import boto3
+import requests
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .. import PROJECT_ROOT
+from ..console import detail, say
+from ..errors import UserError
+from ..ports import HOST, ensure_free
+from ..settings import Settings
+from .credentials import LocalCredentials
+from .daemon import Daemon
+from .registry import registry_binary, write_config
+
+SERVER_MODULE = "studio_containers.localaws.server"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How to reach a running local AWS."""
+    url: str
+    region: str
+    registry_host: str
+    credentials: LocalCredentials
+
+    def client(self, service: str, timeout: float = 30):
+        return boto3.session.Session().client(
+            service, endpoint_url=self.url, region_name=self.region,
+            aws_access_key_id=self.credentials.access_key_id,
+            aws_secret_access_key=self.credentials.secret_access_key,
+            config=Config(connect_timeout=timeout, read_timeout=timeout,
+                          retries={"max_attempts": 2, "mode": "standard"}))
+
+    def environment(self) -> dict[str, str]:
+        """Variables that point the AWS CLI, boto3 and Terraform at the local AWS."""
+        return {"AWS_ENDPOINT_URL": self.url, "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_ACCESS_KEY_ID": self.credentials.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self.credentials.secret_access_key}
+
+
+class LocalAws:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.folder = settings.state_dir / "aws"
+        self.state_file = self.folder / "state.bin"
+        self.registry_folder = self.folder / "registry"
+        self.server = Daemon("server", self.folder, SERVER_MODULE)
+        self.registry = Daemon("registry", self.folder, "docker-registry")
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.settings.aws_port}"
+
+    @property
+    def registry_host(self) -> str:
+        return f"{HOST}:{self.settings.registry_port}"
+
+    def endpoint(self) -> Endpoint:
+        creds = LocalCredentials.load_or_create(self.folder / "credentials.json")
+        return Endpoint(self.url, self.settings.aws_region, self.registry_host, creds)
+
+    def running(self) -> bool:
+        return self.server.pid() is not None and self.registry.pid() is not None
+
+    def ensure_started(self) -> Endpoint:
+        """The endpoint of the local AWS, started first when it is not running."""
+        return self.endpoint() if self.running() else self.start()
+
+    def start(self) -> Endpoint:
+        if self.running():
+            say(f"Local AWS already running at {self.url}")
+            return self.endpoint()
+        # Half-started leftovers (one of the two died) are stopped so both start clean.
+        self.server.stop()
+        self.registry.stop()
+        ensure_free(self.settings.aws_port, "aws.port")
+        ensure_free(self.settings.registry_port, "aws.registry_port")
+        binary = registry_binary()
+        endpoint = self.endpoint()
+        say(f"Starting the local AWS at {self.url} (state: {self.state_file}, "
+            f"log: {self.server.log_file})")
+        try:
+            self._start_server(endpoint)
+            say(f"Starting the local ECR registry at {self.registry_host} "
+                f"(storage: {self.registry_folder / 'data'}, log: {self.registry.log_file})")
+            self._start_registry(binary, endpoint)
+        except BaseException:
+            self.server.stop()
+            self.registry.stop()
+            raise
+        return endpoint
+
+    def _start_server(self, endpoint: Endpoint) -> None:
+        creds = endpoint.credentials
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(LOCALAWS_HOST=HOST, LOCALAWS_PORT=str(self.settings.aws_port),
+                   MOTO_PORT=str(self.settings.aws_port),
+                   LOCALAWS_REGION=endpoint.region, LOCALAWS_STATE_FILE=str(self.state_file),
+                   LOCALAWS_REGISTRY_HOST=endpoint.registry_host,
+                   LOCALAWS_REGISTRY_PASSWORD=creds.registry_password,
+                   LOCALAWS_ACCESS_KEY_ID=creds.access_key_id,
+                   LOCALAWS_SECRET_ACCESS_KEY=creds.secret_access_key,
+                   LOCALAWS_EVENTS_TOKEN=creds.events_token)
+        proc = self.server.start([sys.executable, "-m", SERVER_MODULE], env, PROJECT_ROOT)
+        sts = endpoint.client("sts", timeout=2)
+        started = time.monotonic()
+
+        def healthy() -> bool:
+            # A signed call through the whole stack, not just an open port.
+            try:
+                sts.get_caller_identity()
+                return True
+            except (BotoCoreError, ClientError):
+                return False
+        self._wait(proc, self.server, healthy, "local AWS server")
+        detail(f"ready in {time.monotonic() - started:.1f}s")
+
+    def _start_registry(self, binary: str, endpoint: Endpoint) -> None:
+        creds = endpoint.credentials
+        config = write_config(self.registry_folder, self.settings.registry_port,
+                              self.settings.aws_port, creds.registry_password, creds.events_token)
+        proc = self.registry.start([binary, "serve", str(config)], dict(os.environ), PROJECT_ROOT)
+        url = f"http://{self.registry_host}/v2/"
+
+        def healthy() -> bool:
+            try:
+                return requests.get(url, auth=("AWS", creds.registry_password),
+                                    timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+        self._wait(proc, self.registry, healthy, "local ECR registry")
+
+    def _wait(self, proc, daemon: Daemon, healthy, what: str) -> None:
+        deadline = time.monotonic() + self.settings.aws_start_timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                daemon.show_log_tail()
+                errors = [line for line in daemon.log_tail() if line.startswith("error: ")]
+                reason = errors[-1][len("error: "):] if errors else f"exit code {proc.returncode}"
+                raise UserError(f"the {what} failed to start: {reason} (log: {daemon.log_file})")
+            if healthy():
+                return
+            time.sleep(0.2)
+        daemon.show_log_tail()
+        raise UserError(f"the {what} did not become ready within "
+                        f"{self.settings.aws_start_timeout:.0f}s (aws.start_timeout); "
+                        f"see {daemon.log_file}")
+
+    def stop(self) -> bool:
+        # Registry first: its last notifications still reach the server.
+        stopped_registry = self.registry.stop()
+        stopped_server = self.server.stop()
+        return stopped_registry or stopped_server
+
+    def status(self) -> dict[str, str]:
+        server, registry = self.server.pid(), self.registry.pid()
+        return {
+            "server": f"running, pid {server}, {self.url}" if server else "stopped",
+            "registry": f"running, pid {registry}, {self.registry_host}" if registry else "stopped",
+            "region": self.settings.aws_region,
+            "state": (f"{self.state_file} ({self.state_file.stat().st_size} bytes)"
+                      if self.state_file.exists() else f"{self.state_file} (none yet)"),
+        }
+
+
+def require_running(settings: Settings) -> Endpoint:
+    local = LocalAws(settings)
+    if not local.running():
+        raise UserError("the local AWS is not running; start it with `./inv aws.start`")
+    return local.endpoint()

@@ -1,0 +1,40 @@
+"""The local AWS's own secrets: an access key pair, the registry login and the event token.
+
+Made once with the `secrets` module and kept in a 0600 file, so shells and Terraform state that
+used them stay valid across restarts. Never printed by the tool unless the user asks (aws.env).
+"""
+import json
+import os
+import secrets
+import string
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import UserError
+
+
+@dataclass(frozen=True)
+class LocalCredentials:
+    access_key_id: str
+    secret_access_key: str
+    registry_password: str
+    events_token: str
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> "LocalCredentials":
+        if path.exists():
+            try:
+                return cls(**json.loads(path.read_text()))
+            except (ValueError, TypeError):
+                raise UserError(f"{path}: not a local AWS credentials file; delete it to make "
+                                "new credentials (the local AWS must be stopped)") from None
+        alphabet = string.ascii_uppercase + string.digits
+        made = cls(access_key_id="AKIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
+                   secret_access_key=secrets.token_urlsafe(30),
+                   registry_password=secrets.token_urlsafe(24),
+                   events_token=secrets.token_urlsafe(24))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(asdict(made), out)
+        return made

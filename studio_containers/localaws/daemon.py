@@ -1,0 +1,71 @@
+"""A background process of the local AWS: started detached, found again by its pid file."""
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from ..console import show_tail
+
+
+class Daemon:
+    def __init__(self, name: str, folder: Path, marker: str):
+        self.name = name
+        self.pid_file = folder / f"{name}.pid"
+        self.log_file = folder / f"{name}.log"
+        # A word of its command line: a recycled pid that runs something else is not ours.
+        self.marker = marker
+
+    def pid(self) -> int | None:
+        try:
+            info = json.loads(self.pid_file.read_text())
+            cmdline = Path(f"/proc/{info['pid']}/cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError, KeyError):
+            return None
+        return info["pid"] if self.marker in cmdline else None
+
+    def start(self, argv: list[str], env: dict, cwd: Path) -> subprocess.Popen:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_file, "ab")
+        os.chmod(self.log_file, 0o600)
+        # Own session: it outlives the task and is not hit by the terminal's Ctrl-C.
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        self.pid_file.write_text(json.dumps({"pid": proc.pid}))
+        return proc
+
+    def stop(self, timeout: float = 15) -> bool:
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.pid() is not None:
+            if _reap(pid):
+                break
+            time.sleep(0.1)
+        if self.pid() is not None:
+            os.kill(pid, signal.SIGKILL)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def log_tail(self) -> list[str]:
+        try:
+            return self.log_file.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+
+    def show_log_tail(self) -> None:
+        show_tail(str(self.log_file), self.log_tail())
+
+
+def _reap(pid: int) -> bool:
+    """Collects our own exited child so it does not linger as a zombie (cmdline stays empty)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == pid
+    except ChildProcessError:
+        return False

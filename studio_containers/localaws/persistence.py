@@ -1,0 +1,97 @@
+"""Saves and restores every moto backend in use, so a restart keeps every resource and id.
+
+The file holds one JSON header line (format, moto version) and a pickle of the backends of each
+service, account and region. It is written to a temporary file and renamed, so a crash leaves
+either the old state or the new one. A file that cannot be read is refused, never overwritten.
+"""
+import hashlib
+import io
+import json
+import os
+import pickle
+import threading
+from importlib.metadata import version
+from pathlib import Path
+
+from moto.backends import get_backend
+from moto.core.base_backend import AccountSpecificBackend, BackendDict
+
+FORMAT = "studio-containers-localaws/1"
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+class CorruptState(Exception):
+    pass
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        # Locks (ECR keeps one) are not state: a restored backend gets a fresh one.
+        if isinstance(obj, _LOCK_TYPES):
+            return threading.RLock, ()
+        return NotImplemented
+
+
+class StateFile:
+    def __init__(self, path: Path):
+        self.path = path
+        self._saved_digest: str | None = None
+
+    def load(self) -> int:
+        """Restores the saved backends; returns how many were restored (0 when no file)."""
+        if not self.path.exists():
+            return 0
+        raw = self.path.read_bytes()
+        header_line, _, payload = raw.partition(b"\n")
+        try:
+            header = json.loads(header_line)
+        except ValueError:
+            header = None
+        if not isinstance(header, dict) or header.get("format") != FORMAT:
+            raise CorruptState(f"{self.path} is not a local AWS state file (unreadable header)")
+        if header.get("moto") != version("moto"):
+            raise CorruptState(f"{self.path} was written with moto {header.get('moto')}, this is "
+                               f"moto {version('moto')}; its objects may not load")
+        if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+            raise CorruptState(f"{self.path} is damaged (checksum mismatch)")
+        try:
+            services = pickle.loads(payload)
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
+            raise CorruptState(f"{self.path} cannot be read: {exc}") from None
+        count = 0
+        for service, accounts in services.items():
+            backend_dict = get_backend(service)
+            for account_id, regions in accounts.items():
+                for region, backend in regions.items():
+                    dict.__setitem__(backend_dict[account_id], region, backend)
+                    count += 1
+        self._saved_digest = hashlib.sha256(payload).hexdigest()
+        return count
+
+    def save(self) -> bool:
+        """Writes the state if it changed since the last save; returns whether it wrote."""
+        snapshot = {}
+        for backend_dict in list(BackendDict._instances):
+            accounts = {}
+            for account_id, regions in backend_dict.items():
+                if isinstance(regions, AccountSpecificBackend) and len(regions):
+                    accounts[account_id] = dict(regions.items())
+            if accounts:
+                snapshot[backend_dict.service_name] = accounts
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(snapshot)
+        payload = buffer.getvalue()
+        digest = hashlib.sha256(payload).hexdigest()
+        if digest == self._saved_digest:
+            return False
+        header = json.dumps({"format": FORMAT, "moto": version("moto"), "sha256": digest})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(header.encode() + b"\n" + payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self.path)
+        self._saved_digest = digest
+        return True

@@ -1,0 +1,67 @@
+"""The local ECR's storage: Debian's docker-registry (distribution 2.8), a real OCI registry.
+
+It listens on 127.0.0.1 only, asks for the login that GetAuthorizationToken hands out (htpasswd,
+bcrypt) and reports each push to the local AWS server, which records it in ECR.
+"""
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import bcrypt
+import yaml
+
+from ..console import say
+from ..engine import apt_install, can_install_here
+from ..errors import UserError
+
+PACKAGE = "docker-registry"
+
+
+def registry_binary() -> str:
+    found = shutil.which("docker-registry") or shutil.which("registry")
+    if found:
+        return found
+    if not can_install_here():
+        raise UserError("docker-registry (the local ECR's registry) is not installed; install "
+                        "Debian's `docker-registry` package (distribution 2.8) and retry")
+    say("Installing Debian's docker-registry for the local ECR (apt-get)")
+    apt_install([PACKAGE])
+    found = shutil.which("docker-registry")
+    if not found:
+        raise UserError("apt-get installed docker-registry but it is not on PATH")
+    return found
+
+
+def write_config(folder: Path, port: int, server_port: int, password: str,
+                 events_token: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    htpasswd = folder / "htpasswd"
+    _write_private(htpasswd, "AWS:" + bcrypt.hashpw(password.encode(),
+                                                    bcrypt.gensalt()).decode() + "\n")
+    config = {
+        "version": 0.1,
+        # "info" would log the notification endpoint with its Authorization header.
+        "log": {"level": "warn", "accesslog": {"disabled": True}},
+        "storage": {"filesystem": {"rootdirectory": str(folder / "data")},
+                    "delete": {"enabled": True}},
+        "http": {"addr": f"127.0.0.1:{port}", "secret": secrets.token_urlsafe(24),
+                 "headers": {"X-Content-Type-Options": ["nosniff"]}},
+        "auth": {"htpasswd": {"realm": "local-ecr", "path": str(htpasswd)}},
+        "notifications": {"endpoints": [{
+            "name": "local-aws",
+            "url": f"http://127.0.0.1:{server_port}/_studio_containers/registry-events",
+            "headers": {"Authorization": [f"Bearer {events_token}"]},
+            "timeout": "5s", "threshold": 3, "backoff": "1s",
+            "ignoredmediatypes": ["application/octet-stream"],
+        }]},
+    }
+    path = folder / "config.yml"
+    _write_private(path, yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)

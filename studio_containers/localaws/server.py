@@ -1,0 +1,172 @@
+"""Entry point of the local AWS server process: moto plus the Studio API, SigV4 and persistence.
+
+Run by control.py as `python -m studio_containers.localaws.server`; its settings come in
+environment variables so that no secret shows on a command line.
+"""
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from werkzeug.serving import make_server
+from werkzeug.wsgi import get_input_stream
+
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Query")
+EVENTS_PATH = "/_studio_containers/registry-events"
+log = logging.getLogger("studio_containers.localaws.server")
+
+
+class LocalAwsApp:
+    """WSGI: checks the signature, runs one request at a time, saves state after each change."""
+
+    def __init__(self, moto_app, state, ecr, access_key_id: str, secret: str, events_token: str):
+        self.moto_app = moto_app
+        self.state = state
+        self.ecr = ecr
+        self.access_key_id = access_key_id
+        self.secret = secret
+        self.events_token = events_token
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        from .sigv4 import SignatureError, verify
+
+        body = get_input_stream(environ).read()
+        environ["wsgi.input"] = BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        path = environ.get("PATH_INFO", "/")
+        if path == EVENTS_PATH:
+            return self._registry_events(environ, body, start_response)
+        if path.startswith("/moto-api"):
+            # moto's dashboard and reset endpoint would bypass the signature and wipe state.
+            return _reply(start_response, "404 Not Found", "text/plain", b"not found")
+        try:
+            verify(environ, body, self.access_key_id, self.secret)
+        except SignatureError as exc:
+            log.warning("refused %s %s: %s", environ["REQUEST_METHOD"], path, exc.code)
+            return _auth_error(environ, start_response, exc)
+        with self.lock:
+            chunks = []
+            captured = {}
+
+            def capture(status, headers, exc_info=None):
+                captured["status"], captured["headers"] = status, headers
+                return chunks.append
+
+            result = self.moto_app(environ, capture)
+            try:
+                chunks.extend(result)
+            finally:
+                getattr(result, "close", lambda: None)()
+            if _mutates(environ, body) and self.state.save():
+                log.info("state saved after %s", _action(environ, body))
+        start_response(captured["status"], captured["headers"])
+        return chunks
+
+    def _registry_events(self, environ, body, start_response):
+        import hmac
+        given = environ.get("HTTP_AUTHORIZATION", "")
+        if not hmac.compare_digest(given, f"Bearer {self.events_token}"):
+            return _reply(start_response, "401 Unauthorized", "text/plain", b"unauthorized")
+        with self.lock:
+            try:
+                if self.ecr.record_events(body):
+                    self.state.save()
+            except Exception:  # noqa: BLE001 - the registry retries; the reason goes to the log
+                log.exception("registry event not recorded")
+                return _reply(start_response, "500 Internal Server Error", "text/plain", b"error")
+        return _reply(start_response, "200 OK", "text/plain", b"ok")
+
+
+def _action(environ, body: bytes) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    params = parse_qs(environ.get("QUERY_STRING", ""))
+    if "application/x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+        params.update(parse_qs(body.decode(errors="replace")))
+    return (params.get("Action") or [environ["REQUEST_METHOD"]])[0]
+
+
+def _mutates(environ, body: bytes) -> bool:
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not _action(environ, body).startswith(READ_PREFIXES)
+
+
+def _reply(start_response, status: str, content_type: str, body: bytes):
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _auth_error(environ, start_response, exc):
+    message = str(exc)
+    if "json" in environ.get("CONTENT_TYPE", ""):
+        body = json.dumps({"__type": exc.code, "message": message}).encode()
+        return _reply(start_response, "403 Forbidden", "application/x-amz-json-1.1", body)
+    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{exc.code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>0</RequestId></ErrorResponse>")
+    return _reply(start_response, "403 Forbidden", "text/xml", body.encode())
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    env = os.environ
+    host, port = env["LOCALAWS_HOST"], int(env["LOCALAWS_PORT"])
+    region = env["LOCALAWS_REGION"]
+    # Stop moto from looking for real AWS settings of the user running it.
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+                 "AWS_SHARED_CREDENTIALS_FILE"):
+        env.pop(name, None)
+    env["AWS_DEFAULT_REGION"] = region
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
+                                               create_backend_app)
+
+    from .ecr_local import LocalEcr
+    from .persistence import CorruptState, StateFile
+    from .studio_api import install
+
+    ecr = LocalEcr(DEFAULT_ACCOUNT_ID, region, env["LOCALAWS_REGISTRY_HOST"],
+                   env["LOCALAWS_REGISTRY_PASSWORD"])
+    ecr.install()
+    install(ecr.resolve)
+    state = StateFile(Path(env["LOCALAWS_STATE_FILE"]))
+    try:
+        restored = state.load()
+    except CorruptState as exc:
+        print(f"error: {exc}. Move it away to start with an empty local AWS.", file=sys.stderr,
+              flush=True)
+        return 2
+    log.info("restored %d backend(s) from %s", restored, state.path)
+    app = LocalAwsApp(DomainDispatcherApplication(create_backend_app), state, ecr,
+                      env["LOCALAWS_ACCESS_KEY_ID"], env["LOCALAWS_SECRET_ACCESS_KEY"],
+                      env["LOCALAWS_EVENTS_TOKEN"])
+    try:
+        server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+    except OSError as exc:
+        print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr, flush=True)
+        return 2
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("listening on http://%s:%d (region %s)", host, port, region)
+    server.serve_forever()
+    with app.lock:
+        state.save()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""The Studio image API moto lacks: Images, ImageVersions and AppImageConfigs of one account/region.
+
+Behaviour follows AWS: names are unique, version numbers grow per image and are never reused,
+CreateImageVersion is idempotent on its ClientToken, a version whose base image cannot be found
+ends CREATE_FAILED, and "not found" messages carry the phrases the hashicorp/aws provider looks for.
+"""
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+
+ALLOWED_UID_GID = ((1000, 100), (0, 0))
+DEFAULT_FILE_SYSTEM = {"MountPath": "/home/sagemaker-user", "DefaultUid": 1000, "DefaultGid": 100}
+APP_CONFIG_KINDS = ("KernelGatewayImageConfig", "JupyterLabAppImageConfig", "CodeEditorAppImageConfig")
+VERSION_DETAILS = ("VendorGuidance", "JobType", "MLFramework", "ProgrammingLang", "Processor",
+                   "Horovod", "ReleaseNotes")
+
+# Resolves a BaseImage to (ContainerImage, None) or (None, failure reason).
+ImageResolver = Callable[[str], tuple[str | None, str | None]]
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class ImageVersion:
+    image_name: str
+    version: int
+    arn: str
+    image_arn: str
+    base_image: str
+    client_token: str
+    container_image: str | None
+    status: str
+    failure_reason: str | None
+    aliases: list[str]
+    details: dict
+    creation_time: datetime = field(default_factory=now)
+    last_modified_time: datetime = field(default_factory=now)
+
+    def describe(self) -> dict:
+        return _without_none({
+            "BaseImage": self.base_image, "ContainerImage": self.container_image,
+            "CreationTime": self.creation_time, "FailureReason": self.failure_reason,
+            "ImageArn": self.image_arn, "ImageVersionArn": self.arn,
+            "ImageVersionStatus": self.status, "LastModifiedTime": self.last_modified_time,
+            "Version": self.version, **self.details,
+        })
+
+    def summary(self) -> dict:
+        return _without_none({
+            "CreationTime": self.creation_time, "FailureReason": self.failure_reason,
+            "ImageArn": self.image_arn, "ImageVersionArn": self.arn,
+            "ImageVersionStatus": self.status, "LastModifiedTime": self.last_modified_time,
+            "Version": self.version,
+        })
+
+
+@dataclass
+class Image:
+    name: str
+    arn: str
+    role_arn: str
+    display_name: str | None
+    description: str | None
+    tags: list[dict]
+    status: str = "CREATED"
+    failure_reason: str | None = None
+    next_version: int = 1
+    versions: dict[int, ImageVersion] = field(default_factory=dict)
+    creation_time: datetime = field(default_factory=now)
+    last_modified_time: datetime = field(default_factory=now)
+
+    def summary(self) -> dict:
+        return _without_none({
+            "CreationTime": self.creation_time, "Description": self.description,
+            "DisplayName": self.display_name, "FailureReason": self.failure_reason,
+            "ImageArn": self.arn, "ImageName": self.name, "ImageStatus": self.status,
+            "LastModifiedTime": self.last_modified_time,
+        })
+
+    def describe(self) -> dict:
+        return {**self.summary(), "RoleArn": self.role_arn}
+
+
+@dataclass
+class AppImageConfig:
+    name: str
+    arn: str
+    configs: dict
+    tags: list[dict]
+    creation_time: datetime = field(default_factory=now)
+    last_modified_time: datetime = field(default_factory=now)
+
+    def describe(self) -> dict:
+        return {"AppImageConfigArn": self.arn, "AppImageConfigName": self.name,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time,
+                **self.configs}
+
+
+class StudioStore:
+    """Kept on moto's SageMaker backend of its account/region, so it is saved along with it."""
+
+    def __init__(self, account_id: str, region: str):
+        self.account_id = account_id
+        self.region = region
+        self.images: dict[str, Image] = {}
+        self.app_image_configs: dict[str, AppImageConfig] = {}
+
+    def arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:{kind}/{name}"
+
+    # Images
+
+    def create_image(self, name: str, role_arn: str, display_name: str | None,
+                     description: str | None, tags: list[dict] | None) -> Image:
+        if name in self.images:
+            raise ResourceInUseException(f"Image {self.arn('image', name)} already exists.")
+        image = Image(name, self.arn("image", name), role_arn, display_name, description,
+                      list(tags or []))
+        self.images[name] = image
+        return image
+
+    def image(self, name: str) -> Image:
+        if name not in self.images:
+            # Provider 3.x matches "No Image with the name" while waiting and "does not exist"
+            # when reading; AWS has used both phrasings.
+            raise ResourceNotFound(f"No Image with the name {name} exists: "
+                                   f"Image {self.arn('image', name)} does not exist.")
+        return self.images[name]
+
+    def update_image(self, name: str, delete_properties: list[str] | None,
+                     changes: dict) -> Image:
+        image = self.image(name)
+        for prop in delete_properties or []:
+            if prop not in ("Description", "DisplayName"):
+                raise ValidationError(f"DeleteProperties: {prop} cannot be deleted; "
+                                      "allowed: Description, DisplayName")
+            if prop in changes:
+                raise ValidationError(f"{prop} cannot be both updated and deleted.")
+            setattr(image, _attribute(prop), None)
+        for prop, value in changes.items():
+            if value is not None:
+                setattr(image, _attribute(prop), value)
+        image.last_modified_time = now()
+        return image
+
+    def delete_image(self, name: str) -> None:
+        # AWS deletes the image with all its versions; the container images stay in ECR.
+        self.image(name)
+        del self.images[name]
+
+    def list_images(self, name_contains: str | None) -> list[Image]:
+        return [i for i in self.images.values() if not name_contains or name_contains in i.name]
+
+    # Image versions
+
+    def create_image_version(self, image_name: str, base_image: str, client_token: str,
+                             aliases: list[str] | None, details: dict,
+                             resolve: ImageResolver) -> ImageVersion:
+        image = self.image(image_name)
+        for existing in image.versions.values():
+            if existing.client_token == client_token:
+                if existing.base_image != base_image:
+                    raise ValidationError("ClientToken was already used with a different "
+                                          "BaseImage.")
+                return existing
+        taken = {a for v in image.versions.values() for a in v.aliases}
+        for alias in aliases or []:
+            if alias in taken:
+                raise ValidationError(f"Alias {alias} is already used by another version of "
+                                      f"image {image_name}.")
+        container_image, failure = resolve(base_image)
+        number = image.next_version
+        image.next_version += 1
+        version = ImageVersion(
+            image_name=image_name, version=number,
+            arn=self.arn("image-version", f"{image_name}/{number}"), image_arn=image.arn,
+            base_image=base_image, client_token=client_token, container_image=container_image,
+            status="CREATE_FAILED" if failure else "CREATED", failure_reason=failure,
+            aliases=list(aliases or []),
+            details={k: v for k, v in details.items() if v is not None})
+        image.versions[number] = version
+        return version
+
+    def image_version(self, image_name: str, number: int | None = None,
+                      alias: str | None = None) -> ImageVersion:
+        image = self.image(image_name)
+        if number is not None and alias is not None:
+            raise ValidationError("Specify either Version or Alias, not both.")
+        if alias is not None:
+            found = [v for v in image.versions.values() if alias in v.aliases]
+        elif number is not None:
+            found = [image.versions[number]] if number in image.versions else []
+        else:
+            found = [image.versions[max(image.versions)]] if image.versions else []
+        if not found:
+            which = f"version {number}" if number is not None else (
+                f"alias {alias}" if alias is not None else "any version")
+            raise ResourceNotFound(
+                f"No ImageVersion with the name {image_name} and {which} exists: ImageVersion "
+                f"{self.arn('image-version', f'{image_name}/{number or alias or 1}')} "
+                "does not exist.")
+        return found[0]
+
+    def delete_image_version(self, image_name: str, number: int | None,
+                             alias: str | None) -> None:
+        if number is None and alias is None:
+            raise ValidationError("Specify Version or Alias of the image version to delete.")
+        version = self.image_version(image_name, number, alias)
+        del self.images[image_name].versions[version.version]
+
+    def list_image_versions(self, image_name: str) -> list[ImageVersion]:
+        return list(self.image(image_name).versions.values())
+
+    # App image configs
+
+    def create_app_image_config(self, name: str, configs: dict,
+                                tags: list[dict] | None) -> AppImageConfig:
+        if name in self.app_image_configs:
+            raise ResourceInUseException(
+                f"AppImageConfig {self.arn('app-image-config', name)} already exists.")
+        config = AppImageConfig(name, self.arn("app-image-config", name),
+                                _checked_app_configs(configs), list(tags or []))
+        self.app_image_configs[name] = config
+        return config
+
+    def app_image_config(self, name: str) -> AppImageConfig:
+        if name not in self.app_image_configs:
+            raise ResourceNotFound(
+                f"App Image Config {self.arn('app-image-config', name)} does not exist.")
+        return self.app_image_configs[name]
+
+    def update_app_image_config(self, name: str, configs: dict) -> AppImageConfig:
+        config = self.app_image_config(name)
+        config.configs = _checked_app_configs(configs)
+        config.last_modified_time = now()
+        return config
+
+    def delete_app_image_config(self, name: str) -> None:
+        self.app_image_config(name)
+        del self.app_image_configs[name]
+
+    def list_app_image_configs(self, name_contains: str | None) -> list[AppImageConfig]:
+        return [c for c in self.app_image_configs.values()
+                if not name_contains or name_contains.lower() in c.name.lower()]
+
+    # Tags
+
+    def taggable(self, kind: str, name: str):
+        if kind == "image":
+            return self.image(name)
+        if kind == "app-image-config":
+            return self.app_image_config(name)
+        return None
+
+    # Domains: the CustomImages a domain lists must exist
+
+    def check_custom_images(self, app_settings: dict, setting: str) -> None:
+        for entry in (app_settings or {}).get("CustomImages") or []:
+            image = self.image(entry["ImageName"])
+            if entry.get("ImageVersionNumber") is not None:
+                self.image_version(image.name, entry["ImageVersionNumber"])
+            config = self.app_image_config(entry["AppImageConfigName"])
+            wanted = {"KernelGatewayAppSettings": "KernelGatewayImageConfig",
+                      "JupyterLabAppSettings": "JupyterLabAppImageConfig",
+                      "CodeEditorAppSettings": "CodeEditorAppImageConfig"}.get(setting)
+            if wanted and wanted not in config.configs:
+                raise ValidationError(
+                    f"AppImageConfig {config.name} has no {wanted}; it cannot be used in "
+                    f"{setting}.CustomImages.")
+
+
+def _checked_app_configs(configs: dict) -> dict:
+    given = {kind: value for kind, value in configs.items() if value is not None}
+    if len(given) > 1:
+        raise ValidationError("Only one of KernelGatewayImageConfig, JupyterLabAppImageConfig "
+                              "and CodeEditorAppImageConfig may be specified.")
+    result = {}
+    for kind, value in given.items():
+        value = dict(value)
+        fs = value.get("FileSystemConfig")
+        if kind != "KernelGatewayImageConfig" and fs:
+            raise ValidationError(f"FileSystemConfig is not supported for {kind}; the "
+                                  "home is /home/sagemaker-user with UID 1000 and GID 100.")
+        if fs is not None:
+            fs = {**DEFAULT_FILE_SYSTEM, **fs}
+            if (fs["DefaultUid"], fs["DefaultGid"]) not in ALLOWED_UID_GID:
+                raise ValidationError(
+                    f"Invalid DefaultUid/DefaultGid ({fs['DefaultUid']}, {fs['DefaultGid']}) in "
+                    f"{kind}.FileSystemConfig; allowed pairs: (1000, 100) and (0, 0).")
+            value["FileSystemConfig"] = fs
+        result[kind] = value
+    return result
+
+
+def _attribute(prop: str) -> str:
+    return {"Description": "description", "DisplayName": "display_name",
+            "RoleArn": "role_arn"}[prop]
+
+
+def _without_none(values: dict) -> dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def page(items: list, max_results: int | None, next_token: str | None) -> tuple[list, str | None]:
+    """One page of a listing and the token of the next; the token is an opaque offset."""
+    try:
+        start = int(base64.urlsafe_b64decode(next_token.encode()).decode()) if next_token else 0
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("Invalid pagination token: NextToken.") from None
+    size = max_results or 10
+    end = start + size
+    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return items[start:end], token

@@ -1,0 +1,165 @@
+"""Push built images to ECR, tagged by content hash; skip what the repository already holds.
+
+The same calls work against AWS and the local AWS: GetAuthorizationToken gives the registry and
+its login, DescribeImages says whether a tag is already there and which digest it has.
+"""
+import base64
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import docker
+from botocore.exceptions import ClientError
+
+from .build import BuiltImage
+from .console import Tail, detail, say, show_tail
+from .errors import UserError
+
+RECORD_WAIT_SECONDS = 20
+
+
+@dataclass(frozen=True)
+class PushedImage:
+    name: str
+    repository_uri: str
+    tag: str
+    digest: str
+    pushed: bool        # False: the tag was already in the repository
+
+    @property
+    def image_uri(self) -> str:
+        return f"{self.repository_uri}@{self.digest}"
+
+
+class PushRecord:
+    """What was pushed where: state_dir/pushes.json, {target: {image name: PushedImage}}."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except ValueError:
+            raise UserError(f"{self.path}: not valid JSON; delete it, the next push "
+                            "writes it again") from None
+
+    def save(self, target: str, pushed: PushedImage) -> None:
+        records = self.read()
+        records.setdefault(target, {})[pushed.name] = {**asdict(pushed),
+                                                       "image_uri": pushed.image_uri}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")
+        os.replace(temporary, self.path)
+
+
+def push_images(client: docker.DockerClient, ecr, built: list[BuiltImage], prefix: str,
+                record: PushRecord, target: str, create_repository: bool = False
+                ) -> list[PushedImage]:
+    results = []
+    for image in built:
+        repository = repository_for(ecr, f"{prefix}/{image.spec.name}", create_repository)
+        pushed = push_image(client, ecr, image, repository)
+        record.save(target, pushed)
+        results.append(pushed)
+    if not any(p.pushed for p in results):
+        say(f"Nothing to push: {len(results)} image(s) already in ECR")
+    return results
+
+
+def repository_for(ecr, name: str, create: bool) -> dict:
+    try:
+        return ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "RepositoryNotFoundException":
+            raise UserError(f"ECR DescribeRepositories {name}: {exc}") from None
+    if not create:
+        raise UserError(f"ECR repository {name} does not exist; `./inv up` creates it, or "
+                        "pass --create-repository to `./inv push`")
+    say(f"Creating ECR repository {name} (immutable tags, scan on push)")
+    return ecr.create_repository(
+        repositoryName=name, imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True})["repository"]
+
+
+def existing_digest(ecr, repository: str, tag: str) -> str | None:
+    try:
+        found = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ImageNotFoundException":
+            return None
+        raise UserError(f"ECR DescribeImages {repository}:{tag}: {exc}") from None
+    details = found.get("imageDetails") or []
+    return details[0]["imageDigest"] if details else None
+
+
+def push_image(client: docker.DockerClient, ecr, image: BuiltImage,
+               repository: dict) -> PushedImage:
+    name, uri = repository["repositoryName"], repository["repositoryUri"]
+    tag = image.content_hash
+    digest = existing_digest(ecr, name, tag)
+    if digest:
+        say(f"{image.spec.name} is already in ECR ({uri}:{tag} = {digest}); not pushed")
+        return PushedImage(image.spec.name, uri, tag, digest, pushed=False)
+    username, password, registry = _login(ecr)
+    if not uri.startswith(registry + "/"):
+        raise UserError(f"ECR repository URI {uri} is not on the registry {registry} that "
+                        "GetAuthorizationToken names")
+    say(f"Pushing {image.ref} to {uri}:{tag}")
+    started = time.monotonic()
+    client.images.get(image.ref).tag(uri, tag)
+    try:
+        digest = _stream_push(client, uri, tag, {"username": username, "password": password})
+    finally:
+        client.images.remove(f"{uri}:{tag}", noprune=True)
+    _wait_until_listed(ecr, name, tag, digest)
+    say(f"Pushed {image.spec.name} in {time.monotonic() - started:.1f}s: {uri}@{digest}")
+    return PushedImage(image.spec.name, uri, tag, digest, pushed=True)
+
+
+def _login(ecr) -> tuple[str, str, str]:
+    data = ecr.get_authorization_token()["authorizationData"][0]
+    username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+    registry = data["proxyEndpoint"].split("://", 1)[-1].rstrip("/")
+    return username, password, registry
+
+
+def _stream_push(client: docker.DockerClient, uri: str, tag: str, auth: dict) -> str:
+    tail, sizes, digest = Tail(), {}, None
+    for event in client.api.push(uri, tag, auth_config=auth, stream=True, decode=True):
+        if "error" in event:
+            show_tail(f"docker push {uri}:{tag}", tail)
+            raise UserError(f"docker push {uri}:{tag} failed: {event['error'].strip()}")
+        status, layer = event.get("status", ""), event.get("id")
+        tail.feed(f"{layer + ': ' if layer else ''}{status}")
+        total = (event.get("progressDetail") or {}).get("total")
+        if layer and total:
+            sizes[layer] = total
+        if layer and status in ("Pushed", "Layer already exists", "Mounted from"):
+            size = f" ({sizes[layer] / 1e6:.1f} MB)" if layer in sizes else ""
+            detail(f"layer {layer}: {status.lower()}{size}")
+        digest = (event.get("aux") or {}).get("Digest") or digest
+    if not digest:
+        show_tail(f"docker push {uri}:{tag}", tail)
+        raise UserError(f"docker push {uri}:{tag} reported no digest")
+    return digest
+
+
+def _wait_until_listed(ecr, repository: str, tag: str, digest: str) -> None:
+    """ECR lists a pushed image at once; the local one a moment later, by registry event."""
+    deadline = time.monotonic() + RECORD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        listed = existing_digest(ecr, repository, tag)
+        if listed == digest:
+            return
+        if listed:
+            raise UserError(f"ECR lists {repository}:{tag} as {listed}, but the push made "
+                            f"{digest}")
+        time.sleep(0.2)
+    raise UserError(f"the push of {repository}:{tag} ({digest}) did not show up in ECR "
+                    f"DescribeImages within {RECORD_WAIT_SECONDS}s")
