@@ -139,7 +139,7 @@ class StudioStore:
             if prop not in ("Description", "DisplayName"):
                 raise ValidationError(f"DeleteProperties: {prop} cannot be deleted; "
                                       "allowed: Description, DisplayName")
-            if prop in changes:
+            if changes.get(prop) is not None:
                 raise ValidationError(f"{prop} cannot be both updated and deleted.")
             setattr(image, _attribute(prop), None)
         for prop, value in changes.items():

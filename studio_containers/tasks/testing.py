@@ -6,6 +6,7 @@ from invoke import Collection, task
 
 from .. import PROJECT_ROOT
 from ..console import say
+from ..localaws.registry import registry_binary
 from ..runtime import ensure_runtime
 from ..workspace import open_workspace
 from . import settings, user_errors
@@ -24,9 +25,11 @@ def test(c, unit=False, k=None, pytest_args=""):
     args += shlex.split(pytest_args)
     if not unit:
         # Made here, not inside pytest, so the slow first-time steps show their progress.
-        say("Preparing what the integration tests use: Docker engine, base image, gateway runtime")
+        say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "
+            "registry")
         ws = open_workspace(s)
         ensure_runtime(ws.client, ws.base, s.build_network)
+        registry_binary()
     with c.cd(str(PROJECT_ROOT)):
         c.run(shlex.join([sys.executable, *args]), pty=False)
 
