@@ -141,7 +141,7 @@ def _stream_push(client: docker.DockerClient, uri: str, tag: str, auth: dict) ->
         if layer and total:
             sizes[layer] = total
         if layer and status in ("Pushed", "Layer already exists", "Mounted from"):
-            size = f" ({sizes[layer] / 1e6:.1f} MB)" if layer in sizes else ""
+            size = f" ({_megabytes(sizes[layer])})" if layer in sizes else ""
             detail(f"layer {layer}: {status.lower()}{size}")
         digest = (event.get("aux") or {}).get("Digest") or digest
     if not digest:
@@ -163,3 +163,7 @@ def _wait_until_listed(ecr, repository: str, tag: str, digest: str) -> None:
         time.sleep(0.2)
     raise UserError(f"the push of {repository}:{tag} ({digest}) did not show up in ECR "
                     f"DescribeImages within {RECORD_WAIT_SECONDS}s")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
