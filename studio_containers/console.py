@@ -39,3 +39,13 @@ class Tail(deque):
         for line in text.splitlines():
             if line.strip():
                 self.append(line)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> None:
+    """A plain text table, columns as wide as their widest cell."""
+    cells = [headers] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    for index, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip(), flush=True)
+        if index == 0:
+            print("  ".join("-" * w for w in widths), flush=True)

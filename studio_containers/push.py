@@ -52,6 +52,9 @@ class PushRecord:
         records = self.read()
         records.setdefault(target, {})[pushed.name] = {**asdict(pushed),
                                                        "image_uri": pushed.image_uri}
+        self.write(records)
+
+    def write(self, records: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")

@@ -25,6 +25,13 @@ class Settings:
     registry_port: int
     repository_prefix: str
     aws_start_timeout: float
+    deploy_target: str
+    deploy_stack: str
+    deploy_domain_id: str
+    deploy_keep_last_images: int
+    deploy_parallelism: int
+    deploy_aws_profile: str
+    deploy_backend: dict
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -35,7 +42,7 @@ class Settings:
             return p if p.is_absolute() else PROJECT_ROOT / p
 
         build, local = config.get("build", {}), config.get("local", {})
-        aws = config.get("aws", {})
+        aws, deploy = config.get("aws", {}), config.get("deploy", {})
         network = build.get("network", "host")
         return cls(
             images_dir=path("images_dir", config.get("images_dir", "images")),
@@ -54,6 +61,14 @@ class Settings:
             registry_port=port("aws.registry_port", aws.get("registry_port", 5567)),
             repository_prefix=_prefix(aws.get("repository_prefix", "studio-containers")),
             aws_start_timeout=float(aws.get("start_timeout", 60)),
+            deploy_target=str(deploy.get("target", "local")),
+            deploy_stack=_stack(deploy.get("stack", "studio-containers")),
+            deploy_domain_id=str(deploy.get("domain_id") or ""),
+            deploy_keep_last_images=_count("deploy.keep_last_images",
+                                           deploy.get("keep_last_images", 10)),
+            deploy_parallelism=_count("deploy.parallelism", deploy.get("parallelism", 20)),
+            deploy_aws_profile=str(deploy.get("aws_profile") or ""),
+            deploy_backend=dict(deploy.get("backend") or {}),
         )
 
 
@@ -82,4 +97,17 @@ def _prefix(value) -> str:
             r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*", value):
         raise UserError(f"aws.repository_prefix: {value!r} is not an ECR repository path "
                         "(lowercase letters, digits, '.', '_', '-', '/')")
+    return value
+
+
+def _stack(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}", value):
+        raise UserError(f"deploy.stack: {value!r} is not a usable tag value (1-128 letters, "
+                        "digits and _.:/=+-@, starting with a letter or digit)")
+    return value
+
+
+def _count(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"{name}: {value!r} must be a whole number of at least 1")
     return value

@@ -1,0 +1,1 @@
+"""Deploying with Terraform: toolchain, stack working folder, runner, ownership, domain, tasks' logic."""

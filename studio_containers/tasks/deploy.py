@@ -1,0 +1,51 @@
+"""`invoke up|down|status|rollback`: deploy images with Terraform to the local AWS or AWS."""
+from invoke import Collection, task
+
+from ..deploy import flow
+from . import settings, user_errors
+
+TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
+
+
+@task(help={"target": TARGET_HELP,
+            "image": "deploy only this image (others stay as deployed); default: all"})
+@user_errors
+def up(c, target=None, image=None):
+    """Build, push and deploy images (ECR, Image, ImageVersion, AppImageConfig) and attach them."""
+    s = settings(c)
+    flow.up(s, target or s.deploy_target, image)
+
+
+@task(help={"target": TARGET_HELP})
+@user_errors
+def down(c, target=None):
+    """Detach this stack's images from the domain and destroy what `up` made (nothing else)."""
+    s = settings(c)
+    flow.down(s, target or s.deploy_target)
+
+
+@task(help={"target": TARGET_HELP})
+@user_errors
+def status(c, target=None):
+    """Per image: local hash, pushed digest, deployed version, what the domain offers."""
+    s = settings(c)
+    flow.status(s, target or s.deploy_target)
+
+
+@task(help={"target": TARGET_HELP, "image": "the image to roll back (required)",
+            "version": "the ImageVersion number the domain should offer (required)"})
+@user_errors
+def rollback(c, image, version, target=None):
+    """Point the domain at an earlier ImageVersion of an image."""
+    s = settings(c)
+    try:
+        number = int(version)
+    except ValueError:
+        number = 0
+    if number < 1:
+        from invoke import Exit
+        raise Exit(f"error: --version {version}: must be a version number (1, 2, …)", code=1)
+    flow.rollback(s, target or s.deploy_target, image, number)
+
+
+ns = Collection(up, down, status, rollback)
