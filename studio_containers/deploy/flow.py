@@ -80,9 +80,9 @@ class Deployment:
 def up(settings: Settings, target_name: str, image: str | None) -> None:
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
+    target = open_target(settings, target_name)
     ws = open_workspace(settings)
     built = build_images(ws.client, specs, ws.base, settings.build_network)
-    target = open_target(settings, target_name)
     with _deploy_lock(settings, target.name):
         d = Deployment(settings, target)
         domain_id = d.domain_id()
@@ -163,6 +163,12 @@ def down(settings: Settings, target_name: str) -> None:
             except UserError:
                 pass  # the domain is gone already; nothing to detach
         _empty_repositories(target.client("ecr"), settings.repository_prefix, repos, state)
+        for name in sorted(owned):
+            # Provider 3.39 waits for a deleted version by describing the image's latest one,
+            # which is an older version still there: it never finishes. DeleteImage removes
+            # every version, so versions are left to it.
+            if addresses(name)["version"] in state:
+                d.runner.state_rm(addresses(name)["version"])
         d.write_inputs(repos, d.previous_inputs())
         if state:
             say(f"Terraform: destroying the stack (target {target.name})")

@@ -1,0 +1,158 @@
+"""End to end on the local target: `invoke up|status|rollback|down` with real Terraform, the
+hashicorp/aws provider, the local AWS and its registry. Creating a SageMaker Image takes the
+provider a minute (it sleeps for IAM), so each test makes one image."""
+import os
+import signal
+import subprocess
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.helpers import InvokeCli, write_image
+
+pytestmark = pytest.mark.engine
+SPEC = "name: {name}\ndisplay_name: {name} image\nkernels: [{{name: python3, display_name: Team Python}}]\n"
+
+
+def tiny_image(images_dir, name: str, marker: str = "1"):
+    folder = write_image(images_dir / name, "FROM scratch\nCOPY marker /marker\n",
+                         SPEC.format(name=name))
+    (folder / "marker").write_text(marker)
+    return folder
+
+
+@pytest.fixture
+def cli(tmp_path):
+    cli = InvokeCli(tmp_path / "state", images_dir=tmp_path / "images",
+                    aws_repository_prefix="e2e")
+    (tmp_path / "images").mkdir()
+    yield cli
+    cli("down", check=False, timeout=300)
+    cli("aws.stop", check=False)
+
+
+def clients(cli):
+    cli("aws.start")
+    endpoint, session = cli.aws_session()
+    return {name: session.client(name, endpoint_url=endpoint)
+            for name in ("sagemaker", "ecr", "iam", "ec2")}
+
+
+def other_teams_domain(aws) -> str:
+    sm, ec2 = aws["sagemaker"], aws["ec2"]
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    role = "arn:aws:iam::123456789012:role/other-team-role"
+    domain = sm.create_domain(DomainName="shared", AuthMode="IAM", SubnetIds=[subnet], VpcId=vpc,
+                              DefaultUserSettings={"ExecutionRole": role})["DomainArn"]
+    sm.create_image(ImageName="other-team", RoleArn=role)
+    sm.create_app_image_config(AppImageConfigName="other-team", KernelGatewayImageConfig={
+        "KernelSpecs": [{"Name": "ir"}]})
+    domain_id = domain.rsplit("/", 1)[-1]
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"KernelGatewayAppSettings": {
+        "CustomImages": [{"ImageName": "other-team", "AppImageConfigName": "other-team"}]}})
+    return domain_id
+
+
+def offered(sm, domain_id: str) -> dict:
+    settings = sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]
+    return {e["ImageName"]: e.get("ImageVersionNumber")
+            for e in settings["KernelGatewayAppSettings"]["CustomImages"]}
+
+
+def gone(call) -> bool:
+    try:
+        call()
+    except ClientError:
+        return True
+    return False
+
+
+def test_up_again_change_rollback_and_down(cli, tmp_path):
+    images = tmp_path / "images"
+    aws = clients(cli)
+    sm, ecr, iam = aws["sagemaker"], aws["ecr"], aws["iam"]
+    domain_id = other_teams_domain(aws)
+    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
+
+    # An image name another team already owns is refused before anything is made.
+    tiny_image(images, "other-team")
+    refused = cli("up", "--image", "other-team", check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "SageMaker Image other-team already exists and is not this stack's" in refused.stderr
+    assert gone(lambda: ecr.describe_repositories(repositoryNames=["e2e/other-team"]))
+    (images / "other-team" / "image.yaml").unlink()
+    (images / "other-team" / "Dockerfile").unlink()
+    (images / "other-team" / "marker").unlink()
+    (images / "other-team").rmdir()
+
+    folder = tiny_image(images, "demo")
+    first = cli("up").stdout
+    assert "Deployed:" in first
+    image = sm.describe_image(ImageName="demo")
+    assert image["ImageStatus"] == "CREATED" and image["DisplayName"] == "demo image"
+    version = sm.describe_image_version(ImageName="demo")
+    digest = ecr.describe_images(repositoryName="e2e/demo")["imageDetails"][0]["imageDigest"]
+    uri = ecr.describe_repositories(repositoryNames=["e2e/demo"])["repositories"][0][
+        "repositoryUri"]
+    assert version["Version"] == 1 and version["BaseImage"] == f"{uri}@{digest}"
+    config = sm.describe_app_image_config(AppImageConfigName="demo")["KernelGatewayImageConfig"]
+    assert config == {"KernelSpecs": [{"Name": "python3", "DisplayName": "Team Python"}],
+                      "FileSystemConfig": {"MountPath": "/home/sagemaker-user",
+                                           "DefaultUid": 1000, "DefaultGid": 100}}
+    assert offered(sm, domain_id) == {"other-team": None, "demo": 1}
+
+    again = cli("up").stdout
+    assert "Nothing to rebuild" in again and "Nothing to push" in again
+    assert "Terraform: no changes" in again and "CustomImages updated" not in again
+    assert len(sm.list_image_versions(ImageName="demo")["ImageVersions"]) == 1
+
+    (folder / "marker").write_text("2")
+    changed = cli("up").stdout
+    assert "version 1 stays available for rollback" in changed
+    versions = sm.list_image_versions(ImageName="demo", SortBy="VERSION",
+                                      SortOrder="ASCENDING")["ImageVersions"]
+    assert [v["Version"] for v in versions] == [1, 2]
+    assert offered(sm, domain_id) == {"other-team": None, "demo": 2}
+    assert "up to date" in cli("status").stdout
+
+    cli("rollback", "--image", "demo", "--version", "1")
+    assert offered(sm, domain_id) == {"other-team": None, "demo": 1}
+    assert "rolled back to 1" in cli("status").stdout
+    missing = cli("rollback", "--image", "demo", "--version", "9", check=False)
+    assert missing.returncode == 1 and "available: 1, 2" in missing.stderr
+
+    cli("down")
+    assert offered(sm, domain_id) == {"other-team": None}
+    assert gone(lambda: sm.describe_image(ImageName="demo"))
+    assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="demo"))
+    assert gone(lambda: ecr.describe_repositories(repositoryNames=["e2e/demo"]))
+    assert gone(lambda: iam.get_role(RoleName="demo-studio-image"))
+    assert sm.describe_image(ImageName="other-team")["ImageStatus"] == "CREATED"
+
+
+def test_up_killed_during_apply_converges(cli, tmp_path):
+    tiny_image(tmp_path / "images", "killed")
+    aws = clients(cli)
+    proc = subprocess.Popen(cli.argv("up"), env=cli.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "aws_sagemaker_image.this[0]: Creating..." in line:
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    sm = aws["sagemaker"]
+    # What the killed run made before the kill exists, untracked by Terraform's state.
+    assert sm.describe_app_image_config(AppImageConfigName="killed")
+
+    rerun = cli("up").stdout
+    assert "terraform import" in rerun
+    versions = sm.list_image_versions(ImageName="killed")["ImageVersions"]
+    assert [v["Version"] for v in versions] == [1]
+    assert "Terraform: no changes" in cli("up").stdout   # everything is in the state now
+    cli("down")
+    assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="killed"))
+    assert gone(lambda: aws["iam"].get_role(RoleName="killed-studio-image"))
