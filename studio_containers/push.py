@@ -6,7 +6,9 @@ its login, DescribeImages says whether a tag is already there and which digest i
 import base64
 import json
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from .console import Tail, detail, say, show_tail
 from .errors import UserError
 
 RECORD_WAIT_SECONDS = 20
+PARALLEL_PUSHES = 4
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,23 @@ class PushRecord:
 def push_images(client: docker.DockerClient, ecr, built: list[BuiltImage], prefix: str,
                 record: PushRecord, target: str, create_repository: bool = False
                 ) -> list[PushedImage]:
-    results = []
-    for image in built:
-        repository = repository_for(ecr, f"{prefix}/{image.spec.name}", create_repository)
-        pushed = push_image(client, ecr, image, repository)
-        record.save(target, pushed)
-        results.append(pushed)
+    repositories = [repository_for(ecr, f"{prefix}/{image.spec.name}", create_repository)
+                    for image in built]
+    saving = threading.Lock()
+
+    def push(image: BuiltImage, repository: dict) -> PushedImage:
+        # One engine connection per thread: docker-py's HTTP session is not shared safely.
+        own = docker.from_env(timeout=300)  # the engine connect() found, from the same env
+        try:
+            pushed = push_image(own, ecr, image, repository)
+        finally:
+            own.close()
+        with saving:
+            record.save(target, pushed)
+        return pushed
+    # Images share their base layers, so pushes are mostly round trips: a few at once.
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_PUSHES, len(built)) or 1) as pool:
+        results = list(pool.map(push, built, repositories))
     if not any(p.pushed for p in results):
         say(f"Nothing to push: {len(results)} image(s) already in ECR")
     return results
@@ -145,7 +159,7 @@ def _stream_push(client: docker.DockerClient, uri: str, tag: str, auth: dict) ->
             sizes[layer] = total
         if layer and status in ("Pushed", "Layer already exists", "Mounted from"):
             size = f" ({_megabytes(sizes[layer])})" if layer in sizes else ""
-            detail(f"layer {layer}: {status.lower()}{size}")
+            detail(f"{uri.rsplit('/', 1)[-1]}: layer {layer}: {status.lower()}{size}")
         digest = (event.get("aux") or {}).get("Digest") or digest
     if not digest:
         show_tail(f"docker push {uri}:{tag}", tail)

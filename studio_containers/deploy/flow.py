@@ -1,7 +1,6 @@
 """`up`, `down`, `status` and `rollback`: specs → build → push → Terraform → domain attachment."""
 import contextlib
 import fcntl
-from pathlib import Path
 
 from botocore.exceptions import ClientError
 

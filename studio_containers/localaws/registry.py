@@ -37,8 +37,10 @@ def write_config(folder: Path, port: int, server_port: int, password: str,
                  events_token: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     htpasswd = folder / "htpasswd"
+    # The registry checks the bcrypt hash on every request (a push makes a dozen). The password
+    # is 190 random bits, so a low cost factor loses nothing and saves ~0.25 s per request.
     _write_private(htpasswd, "AWS:" + bcrypt.hashpw(password.encode(),
-                                                    bcrypt.gensalt()).decode() + "\n")
+                                                    bcrypt.gensalt(rounds=4)).decode() + "\n")
     config = {
         "version": 0.1,
         # "info" would log the notification endpoint with its Authorization header.

@@ -34,4 +34,13 @@ def test(c, unit=False, k=None, pytest_args=""):
         c.run(shlex.join([sys.executable, *args]), pty=False)
 
 
-ns = Collection(test)
+@task(help={"only": "run only these benchmarks (comma-separated), e.g. deploy"})
+@user_errors
+def bench(c, only=""):
+    """Run the benchmarks under bench/ and print their table (goals next to the figures)."""
+    names = [n for n in only.split(",") if n]
+    with c.cd(str(PROJECT_ROOT)):
+        c.run(shlex.join([sys.executable, "-m", "bench", *names]), pty=False)
+
+
+ns = Collection(test, bench)

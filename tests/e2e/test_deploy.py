@@ -148,11 +148,19 @@ def test_up_killed_during_apply_converges(cli, tmp_path):
     # What the killed run made before the kill exists, untracked by Terraform's state.
     assert sm.describe_app_image_config(AppImageConfigName="killed")
 
-    rerun = cli("up").stdout
-    assert "terraform import" in rerun
+    cli("up")
     versions = sm.list_image_versions(ImageName="killed")["ImageVersions"]
     assert [v["Version"] for v in versions] == [1]
     assert "Terraform: no changes" in cli("up").stdout   # everything is in the state now
+
+    # A run that dies before Terraform saved anything (or a lost state): what is tagged as this
+    # stack's, or belongs to its image, is imported again instead of refused or duplicated.
+    (tmp_path / "state" / "terraform" / "local" / "stack" / "terraform.tfstate").unlink()
+    adopted = cli("up").stdout
+    assert adopted.count("terraform import") == 7, adopted
+    assert [v["Version"] for v in sm.list_image_versions(ImageName="killed")["ImageVersions"]] \
+        == [1]
+    assert "Terraform: no changes" in cli("up").stdout
     cli("down")
     assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="killed"))
     assert gone(lambda: aws["iam"].get_role(RoleName="killed-studio-image"))

@@ -1,0 +1,51 @@
+"""Deploy benchmarks: a no-op `up`, and `up` of 1 image against 20 (local target)."""
+import tempfile
+from pathlib import Path
+
+from .common import Cli, Result
+
+SPEC = "name: {name}\nkernels: [{{name: python3}}]\n"
+NOOP_RUNS = 5
+
+
+def _images(folder: Path, count: int) -> None:
+    for n in range(count):
+        image = folder / f"bench-{n:02d}"
+        image.mkdir(parents=True)
+        (image / "Dockerfile").write_text("FROM scratch\nCOPY marker /marker\n")
+        (image / "marker").write_text(f"{n}\n")
+        (image / "image.yaml").write_text(SPEC.format(name=f"bench-{n:02d}"))
+
+
+def _deploy(count: int) -> tuple[float, list[float], list[str]]:
+    """Seconds of a first `up` of `count` images, then of no-op `up`s, and what they printed."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-up-{count}-") as tmp:
+        root = Path(tmp)
+        _images(root / "images", count)
+        cli = Cli(root, aws_repository_prefix=f"bench{count}", deploy_stack=f"bench-{count}")
+        try:
+            cli.timed("aws.start")
+            first, _ = cli.timed("up")
+            noops, outputs = [], []
+            for _ in range(NOOP_RUNS if count == 1 else 0):
+                elapsed, out = cli.timed("up")
+                noops.append(elapsed)
+                outputs.append(out)
+            return first, noops, outputs
+        finally:
+            cli.timed("down")
+            cli.timed("aws.stop")
+
+
+def run() -> list[Result]:
+    one, noops, outputs = _deploy(1)
+    quiet = all("Nothing to rebuild" in o and "Nothing to push" in o and
+                "Terraform: no changes" in o and "CustomImages updated" not in o
+                for o in outputs)
+    twenty, _, _ = _deploy(20)
+    return [
+        Result("no-op `up` (no build, push or API write)", noops, "≤ 5 s",
+               quiet and sorted(noops)[len(noops) // 2] <= 5),
+        Result("first `up`, 1 image (provider sleeps 60 s)", [one], "-", None),
+        Result("first `up`, 20 images", [twenty], "≤ 1.5 × 1 image", twenty <= 1.5 * one),
+    ]
