@@ -125,7 +125,8 @@ def up(settings: Settings, target_name: str, image: str | None) -> None:
             d.runner.import_resource(address, resource_id)
 
         say(f"Terraform: applying the stack ({len(inputs)} image(s), target {target.name})")
-        if not d.runner.apply():
+        applied = d.runner.apply()
+        if not applied:
             say("Terraform: no changes")
         outputs = d.runner.outputs().get("images", {})
         for p in pushed:
@@ -136,12 +137,16 @@ def up(settings: Settings, target_name: str, image: str | None) -> None:
             entry.setdefault("versions", {})[p.digest] = version
         d.record.data["domain_id"] = domain_id
         d.record.save()
-        if domains.attach(d.sm, domain_id, d.domain_entries(), set(d.record.images)):
+        attached = domains.attach(d.sm, domain_id, d.domain_entries(), set(d.record.images))
+        if attached:
             say(f"Domain {domain_id}: CustomImages updated (other images kept)")
         d.record.set_pending(set())
+        unchanged = not (any(b.rebuilt for b in built) or any(p.pushed for p in pushed)
+                         or applied or attached)
         rows = [[p.name, d.record.images[p.name]["version"], p.digest[:19] + "…",
                  p.name, domain_id] for p in pushed]
-    say("Deployed:")
+    say("Nothing changed: no build, no push, no Terraform change, domain as it was"
+        if unchanged else "Deployed:")
     table(["image", "version", "digest", "app image config", "domain"], rows)
 
 

@@ -6,6 +6,7 @@ from invoke import Collection, task
 
 from .. import PROJECT_ROOT
 from ..console import say
+from ..deploy.toolchain import offline_toolchain
 from ..localaws.registry import registry_binary
 from ..runtime import ensure_runtime
 from ..workspace import open_workspace
@@ -26,10 +27,11 @@ def test(c, unit=False, k=None, pytest_args=""):
     if not unit:
         # Made here, not inside pytest, so the slow first-time steps show their progress.
         say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "
-            "registry")
+            "registry, Terraform provider")
         ws = open_workspace(s)
         ensure_runtime(ws.client, ws.base, s.build_network)
         registry_binary()
+        offline_toolchain(s.cache_dir)
     with c.cd(str(PROJECT_ROOT)):
         c.run(shlex.join([sys.executable, *args]), pty=False)
 

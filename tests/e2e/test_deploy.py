@@ -73,6 +73,12 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     aws = clients(cli)
     sm, ecr, iam = aws["sagemaker"], aws["ecr"], aws["iam"]
     domain_id = other_teams_domain(aws)
+    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = "d-000000000000"
+    tiny_image(images, "demo")
+    no_domain = cli("up", check=False)
+    assert no_domain.returncode == 1 and "Traceback" not in no_domain.stderr
+    assert "deploy.domain_id d-000000000000: no such SageMaker domain" in no_domain.stderr
+    assert gone(lambda: ecr.describe_repositories(repositoryNames=["e2e/demo"]))
     cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
 
     # An image name another team already owns is refused before anything is made.
@@ -86,7 +92,7 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     (images / "other-team" / "marker").unlink()
     (images / "other-team").rmdir()
 
-    folder = tiny_image(images, "demo")
+    folder = images / "demo"
     first = cli("up").stdout
     assert "Deployed:" in first
     image = sm.describe_image(ImageName="demo")
@@ -105,6 +111,7 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     again = cli("up").stdout
     assert "Nothing to rebuild" in again and "Nothing to push" in again
     assert "Terraform: no changes" in again and "CustomImages updated" not in again
+    assert "Nothing changed" in again
     assert len(sm.list_image_versions(ImageName="demo")["ImageVersions"]) == 1
 
     (folder / "marker").write_text("2")
