@@ -32,6 +32,8 @@ class Settings:
     deploy_parallelism: int
     deploy_aws_profile: str
     deploy_backend: dict
+    validate_max_size_gb: float
+    validate_warn_size_gb: float
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -43,6 +45,7 @@ class Settings:
 
         build, local = config.get("build", {}), config.get("local", {})
         aws, deploy = config.get("aws", {}), config.get("deploy", {})
+        validate = config.get("validate", {})
         network = build.get("network", "host")
         return cls(
             images_dir=path("images_dir", config.get("images_dir", "images")),
@@ -69,6 +72,8 @@ class Settings:
             deploy_parallelism=_count("deploy.parallelism", deploy.get("parallelism", 20)),
             deploy_aws_profile=str(deploy.get("aws_profile") or ""),
             deploy_backend=dict(deploy.get("backend") or {}),
+            validate_max_size_gb=_size("validate.max_size_gb", validate.get("max_size_gb", 25)),
+            validate_warn_size_gb=_size("validate.warn_size_gb", validate.get("warn_size_gb", 20)),
         )
 
 
@@ -111,3 +116,9 @@ def _count(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{name}: {value!r} must be a whole number of at least 1")
     return value
+
+
+def _size(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise UserError(f"{name}: {value!r} must be a size in GB greater than 0")
+    return float(value)

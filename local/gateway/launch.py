@@ -8,6 +8,10 @@ Input (environment, removed before the gateway starts):
   SC_KERNELS    JSON list of {"name", "display_name"} from the image spec
   KG_AUTH_TOKEN the token every request must carry
 Exit 3 with one JSON line on stderr when a spec kernel is not in the image.
+
+With SC_MODE=inspect it starts nothing: it prints one JSON report of how kernels are found
+(the image's python, its prefix, each kernelspec and where it lives, kernelspecs elsewhere in
+the image) for `invoke validate`, and exits 0.
 """
 import glob
 import json
@@ -127,7 +131,47 @@ def write_overlay(overlay, wanted, found, synthetic, path):
             json.dump(spec, f, indent=1)
 
 
+# Where kernelspecs of other Pythons usually live: seen, but not used, by Studio.
+ELSEWHERE = ["/opt/*/share/jupyter/kernels", "/opt/*/*/share/jupyter/kernels",
+             "/opt/*/envs/*/share/jupyter/kernels", "/usr/local/*/share/jupyter/kernels",
+             "/srv/*/share/jupyter/kernels", "/root/.local/share/jupyter/kernels",
+             "/home/*/.local/share/jupyter/kernels"]
+
+
+def inspect(path, home, image_env):
+    python = image_python(path)
+    report = {"python": python, "python_real": os.path.realpath(python) if python else None,
+              "prefix": None, "prefix_error": None, "kernels": {}, "elsewhere": {}}
+    if python:
+        try:
+            report["prefix"] = python_prefix(python, image_env)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            report["prefix_error"] = str(exc)
+    found = find_kernelspecs(kernel_dirs(report["prefix"], home))
+    for name, spec_dir in found.items():
+        try:
+            with open(os.path.join(spec_dir, "kernel.json")) as f:
+                argv = json.load(f).get("argv", [])
+        except (OSError, ValueError):
+            argv = []
+        argv = resolve_argv0(argv, path)
+        report["kernels"][name] = {"dir": spec_dir, "argv0": argv[0] if argv else None,
+                                   "argv0_real": os.path.realpath(argv[0]) if argv else None}
+    for name, spec in conda_kernels(report["prefix"]).items():
+        report["kernels"].setdefault(name, {"dir": None, "argv0": spec["argv"][0],
+                                            "argv0_real": os.path.realpath(spec["argv"][0])})
+    for pattern in ELSEWHERE:
+        for d in sorted(glob.glob(pattern)):
+            for name, spec_dir in find_kernelspecs([d]).items():
+                report["elsewhere"].setdefault(name, []).append(spec_dir)
+    print(json.dumps(report), flush=True)
+
+
 def main():
+    if os.environ.get("SC_MODE") == "inspect":
+        image_env = {k: v for k, v in os.environ.items() if k not in INTERNAL_ENV | {"SC_MODE"}}
+        inspect(os.environ.get("PATH", os.defpath), os.environ.get("HOME", ""), image_env)
+        return
     wanted = json.loads(os.environ.get("SC_KERNELS", "[]"))
     token = os.environ.get("KG_AUTH_TOKEN", "")
     path = os.environ.get("PATH", os.defpath)

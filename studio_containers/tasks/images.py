@@ -3,7 +3,10 @@ from invoke import Collection, task
 
 from ..build import build_images
 from ..localaws.control import LocalAws
+from ..console import say
 from ..push import PushRecord, push_images
+from ..runtime import ensure_runtime
+from ..validate.run import validate_images
 from ..spec import load_specs
 from ..workspace import open_workspace
 from . import settings, user_errors
@@ -35,4 +38,18 @@ def push(c, image=None, create_repository=False):
                 PushRecord(s.state_dir / "pushes.json"), "local", create_repository)
 
 
-ns = Collection(build, push)
+@task(help={"image": "validate only this image (a folder name under images/); default: all",
+            "again": "check again even if the image passed before and has not changed"})
+@user_errors
+def validate(c, image=None, again=False):
+    """Check built images for every known Studio failure class (builds them first if needed)."""
+    s = settings(c)
+    specs = load_specs(s.images_dir, image)
+    ws = open_workspace(s)
+    built = build_images(ws.client, specs, ws.base, s.build_network)
+    runtime = ensure_runtime(ws.client, ws.base, s.build_network)
+    validate_images(ws.client, built, runtime, s, use_record=not again)
+    say(f"Validation passed: {', '.join(b.spec.name for b in built)}")
+
+
+ns = Collection(build, push, validate)

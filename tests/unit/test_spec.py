@@ -66,7 +66,7 @@ def test_shipped_images_are_valid():
     (("display_name: Demo", "display_name: ' Demo'"), "display_name", "leading"),
     (("app_type: KernelGateway", "app_type: JupyterServer"), "app_type", "allowed: KernelGateway"),
     (("platform: linux/amd64", "platform: linux/arm64"), "platform", "linux/amd64"),
-    (("{uid: 1000, gid: 100}", "{uid: 1000, gid: 1000}"), "user", "1000/100 or 0/0"),
+    (("{uid: 1000, gid: 100}", "{uid: 70000, gid: 100}"), "user.uid", "0-65535"),
     (("{uid: 1000, gid: 100}", "{uid: '1000', gid: 100}"), "user.uid", "integer"),
     (("{uid: 1000, gid: 100}", "{uid: true, gid: 100}"), "user.uid", "integer"),
     (("{uid: 1000, gid: 100}", "{uid: 1000}"), "user.gid", "required"),

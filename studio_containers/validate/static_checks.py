@@ -1,0 +1,68 @@
+"""Checks that read the image's configuration and layers: classes 2, 3, 4, 6, 8 and 10."""
+from ..spec import ImageSpec
+from .findings import Finding
+from .layers import ImageLayers, resolve_user
+
+ALLOWED_UID_GID = ((1000, 100), (0, 0))
+RESERVED = ("/opt/.sagemakerinternal", "/opt/ml")
+GATEWAY_PORT = "8888/tcp"
+SKELETON = {".bashrc", ".profile", ".bash_logout"}   # what useradd -m puts in a home
+
+
+def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
+                    max_size: int, warn_size: int) -> list[Finding]:
+    found: list[Finding] = []
+    config = attrs.get("Config") or {}
+    if (spec.uid, spec.gid) not in ALLOWED_UID_GID:
+        found.append(Finding(2, f"image.yaml user is {spec.uid}/{spec.gid}",
+                             "use uid/gid 1000/100 (sagemaker-user) or 0/0 in image.yaml and "
+                             "the Dockerfile's USER"))
+    user = config.get("User") or ""
+    resolved = resolve_user(user, layers.accounts)
+    if resolved is None:
+        found.append(Finding(3, f"the image's USER {user!r} is not in its /etc/passwd or "
+                                "/etc/group", f"set USER {spec.uid}:{spec.gid} in the Dockerfile"))
+    elif resolved != (spec.uid, spec.gid):
+        shown = f"USER {user!r} = {resolved[0]}:{resolved[1]}" if user else "no USER (root, 0:0)"
+        found.append(Finding(3, f"the image runs as {shown}, image.yaml says "
+                                f"{spec.uid}/{spec.gid}",
+                             f"end the Dockerfile with USER {spec.uid}:{spec.gid}, or change "
+                             "user: in image.yaml to the image's user"))
+    for index, layer in enumerate(layers.layers, start=1):
+        if layer.high_ids:
+            path, uid, gid = layer.high_ids[0]
+            more = f" and {len(layer.high_ids) - 1} more" if len(layer.high_ids) > 1 else ""
+            found.append(Finding(4, f"{path} is owned by {uid}:{gid} in layer {index} of "
+                                    f"{len(layers.layers)}{more}",
+                                 "chown to an id ≤ 65535 in the same RUN step that creates "
+                                 "the file (deleting it in a later layer does not help)"))
+    arch, os_name = attrs.get("Architecture"), attrs.get("Os")
+    if (os_name, arch) != ("linux", "amd64"):
+        found.append(Finding(6, f"the image is {os_name}/{arch}",
+                             "build for linux/amd64 (docker build --platform linux/amd64)"))
+    for reserved in RESERVED:
+        if reserved.lstrip("/") in layers.final_paths:
+            found.append(Finding(8, f"{reserved} exists in the image; Studio mounts its own "
+                                    "content there", f"do not create {reserved}"))
+    if GATEWAY_PORT in (config.get("ExposedPorts") or {}):
+        found.append(Finding(8, "the image EXPOSEs 8888, the port of Studio's gateway",
+                             "remove EXPOSE 8888; Studio runs its own Kernel Gateway on it"))
+    size = attrs.get("Size") or 0
+    if size > max_size:
+        found.append(Finding(10, f"the image is {size / 1e9:.2f} GB, over the "
+                                 f"{max_size / 1e9:.2f} GB limit",
+                             "remove what the kernels do not need (caches, build tools); use "
+                             "multi-stage builds"))
+    elif size > warn_size:
+        found.append(Finding(10, f"the image is {size / 1e9:.2f} GB, near the "
+                                 f"{max_size / 1e9:.2f} GB limit", "keep the image small",
+                             warning=True))
+    mount = spec.mount_path.lstrip("/")
+    hidden = sorted(p for p in layers.final_paths if p.startswith(mount + "/")
+                    and p.rsplit("/", 1)[-1] not in SKELETON)
+    if hidden:
+        found.append(Finding(5, f"{len(hidden)} file(s) under {spec.mount_path} (e.g. "
+                                f"/{hidden[0]}) are hidden once Studio mounts the home there",
+                             "install nothing the kernels need under the mount path",
+                             warning=True))
+    return found
