@@ -1,10 +1,10 @@
 """`python -m bench [name ...]`: run the benchmarks (all by default) and print the table."""
 import sys
 
-from . import deploy
+from . import deploy, validate
 from .common import print_table
 
-SUITES = {"deploy": deploy.run}
+SUITES = {"validate": validate.run, "deploy": deploy.run}
 
 
 def main(names: list[str]) -> int:

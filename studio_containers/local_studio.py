@@ -17,6 +17,7 @@ from .runtime import ensure_runtime
 from .session import LocalSession
 from .settings import Settings
 from .spec import ImageSpec
+from .validate.run import check_or_skip
 from .workspace import open_workspace
 
 POLL_SECONDS = 1.0
@@ -36,7 +37,7 @@ def _stop_on_signals():
 
 
 def run_local(settings: Settings, spec: ImageSpec, lab_port: int, verbose: bool = False,
-              on_ready=None) -> None:
+              on_ready=None, skip_validation: bool = False) -> None:
     session = LocalSession(settings.state_dir)
     session.acquire()
     container = lab = None
@@ -47,6 +48,7 @@ def run_local(settings: Settings, spec: ImageSpec, lab_port: int, verbose: bool 
             ws = open_workspace(settings)
             built = build_image(ws.client, spec, ws.base, settings.build_network, verbose)
             runtime = ensure_runtime(ws.client, ws.base, settings.build_network, verbose)
+            check_or_skip(ws.client, [built], runtime, settings, skip_validation)
             for stale in local_containers(ws.client, settings.state_dir):  # left by a session that was killed
                 remove(stale)
 

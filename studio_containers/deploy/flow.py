@@ -9,8 +9,10 @@ from ..console import say, table
 from ..dockerbuild import image_exists
 from ..errors import UserError
 from ..push import PushRecord, existing_digest, push_images
+from ..runtime import ensure_runtime
 from ..settings import Settings
 from ..spec import load_specs
+from ..validate.run import check_or_skip
 from ..workspace import open_workspace
 from . import domain as domains
 from . import ownership
@@ -76,12 +78,15 @@ class Deployment:
         raise UserError("deploy.domain_id: required for --target aws")
 
 
-def up(settings: Settings, target_name: str, image: str | None) -> None:
+def up(settings: Settings, target_name: str, image: str | None,
+       skip_validation: bool = False) -> None:
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
     target = open_target(settings, target_name)
     ws = open_workspace(settings)
     built = build_images(ws.client, specs, ws.base, settings.build_network)
+    runtime = ensure_runtime(ws.client, ws.base, settings.build_network)
+    check_or_skip(ws.client, built, runtime, settings, skip_validation)
     with _deploy_lock(settings, target.name):
         d = Deployment(settings, target)
         domain_id = d.domain_id()

@@ -8,12 +8,13 @@ TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
 
 
 @task(help={"target": TARGET_HELP,
-            "image": "deploy only this image (others stay as deployed); default: all"})
+            "image": "deploy only this image (others stay as deployed); default: all",
+            "skip_validation": "deploy even if `invoke validate` finds a Studio failure (shown)"})
 @user_errors
-def up(c, target=None, image=None):
-    """Build, push and deploy images (ECR, Image, ImageVersion, AppImageConfig) and attach them."""
+def up(c, target=None, image=None, skip_validation=False):
+    """Build, validate, push and deploy images (ECR, Image, ImageVersion, AppImageConfig) and attach them."""
     s = settings(c)
-    flow.up(s, target or s.deploy_target, image)
+    flow.up(s, target or s.deploy_target, image, skip_validation)
 
 
 @task(help={"target": TARGET_HELP})

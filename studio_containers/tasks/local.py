@@ -13,9 +13,10 @@ from . import settings, user_errors
                      "or the only image",
             "port": "JupyterLab's port on 127.0.0.1 (default: local.port, 8888)",
             "stop": "stop the `invoke local` running in another shell",
-            "verbose": "print every line of build output"})
+            "verbose": "print every line of build output",
+            "skip_validation": "run even if `invoke validate` finds a Studio failure (shown)"})
 @user_errors
-def local(c, image=None, port=None, stop=False, verbose=False):
+def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=False):
     """Run an image's kernels behind a Kernel Gateway and open them in a local JupyterLab."""
     s = settings(c)
     if stop:
@@ -26,7 +27,7 @@ def local(c, image=None, port=None, stop=False, verbose=False):
         raise UserError(f"--image: more than one image under {s.images_dir}/; pick one of "
                         + ", ".join(sp.name for sp in specs))
     lab_port = s.local_port if port is None else parse_port("--port", port)
-    run_local(s, specs[0], lab_port, verbose)
+    run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation)
 
 
 ns = Collection(local)

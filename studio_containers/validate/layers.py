@@ -4,6 +4,7 @@ Studio refuses an image with a file owned by a UID/GID above 65535 in *any* laye
 later layer deletes, so ownership is read layer by layer. The final tree (after whiteouts) is
 kept as a set of paths, with /etc/passwd and /etc/group, for the checks that need it.
 """
+import io
 import json
 import posixpath
 import tarfile
@@ -29,30 +30,33 @@ class ImageLayers:
     accounts: dict[str, str]        # final /etc/passwd and /etc/group
 
 
-class _Chunks:
+class _Chunks(io.RawIOBase):
     """A file object over docker-py's chunk generator, for tarfile's stream mode."""
 
     def __init__(self, chunks):
         self._chunks = iter(chunks)
-        self._buffer = b""
+        self._current = memoryview(b"")
 
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._current:
             try:
-                self._buffer += next(self._chunks)
+                self._current = memoryview(next(self._chunks))
             except StopIteration:
-                break
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
+                return 0
+        size = min(len(buffer), len(self._current))
+        buffer[:size] = self._current[:size]
+        self._current = self._current[size:]
+        return size
 
 
 def read_layers(image) -> ImageLayers:
     facts: dict[str, LayerFacts] = {}
     manifest = None
-    with tarfile.open(fileobj=_Chunks(image.save(named=False)), mode="r|") as outer:
+    stream = io.BufferedReader(_Chunks(image.save(named=False)), buffer_size=1 << 20)
+    with tarfile.open(fileobj=stream, mode="r|") as outer:
         for member in outer:
             if member.name == "manifest.json":
                 manifest = json.load(outer.extractfile(member))

@@ -3,6 +3,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docker
@@ -23,17 +24,20 @@ CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), RUNTIME_DIR / "lau
 def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runtime,
                    settings: Settings) -> list[Finding]:
     spec = image.spec
-    attrs = client.images.get(image.ref).attrs
-    layers = read_layers(client.images.get(image.ref))
-    findings = config_findings(spec, attrs, layers, int(settings.validate_max_size_gb * 1e9),
-                               int(settings.validate_warn_size_gb * 1e9))
-    report = inspect_image(client, spec, image.ref, runtime)
-    kernel_problems, startable = kernel_findings(spec, report)
-    findings += kernel_problems
-    home = settings.state_dir / "validate" / "home" / spec.name
-    findings += start_findings(client, spec, image.ref, runtime, home, settings.state_dir,
-                               startable, settings.ready_timeout)
-    return findings
+    docker_image = client.images.get(image.ref)
+    # Reading the layers is local work and the kernel checks mostly wait on containers: both
+    # run at once.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        layers = pool.submit(read_layers, docker_image)
+        report = inspect_image(client, spec, image.ref, runtime)
+        kernel_problems, startable = kernel_findings(spec, report)
+        home = settings.state_dir / "validate" / "home" / spec.name
+        started = start_findings(client, spec, image.ref, runtime, home, settings.state_dir,
+                                 startable, settings.ready_timeout)
+        findings = config_findings(spec, docker_image.attrs, layers.result(),
+                                   int(settings.validate_max_size_gb * 1e9),
+                                   int(settings.validate_warn_size_gb * 1e9))
+    return findings + kernel_problems + started
 
 
 def validate_images(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime,
@@ -101,3 +105,19 @@ class _Record:
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps(self.data, indent=1, sort_keys=True))
         os.replace(temporary, self.path)
+
+
+SKIP_FLAG = "--skip-validation"
+
+
+def check_or_skip(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime,
+                  settings: Settings, skip: bool) -> None:
+    """What `local` and `up` do first: refuse a failing image unless told to skip, visibly."""
+    if skip:
+        warn(f"validation skipped ({SKIP_FLAG}): Studio may fail to start "
+             + ", ".join(i.spec.name for i in images))
+        return
+    try:
+        validate_images(client, images, runtime, settings)
+    except UserError as exc:
+        raise UserError(f"{exc}; fix the image, or pass {SKIP_FLAG} to go ahead anyway") from None

@@ -75,15 +75,20 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     domain_id = other_teams_domain(aws)
     cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = "d-000000000000"
     tiny_image(images, "demo")
-    no_domain = cli("up", check=False)
+    # A tiny image without Python fails validation: up refuses it unless told to skip, visibly.
+    invalid = cli("up", check=False)
+    assert invalid.returncode == 1 and "validation failed for demo" in invalid.stderr
+    assert "--skip-validation" in invalid.stderr
+    no_domain = cli("up", "--skip-validation", check=False)
     assert no_domain.returncode == 1 and "Traceback" not in no_domain.stderr
+    assert "validation skipped (--skip-validation)" in no_domain.stderr
     assert "deploy.domain_id d-000000000000: no such SageMaker domain" in no_domain.stderr
     assert gone(lambda: ecr.describe_repositories(repositoryNames=["e2e/demo"]))
     cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
 
     # An image name another team already owns is refused before anything is made.
     tiny_image(images, "other-team")
-    refused = cli("up", "--image", "other-team", check=False)
+    refused = cli("up", "--skip-validation", "--image", "other-team", check=False)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "SageMaker Image other-team already exists and is not this stack's" in refused.stderr
     assert gone(lambda: ecr.describe_repositories(repositoryNames=["e2e/other-team"]))
@@ -93,7 +98,7 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     (images / "other-team").rmdir()
 
     folder = images / "demo"
-    first = cli("up").stdout
+    first = cli("up", "--skip-validation").stdout
     assert "Deployed:" in first
     image = sm.describe_image(ImageName="demo")
     assert image["ImageStatus"] == "CREATED" and image["DisplayName"] == "demo image"
@@ -108,14 +113,14 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
                                            "DefaultUid": 1000, "DefaultGid": 100}}
     assert offered(sm, domain_id) == {"other-team": None, "demo": 1}
 
-    again = cli("up").stdout
+    again = cli("up", "--skip-validation").stdout
     assert "Nothing to rebuild" in again and "Nothing to push" in again
     assert "Terraform: no changes" in again and "CustomImages updated" not in again
     assert "Nothing changed" in again
     assert len(sm.list_image_versions(ImageName="demo")["ImageVersions"]) == 1
 
     (folder / "marker").write_text("2")
-    changed = cli("up").stdout
+    changed = cli("up", "--skip-validation").stdout
     assert "version 1 stays available for rollback" in changed
     versions = sm.list_image_versions(ImageName="demo", SortBy="VERSION",
                                       SortOrder="ASCENDING")["ImageVersions"]
@@ -141,7 +146,7 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
 def test_up_killed_during_apply_converges(cli, tmp_path):
     tiny_image(tmp_path / "images", "killed")
     aws = clients(cli)
-    proc = subprocess.Popen(cli.argv("up"), env=cli.env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cli.argv("up", "--skip-validation"), env=cli.env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
     for line in proc.stdout:
@@ -155,19 +160,19 @@ def test_up_killed_during_apply_converges(cli, tmp_path):
     # What the killed run made before the kill exists, untracked by Terraform's state.
     assert sm.describe_app_image_config(AppImageConfigName="killed")
 
-    cli("up")
+    cli("up", "--skip-validation")
     versions = sm.list_image_versions(ImageName="killed")["ImageVersions"]
     assert [v["Version"] for v in versions] == [1]
-    assert "Terraform: no changes" in cli("up").stdout   # everything is in the state now
+    assert "Terraform: no changes" in cli("up", "--skip-validation").stdout   # everything is in the state now
 
     # A run that dies before Terraform saved anything (or a lost state): what is tagged as this
     # stack's, or belongs to its image, is imported again instead of refused or duplicated.
     (tmp_path / "state" / "terraform" / "local" / "stack" / "terraform.tfstate").unlink()
-    adopted = cli("up").stdout
+    adopted = cli("up", "--skip-validation").stdout
     assert adopted.count("terraform import") == 7, adopted
     assert [v["Version"] for v in sm.list_image_versions(ImageName="killed")["ImageVersions"]] \
         == [1]
-    assert "Terraform: no changes" in cli("up").stdout
+    assert "Terraform: no changes" in cli("up", "--skip-validation").stdout
     cli("down")
     assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="killed"))
     assert gone(lambda: aws["iam"].get_role(RoleName="killed-studio-image"))
