@@ -1,10 +1,10 @@
 """`python -m bench [name ...]`: run the benchmarks (all by default) and print the table."""
 import sys
 
-from . import deploy, validate
+from . import deploy, local, validate
 from .common import print_table
 
-SUITES = {"validate": validate.run, "deploy": deploy.run}
+SUITES = {"local": local.run, "validate": validate.run, "deploy": deploy.run}
 
 
 def main(names: list[str]) -> int:

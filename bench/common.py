@@ -20,13 +20,20 @@ class Result:
     ok: bool | None
     unit: str = "s"
 
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
     def row(self) -> list[str]:
-        median = statistics.median(self.samples)
-        spread = (f"{min(self.samples):.2f}–{max(self.samples):.2f}"
+        digits = 1 if self.unit == "ms" else 2
+        spread = (f"{min(self.samples):.{digits}f}–{max(self.samples):.{digits}f}"
                   if len(self.samples) > 1 else "-")
+        ordered = sorted(self.samples)
+        p95 = (f"{ordered[max(0, int(round(0.95 * len(ordered))) - 1)]:.{digits}f}"
+               if len(ordered) >= 5 else "-")
         verdict = "-" if self.ok is None else ("ok" if self.ok else "MISSED")
-        return [self.name, f"{median:.2f} {self.unit}", spread, str(len(self.samples)),
-                self.goal, verdict]
+        return [self.name, f"{self.median:.{digits}f} {self.unit}", spread, p95,
+                str(len(self.samples)), self.goal, verdict]
 
 
 class Cli:
@@ -57,7 +64,7 @@ def machine() -> str:
 
 
 def print_table(results: list[Result]) -> None:
-    headers = ["benchmark", "median", "spread", "runs", "goal", "result"]
+    headers = ["benchmark", "median", "spread", "p95", "runs", "goal", "result"]
     rows = [headers] + [r.row() for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(headers))]
     print(f"\nMachine: {machine()}")

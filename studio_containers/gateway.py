@@ -58,14 +58,15 @@ class GatewayContainer:
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
-                      host_port: int, state_dir: Path) -> GatewayContainer:
+                      host_port: int, state_dir: Path, tcp_nodelay: bool = True) -> GatewayContainer:
     kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
     return GatewayContainer(
         image=image,
         name=f"studio-containers-local-{spec.name}-{owner(state_dir)}",
         entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
-        environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels)},
+        environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
+                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0"},
         volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import requests
 
+from . import PROJECT_ROOT
 from .console import show_tail
 from .errors import UserError
 from .ports import HOST
 
 STOP_TIMEOUT = 15
+NODELAY_DIR = PROJECT_ROOT / "local" / "gateway"   # nodelay.py, shared with the gateway runtime
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class LabOptions:
     gateway_token: str
     root_dir: Path
     state_dir: Path
+    tcp_nodelay: bool = True
 
     @property
     def url(self) -> str:
@@ -63,8 +66,20 @@ def lab_environment(opts: LabOptions) -> dict[str, str]:
     return env
 
 
+def write_config(opts: LabOptions) -> None:
+    """The lab's own config folder; its one file turns Nagle off on kernel websockets."""
+    folder = opts.state_dir / "jupyter-config"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "# Written by studio-containers for the local JupyterLab.\n"
+    if opts.tcp_nodelay:
+        text += (f"import sys\nsys.path.insert(0, {str(NODELAY_DIR)!r})\n"
+                 "import nodelay  # noqa: E402\nnodelay.apply()\n")
+    (folder / "jupyter_server_config.py").write_text(text)
+
+
 def start_lab(opts: LabOptions, timeout: float) -> subprocess.Popen:
     opts.state_dir.mkdir(parents=True, exist_ok=True)
+    write_config(opts)
     # jupyter_server writes its token URL into this log: readable by this user only.
     log = os.fdopen(os.open(opts.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
     os.chmod(opts.log_path, 0o600)

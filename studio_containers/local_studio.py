@@ -54,14 +54,14 @@ def run_local(settings: Settings, spec: ImageSpec, lab_port: int, verbose: bool 
 
             home = prepare_home(settings.home_dir / spec.name, spec)
             gc = gateway_container(spec, built.ref, runtime, home, secrets.token_urlsafe(32), gateway_port,
-                                   settings.state_dir)
+                                   settings.state_dir, settings.tcp_nodelay)
             say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
                 f"home {home} at {spec.mount_path})")
             started = time.monotonic()
             container = start_gateway(ws.client, gc, spec, settings.ready_timeout)
             opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
                               gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
-                              state_dir=session.dir)
+                              state_dir=session.dir, tcp_nodelay=settings.tcp_nodelay)
             say("Starting JupyterLab, connected to the gateway")
             lab = start_lab(opts, settings.ready_timeout)
             url = f"{opts.url}/lab?token={opts.token}"

@@ -20,6 +20,7 @@ class Settings:
     gateway_port: int
     home_dir: Path
     ready_timeout: float
+    tcp_nodelay: bool
     aws_region: str
     aws_port: int
     registry_port: int
@@ -59,6 +60,7 @@ class Settings:
             gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
             home_dir=path("local.home_dir", local.get("home_dir", ".state/home")),
             ready_timeout=float(local.get("ready_timeout", 60)),
+            tcp_nodelay=_flag("local.tcp_nodelay", local.get("tcp_nodelay", True)),
             aws_region=_region(aws.get("region", "us-east-1")),
             aws_port=port("aws.port", aws.get("port", 5566)),
             registry_port=port("aws.registry_port", aws.get("registry_port", 5567)),
@@ -122,3 +124,12 @@ def _size(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise UserError(f"{name}: {value!r} must be a size in GB greater than 0")
     return float(value)
+
+
+def _flag(name: str, value) -> bool:
+    # INVOKE_* variables arrive as strings.
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise UserError(f"{name}: {value!r} must be true or false")
+    return value

@@ -7,6 +7,7 @@ named in the AppImageConfig; this launcher does the same, then execs the gateway
 Input (environment, removed before the gateway starts):
   SC_KERNELS    JSON list of {"name", "display_name"} from the image spec
   KG_AUTH_TOKEN the token every request must carry
+  SC_TCP_NODELAY "0" leaves Nagle's algorithm on (only to measure the difference)
 Exit 3 with one JSON line on stderr when a spec kernel is not in the image.
 
 With SC_MODE=inspect it starts nothing: it prints one JSON report of how kernels are found
@@ -24,7 +25,7 @@ import tempfile
 PREFIX = "/opt/.sagemakerinternal"
 SITE = os.path.join(PREFIX, "lib", "site")
 GATEWAY_PORT = 8888
-INTERNAL_ENV = {"SC_KERNELS", "KG_AUTH_TOKEN"}
+INTERNAL_ENV = {"SC_KERNELS", "KG_AUTH_TOKEN", "SC_TCP_NODELAY"}
 MISSING_KERNELS_EXIT = 3
 
 
@@ -227,8 +228,12 @@ def main():
     })
     if home and os.path.isdir(home):
         os.chdir(home)
+    # nodelay.apply(): kernel websockets without Nagle's 40 ms wait (see nodelay.py).
+    nodelay = ("import nodelay; nodelay.apply(); "
+               if os.environ.get("SC_TCP_NODELAY", "1") == "1" else "")
     gateway = [sys.executable, "-s", "-E", "-c",
                f"import sys; sys.path.insert(0, {SITE!r}); "
+               f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); {nodelay}"
                "from kernel_gateway import launch_instance; launch_instance()",
                f"--KernelGatewayApp.config_file={config_file}"]
     log(f"offering kernels {[k['name'] for k in wanted]} on port {GATEWAY_PORT}")

@@ -85,7 +85,8 @@ def up(settings: Settings, target_name: str, image: str | None,
     target = open_target(settings, target_name)
     ws = open_workspace(settings)
     built = build_images(ws.client, specs, ws.base, settings.build_network)
-    runtime = ensure_runtime(ws.client, ws.base, settings.build_network)
+    runtime = None if skip_validation else ensure_runtime(ws.client, ws.base,
+                                                          settings.build_network)
     check_or_skip(ws.client, built, runtime, settings, skip_validation)
     with _deploy_lock(settings, target.name):
         d = Deployment(settings, target)

@@ -6,6 +6,7 @@ from invoke import Collection, task
 
 from .. import PROJECT_ROOT
 from ..console import say
+from ..browser import ensure_chromium
 from ..deploy.toolchain import offline_toolchain
 from ..localaws.registry import registry_binary
 from ..runtime import ensure_runtime
@@ -27,11 +28,12 @@ def test(c, unit=False, k=None, pytest_args=""):
     if not unit:
         # Made here, not inside pytest, so the slow first-time steps show their progress.
         say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "
-            "registry, Terraform provider")
+            "registry, Terraform provider, chromium")
         ws = open_workspace(s)
         ensure_runtime(ws.client, ws.base, s.build_network)
         registry_binary()
         offline_toolchain(s.cache_dir)
+        ensure_chromium()
     with c.cd(str(PROJECT_ROOT)):
         c.run(shlex.join([sys.executable, *args]), pty=False)
 

@@ -110,7 +110,7 @@ class _Record:
 SKIP_FLAG = "--skip-validation"
 
 
-def check_or_skip(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime,
+def check_or_skip(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime | None,
                   settings: Settings, skip: bool) -> None:
     """What `local` and `up` do first: refuse a failing image unless told to skip, visibly."""
     if skip:

@@ -1,0 +1,57 @@
+"""A real browser (Debian's chromium, driven by Playwright) on the URL `invoke local` prints:
+a notebook on the image's kernel runs a cell, and the output appears on the page."""
+import docker
+import pytest
+from playwright.sync_api import sync_playwright
+
+from studio_containers import PROJECT_ROOT
+from studio_containers.gateway import local_containers
+from studio_containers.ports import free_port
+from studio_containers.browser import CHROMIUM
+from tests.e2e.test_local import FIRST_START_TIMEOUT, LocalRun
+
+pytestmark = pytest.mark.engine
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CELL = 'import os, socket; print(f"uid={os.getuid()} host={socket.gethostname()}")'
+
+
+@pytest.fixture
+def env(tmp_path):
+    import os
+    return dict(os.environ, INVOKE_STATE_DIR=str(tmp_path / "state"),
+                INVOKE_LOCAL_HOME_DIR=str(tmp_path / "home"))
+
+
+def test_a_notebook_on_the_image_kernel_runs_in_chromium(env, tmp_path):
+    run = LocalRun(env, "--image", "python-basic", "--port", str(free_port()))
+    try:
+        url, _, _ = run.wait_for_url(FIRST_START_TIMEOUT)
+        [container] = local_containers(docker.from_env(), tmp_path / "state")
+        hostname = container.attrs["Config"]["Hostname"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                 args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            try:
+                page.goto(url)
+                card = page.locator('.jp-LauncherCard[data-category="Notebook"]',
+                                    has_text="Python 3 (basic)")
+                card.first.click(timeout=60_000)
+                editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
+                editor.click(timeout=60_000)
+                page.keyboard.type(CELL)
+                page.keyboard.press("Shift+Enter")
+                output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
+                output.wait_for(timeout=60_000)
+                page.wait_for_function(
+                    "document.querySelector('.jp-NotebookPanel .jp-OutputArea-output')"
+                    ".innerText.includes('host=')", timeout=60_000)
+                text = output.inner_text()
+            finally:
+                page.screenshot(path=str(ARTIFACTS / "browser-notebook.png"), full_page=True)
+                browser.close()
+        assert f"uid=1000 host={hostname}" in text
+        assert run.interrupt() == 0
+    finally:
+        run.kill()
