@@ -78,6 +78,22 @@ def write_config(opts: LabOptions) -> None:
 
 
 def start_lab(opts: LabOptions, timeout: float) -> subprocess.Popen:
+    proc = launch_lab(opts)
+    wait_lab(proc, opts, timeout)
+    return proc
+
+
+def wait_lab(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> None:
+    try:
+        _wait_ready(proc, opts, timeout)
+    except BaseException:
+        stop_lab(proc)
+        raise
+
+
+def launch_lab(opts: LabOptions) -> subprocess.Popen:
+    """Starts JupyterLab without waiting for it (wait_lab does), so it can boot alongside the
+    gateway: the gateway client contacts the gateway only when asked for kernels."""
     opts.state_dir.mkdir(parents=True, exist_ok=True)
     write_config(opts)
     # jupyter_server writes its token URL into this log: readable by this user only.
@@ -85,14 +101,9 @@ def start_lab(opts: LabOptions, timeout: float) -> subprocess.Popen:
     os.chmod(opts.log_path, 0o600)
     # Own session: the terminal's Ctrl-C reaches `invoke local`, which then stops the lab cleanly
     # (JupyterLab would otherwise ask for a y/n confirmation on SIGINT).
-    proc = subprocess.Popen(lab_command(opts), env=lab_environment(opts), stdout=log,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        _wait_ready(proc, opts, timeout)
-    except BaseException:
-        stop_lab(proc)
-        raise
-    return proc
+    return subprocess.Popen(lab_command(opts), env=lab_environment(opts), stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> None:

@@ -11,7 +11,7 @@ from .console import say, show_tail
 from .engine import connect
 from .errors import UserError
 from .gateway import gateway_container, local_containers, prepare_home, remove, start_gateway
-from .jupyterlab import LabOptions, start_lab, stop_lab
+from .jupyterlab import LabOptions, launch_lab, stop_lab, wait_lab
 from .ports import ensure_free
 from .runtime import ensure_runtime
 from .session import LocalSession
@@ -56,14 +56,14 @@ def run_local(settings: Settings, spec: ImageSpec, lab_port: int, verbose: bool 
             gc = gateway_container(spec, built.ref, runtime, home, secrets.token_urlsafe(32), gateway_port,
                                    settings.state_dir, settings.tcp_nodelay)
             say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
-                f"home {home} at {spec.mount_path})")
+                f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
             started = time.monotonic()
-            container = start_gateway(ws.client, gc, spec, settings.ready_timeout)
             opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
                               gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
                               state_dir=session.dir, tcp_nodelay=settings.tcp_nodelay)
-            say("Starting JupyterLab, connected to the gateway")
-            lab = start_lab(opts, settings.ready_timeout)
+            lab = launch_lab(opts)          # boots while the gateway starts
+            container = start_gateway(ws.client, gc, spec, settings.ready_timeout)
+            wait_lab(lab, opts, settings.ready_timeout)
             url = f"{opts.url}/lab?token={opts.token}"
             session.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
             say(f"Ready in {time.monotonic() - started:.1f}s. Kernels: "
