@@ -62,6 +62,7 @@ def lab_environment(opts: LabOptions) -> dict[str, str]:
         # The user's own ~/.jupyter settings must not change what Studio's architecture does.
         "JUPYTER_CONFIG_DIR": str(opts.state_dir / "jupyter-config"),
         "JUPYTER_RUNTIME_DIR": str(opts.state_dir / "jupyter-runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(opts.state_dir / "lab-settings"),
     })
     return env
 
@@ -75,6 +76,13 @@ def write_config(opts: LabOptions) -> None:
         text += (f"import sys\nsys.path.insert(0, {str(NODELAY_DIR)!r})\n"
                  "import nodelay  # noqa: E402\nnodelay.apply()\n")
     (folder / "jupyter_server_config.py").write_text(text)
+    # Offline: no "get notified about Jupyter news?" prompt and no update check. Written once,
+    # so what the user changes in the lab's settings editor stays.
+    notification = (opts.state_dir / "lab-settings" / "@jupyterlab" / "apputils-extension"
+                    / "notification.jupyterlab-settings")
+    if not notification.exists():
+        notification.parent.mkdir(parents=True, exist_ok=True)
+        notification.write_text('{"fetchNews": "false", "checkForUpdates": false}\n')
 
 
 def start_lab(opts: LabOptions, timeout: float) -> subprocess.Popen:
