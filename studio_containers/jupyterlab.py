@@ -52,13 +52,15 @@ def lab_command(opts: LabOptions) -> list[str]:
     return cmd
 
 
+PASSED_ENV = ("PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR")
+
+
 def lab_environment(opts: LabOptions) -> dict[str, str]:
-    env = dict(os.environ)
+    # Only what a server needs: jupyter_server logs the environment it starts kernels with, and
+    # the gateway client forwards parts of it, so nothing of the user's shell (cloud keys,
+    # tokens) goes in, and the lab's own tokens travel in its 0600 config file instead.
+    env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     env.update({
-        # Secrets travel by environment, not argv, so `ps` does not show them.
-        "JUPYTER_TOKEN": opts.token,
-        "JUPYTER_GATEWAY_URL": opts.gateway_url,
-        "JUPYTER_GATEWAY_AUTH_TOKEN": opts.gateway_token,
         # The user's own ~/.jupyter settings must not change what Studio's architecture does.
         "JUPYTER_CONFIG_DIR": str(opts.state_dir / "jupyter-config"),
         "JUPYTER_RUNTIME_DIR": str(opts.state_dir / "jupyter-runtime"),
@@ -68,14 +70,23 @@ def lab_environment(opts: LabOptions) -> dict[str, str]:
 
 
 def write_config(opts: LabOptions) -> None:
-    """The lab's own config folder; its one file turns Nagle off on kernel websockets."""
+    """The lab's own config folder: its tokens, the gateway, and Nagle off on kernel websockets.
+
+    Readable by this user only: secrets travel here, not in argv (`ps`) or the environment."""
     folder = opts.state_dir / "jupyter-config"
     folder.mkdir(parents=True, exist_ok=True)
-    text = "# Written by studio-containers for the local JupyterLab.\n"
+    text = ("# Written by studio-containers for the local JupyterLab.\n"
+            f"c.IdentityProvider.token = {opts.token!r}\n"
+            f"c.GatewayClient.url = {opts.gateway_url!r}\n"
+            f"c.GatewayClient.auth_token = {opts.gateway_token!r}\n")
     if opts.tcp_nodelay:
         text += (f"import sys\nsys.path.insert(0, {str(NODELAY_DIR)!r})\n"
                  "import nodelay  # noqa: E402\nnodelay.apply()\n")
-    (folder / "jupyter_server_config.py").write_text(text)
+    path = folder / "jupyter_server_config.py"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(path, 0o600)
     # Offline: no "get notified about Jupyter news?" prompt and no update check. Written once,
     # so what the user changes in the lab's settings editor stays.
     notification = (opts.state_dir / "lab-settings" / "@jupyterlab" / "apputils-extension"
