@@ -26,6 +26,7 @@ class LocalRun:
     """`invoke local` in a child process, its output collected line by line."""
 
     def __init__(self, env: dict, *args: str):
+        self.env = env
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT), "local", *args],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -58,9 +59,12 @@ class LocalRun:
         return self.proc.wait(timeout)
 
     def kill(self):
+        """After a failed test: kill it, then sweep what it left (container, JupyterLab)."""
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+            subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT),
+                            "local", "--stop"], env=self.env, capture_output=True, timeout=120)
 
 
 @pytest.fixture
