@@ -4,7 +4,7 @@ import fcntl
 
 from botocore.exceptions import ClientError
 
-from ..build import build_images, content_hash
+from ..build import build_images, content_hash, repository
 from ..console import say, table
 from ..dockerbuild import image_exists
 from ..errors import UserError
@@ -263,7 +263,7 @@ def status(settings: Settings, target_name: str) -> None:
         local_hash, pushed = "-", "-"
         if name in specs:
             local_hash = content_hash(specs[name], ws.base)
-            built = image_exists(ws.client, f"studio-containers/{name}:{local_hash}")
+            built = image_exists(ws.client, f"{repository(specs[name])}:{local_hash}")
             pushed = existing_digest_or_none(ecr, f"{settings.repository_prefix}/{name}",
                                              local_hash) or "-"
             if not built:
