@@ -108,6 +108,7 @@ def up(settings: Settings, target_name: str, image: str | None,
         if any(addresses(n)["repository"] not in state for n in names):
             say("Terraform: creating the ECR repositories")
             d.runner.apply()
+            state = d.runner.state()
 
         pushed = push_images(ws.client, target.client("ecr"), built, settings.repository_prefix,
                              PushRecord(settings.state_dir / "pushes.json"), target.name)
@@ -116,7 +117,6 @@ def up(settings: Settings, target_name: str, image: str | None,
                                  for p in pushed}}
         d.write_inputs(repositories, inputs)
 
-        state = d.runner.state()
         imports = list(adoption.images)
         for p in pushed:
             version = addresses(p.name)["version"]

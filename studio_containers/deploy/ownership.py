@@ -30,6 +30,16 @@ def _missing(error: ClientError, *codes: str) -> bool:
     return error.response["Error"]["Code"] in codes
 
 
+def _lookup(call, missing_code: str, **params):
+    """The answer of a describe-style call, or None when AWS says there is no such thing."""
+    try:
+        return call(**params)
+    except ClientError as exc:
+        if _missing(exc, missing_code):
+            return None
+        raise
+
+
 def check(client, state: dict, names: list[str], stack: str, prefix: str,
           pending: set[str]) -> Adoption:
     ecr, iam, sm = client("ecr"), client("iam"), client("sagemaker")
@@ -39,67 +49,40 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
         interrupted = name in pending
         repo = f"{prefix}/{name}"
         if at["repository"] not in state:
-            try:
-                found = ecr.describe_repositories(repositoryNames=[repo])["repositories"][0]
-            except ClientError as exc:
-                if not _missing(exc, "RepositoryNotFoundException"):
-                    raise
-                found = None
+            found = _lookup(ecr.describe_repositories, "RepositoryNotFoundException",
+                            repositoryNames=[repo])
             if found:
-                tags = ecr.list_tags_for_resource(resourceArn=found["repositoryArn"])["tags"]
+                arn = found["repositories"][0]["repositoryArn"]
+                tags = ecr.list_tags_for_resource(resourceArn=arn)["tags"]
                 _own(interrupted or {"Key": TAG, "Value": stack} in tags,
                      f"ECR repository {repo}", stack)
                 adoption.repositories.append((at["repository"], repo))
-                try:
-                    ecr.get_lifecycle_policy(repositoryName=repo)
+                if _lookup(ecr.get_lifecycle_policy, "LifecyclePolicyNotFoundException",
+                           repositoryName=repo):
                     adoption.repositories.append((at["lifecycle"], repo))
-                except ClientError as exc:
-                    if not _missing(exc, "LifecyclePolicyNotFoundException"):
-                        raise
         image_ours = at["image"] in state
         if not image_ours:
-            try:
-                arn = sm.describe_image(ImageName=name)["ImageArn"]
-            except ClientError as exc:
-                if not _missing(exc, "ResourceNotFound"):
-                    raise
-                arn = None
-            if arn:
-                tags = sm.list_tags(ResourceArn=arn).get("Tags", [])
+            image = _lookup(sm.describe_image, "ResourceNotFound", ImageName=name)
+            if image:
+                tags = sm.list_tags(ResourceArn=image["ImageArn"]).get("Tags", [])
                 _own(interrupted or {"Key": TAG, "Value": stack} in tags,
                      f"SageMaker Image {name}", stack)
                 adoption.images.append((at["image"], name))
                 image_ours = True
         if at["config"] not in state:
-            try:
-                sm.describe_app_image_config(AppImageConfigName=name)
-                exists = True
-            except ClientError as exc:
-                if not _missing(exc, "ResourceNotFound"):
-                    raise
-                exists = False
-            if exists:
+            if _lookup(sm.describe_app_image_config, "ResourceNotFound", AppImageConfigName=name):
                 _own(interrupted or image_ours, f"AppImageConfig {name}", stack)
                 adoption.images.append((at["config"], name))
         if at["role"] not in state:
             role = role_name(name)
-            try:
-                tags = iam.list_role_tags(RoleName=role).get("Tags", [])
-                exists = True
-            except ClientError as exc:
-                if not _missing(exc, "NoSuchEntity"):
-                    raise
-                exists = False
-            if exists:
-                _own(interrupted or {"Key": TAG, "Value": stack} in tags, f"IAM role {role}",
-                     stack)
+            listed = _lookup(iam.list_role_tags, "NoSuchEntity", RoleName=role)
+            if listed is not None:
+                _own(interrupted or {"Key": TAG, "Value": stack} in listed.get("Tags", []),
+                     f"IAM role {role}", stack)
                 adoption.images.append((at["role"], role))
-                try:
-                    iam.get_role_policy(RoleName=role, PolicyName="ecr-pull")
+                if _lookup(iam.get_role_policy, "NoSuchEntity", RoleName=role,
+                           PolicyName="ecr-pull"):
                     adoption.images.append((at["role_policy"], f"{role}:ecr-pull"))
-                except ClientError as exc:
-                    if not _missing(exc, "NoSuchEntity"):
-                        raise
     return adoption
 
 
@@ -115,10 +98,6 @@ def adopt_version(client, state: dict, name: str, base_image: str) -> list[tuple
     at = addresses(name)
     if at["version"] in state:
         return []
-    try:
-        latest = client("sagemaker").describe_image_version(ImageName=name)
-    except ClientError as exc:
-        if _missing(exc, "ResourceNotFound"):
-            return []
-        raise
-    return [(at["version"], name)] if latest.get("BaseImage") == base_image else []
+    latest = _lookup(client("sagemaker").describe_image_version, "ResourceNotFound",
+                     ImageName=name)
+    return [(at["version"], name)] if latest and latest.get("BaseImage") == base_image else []

@@ -17,10 +17,14 @@ from . import settings, user_errors
 @user_errors
 def build(c, image=None, verbose=False):
     """Build images (skips those whose content hash is already built)."""
-    s = settings(c)
+    _built(settings(c), image, verbose)
+
+
+def _built(s, image, verbose=False):
+    """What build, push and validate start with: the specs, the workspace, the built images."""
     specs = load_specs(s.images_dir, image)
     ws = open_workspace(s)
-    build_images(ws.client, specs, ws.base, s.build_network, verbose)
+    return ws, build_images(ws.client, specs, ws.base, s.build_network, verbose)
 
 
 @task(help={"image": "push only this image (a folder name under images/); default: all",
@@ -29,11 +33,8 @@ def build(c, image=None, verbose=False):
 def push(c, image=None, create_repository=False):
     """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
     s = settings(c)
-    specs = load_specs(s.images_dir, image)
-    local = LocalAws(s)
-    ws = open_workspace(s)
-    built = build_images(ws.client, specs, ws.base, s.build_network)
-    endpoint = local.ensure_started()
+    ws, built = _built(s, image)
+    endpoint = LocalAws(s).ensure_started()
     push_images(ws.client, endpoint.client("ecr"), built, s.repository_prefix,
                 PushRecord(s.state_dir / "pushes.json"), "local", create_repository)
 
@@ -44,9 +45,7 @@ def push(c, image=None, create_repository=False):
 def validate(c, image=None, again=False):
     """Check built images for every known Studio failure class (builds them first if needed)."""
     s = settings(c)
-    specs = load_specs(s.images_dir, image)
-    ws = open_workspace(s)
-    built = build_images(ws.client, specs, ws.base, s.build_network)
+    ws, built = _built(s, image)
     runtime = ensure_runtime(ws.client, ws.base, s.build_network)
     validate_images(ws.client, built, runtime, s, use_record=not again)
     say(f"Validation passed: {', '.join(b.spec.name for b in built)}")

@@ -9,7 +9,8 @@ from studio_containers import PROJECT_ROOT
 from studio_containers.gateway import local_containers
 from studio_containers.ports import free_port
 from studio_containers.browser import CHROMIUM
-from tests.e2e.test_local import FIRST_START_TIMEOUT, LocalRun
+from tests.e2e.test_local import FIRST_START_TIMEOUT
+from tests.helpers import LocalRun
 
 pytestmark = pytest.mark.engine
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"

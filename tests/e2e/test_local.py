@@ -1,12 +1,7 @@
 """End to end: `invoke local` as a user runs it, driven through JupyterLab's REST API and websocket."""
 import os
-import queue
-import re
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 import docker
 import pytest
@@ -15,56 +10,10 @@ import requests
 from studio_containers import PROJECT_ROOT
 from studio_containers.gateway import local_containers
 from studio_containers.ports import free_port
-from tests.helpers import execute
+from tests.helpers import LocalRun, execute
 
 pytestmark = pytest.mark.engine
 FIRST_START_TIMEOUT = 600  # a fresh machine builds the base, the runtime and the image first
-URL_RE = re.compile(r"Open (http://127\.0\.0\.1:(\d+)/lab\?token=(\S+))")
-
-
-class LocalRun:
-    """`invoke local` in a child process, its output collected line by line."""
-
-    def __init__(self, env: dict, *args: str):
-        self.env = env
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT), "local", *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        self.lines: "queue.Queue[str]" = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_for_url(self, timeout: float) -> tuple[str, str, str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            match = URL_RE.search(line)
-            if match:
-                url, port, token = match.groups()
-                return url, f"http://127.0.0.1:{port}", token
-        raise AssertionError("invoke local printed no URL:\n" + "".join(self.output))
-
-    def interrupt(self, timeout: float = 60) -> int:
-        os.killpg(self.proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        return self.proc.wait(timeout)
-
-    def kill(self):
-        """After a failed test: kill it, then sweep what it left (container, JupyterLab)."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-            subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT),
-                            "local", "--stop"], env=self.env, capture_output=True, timeout=120)
 
 
 @pytest.fixture
