@@ -59,13 +59,13 @@ class Settings:
             local_port=port("local.port", local.get("port", 8888)),
             gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
             home_dir=path("local.home_dir", local.get("home_dir", ".state/home")),
-            ready_timeout=float(local.get("ready_timeout", 60)),
+            ready_timeout=_seconds("local.ready_timeout", local.get("ready_timeout", 60)),
             tcp_nodelay=_flag("local.tcp_nodelay", local.get("tcp_nodelay", True)),
             aws_region=_region(aws.get("region", "us-east-1")),
             aws_port=port("aws.port", aws.get("port", 5566)),
             registry_port=port("aws.registry_port", aws.get("registry_port", 5567)),
             repository_prefix=_prefix(aws.get("repository_prefix", "studio-containers")),
-            aws_start_timeout=float(aws.get("start_timeout", 60)),
+            aws_start_timeout=_seconds("aws.start_timeout", aws.get("start_timeout", 60)),
             deploy_target=str(deploy.get("target", "local")),
             deploy_stack=_stack(deploy.get("stack", "studio-containers")),
             deploy_domain_id=str(deploy.get("domain_id") or ""),
@@ -115,21 +115,62 @@ def _stack(value) -> str:
 
 
 def _count(name: str, value) -> int:
+    value = _number(value, int)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"{name}: {value!r} must be a whole number of at least 1")
     return value
 
 
 def _size(name: str, value) -> float:
+    value = _number(value, float)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise UserError(f"{name}: {value!r} must be a size in GB greater than 0")
     return float(value)
 
 
 def _flag(name: str, value) -> bool:
-    # INVOKE_* variables arrive as strings.
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
-        return value.lower() in ("true", "1")
+    if isinstance(value, str) and value.lower() in TRUE | FALSE:
+        return value.lower() in TRUE
     if not isinstance(value, bool):
         raise UserError(f"{name}: {value!r} must be true or false")
     return value
+
+
+def _seconds(name: str, value) -> float:
+    value = _number(value, float)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise UserError(f"{name}: {value!r} must be a number of seconds greater than 0")
+    return float(value)
+
+
+def _number(value, kind):
+    """INVOKE_* variables arrive as strings (see keep_env_strings); numbers in YAML do not."""
+    if isinstance(value, str):
+        try:
+            return kind(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
+
+
+def keep_env_strings() -> None:
+    """Lets INVOKE_* variables reach the checks above as the strings the user typed.
+
+    Invoke casts a variable to the type of the setting it overrides: bool("false") is True, so
+    INVOKE_LOCAL_TCP_NODELAY=false silently meant true, and int("abc") ended in a traceback
+    before any task ran. Invoke builds its Environment loader inside Config.load_shell_env with
+    no hook, hence the class attribute; the checks in Settings parse every value anyway.
+    """
+    from invoke.env import Environment
+
+    def cast(self, old, new):
+        return new if isinstance(old, (bool, int, float)) else original(self, old, new)
+
+    original = Environment._cast
+    if getattr(original, "_keeps_strings", False):
+        return
+    cast._keeps_strings = True
+    Environment._cast = cast

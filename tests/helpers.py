@@ -15,11 +15,12 @@ from invoke import Config
 
 from studio_containers import PROJECT_ROOT
 from studio_containers.kernel_client import execute  # noqa: F401 - tests import it from here
-from studio_containers.settings import Settings
+from studio_containers.settings import Settings, keep_env_strings
 
 
 def project_settings(**overrides) -> Settings:
     """Settings as the tasks see them (invoke.yaml + INVOKE_* variables), with overrides."""
+    keep_env_strings()
     cfg = Config(project_location=str(PROJECT_ROOT))
     cfg.load_project()
     cfg.load_shell_env()

@@ -5,7 +5,9 @@ from docker.errors import DockerException
 from invoke import Exit
 
 from ..errors import UserError
-from ..settings import Settings
+from ..settings import Settings, keep_env_strings
+
+keep_env_strings()   # before Invoke reads INVOKE_* variables, which happens after tasks load
 
 
 def user_errors(task_body):

@@ -1,0 +1,47 @@
+"""INVOKE_* variables reach the settings as typed and are checked there (not cast by Invoke)."""
+import subprocess
+import sys
+
+import pytest
+
+from studio_containers import PROJECT_ROOT
+from studio_containers.errors import UserError
+from tests.helpers import project_settings
+
+
+@pytest.mark.parametrize("text, expected", [("false", False), ("False", False), ("0", False),
+                                            ("no", False), ("true", True), ("1", True)])
+def test_a_flag_variable_means_what_it_says(monkeypatch, text, expected):
+    monkeypatch.setenv("INVOKE_LOCAL_TCP_NODELAY", text)
+    assert project_settings().tcp_nodelay is expected
+
+
+def test_number_variables_are_parsed(monkeypatch):
+    monkeypatch.setenv("INVOKE_DEPLOY_PARALLELISM", "3")
+    monkeypatch.setenv("INVOKE_VALIDATE_MAX_SIZE_GB", "2.5")
+    monkeypatch.setenv("INVOKE_LOCAL_READY_TIMEOUT", "90")
+    s = project_settings()
+    assert (s.deploy_parallelism, s.validate_max_size_gb, s.ready_timeout) == (3, 2.5, 90.0)
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("INVOKE_LOCAL_TCP_NODELAY", "maybe", "local.tcp_nodelay: 'maybe' must be true or false"),
+    ("INVOKE_DEPLOY_PARALLELISM", "2.5", "deploy.parallelism: '2.5' must be a whole number"),
+    ("INVOKE_VALIDATE_MAX_SIZE_GB", "big", "validate.max_size_gb: 'big' must be a size in GB"),
+    ("INVOKE_AWS_START_TIMEOUT", "-1", "aws.start_timeout: -1.0 must be a number of seconds"),
+    ("INVOKE_LOCAL_PORT", "http", "local.port: 'http' is not a port"),
+])
+def test_bad_variables_name_the_setting(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(UserError, match=message.replace(".", r"\.").replace("'", "'?")):
+        project_settings()
+
+
+def test_a_bad_number_variable_is_one_line_from_the_command_line():
+    done = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT),
+                           "local", "--stop"], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "INVOKE_DEPLOY_PARALLELISM": "abc",
+                               "HOME": "/nonexistent"})
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: deploy.parallelism: 'abc' must be a whole number of at least 1"
+    assert "Traceback" not in done.stdout + done.stderr
