@@ -19,6 +19,7 @@ from .ports import HOST
 
 STOP_TIMEOUT = 15
 RUNTIME_HELPERS = PROJECT_ROOT / "local" / "gateway"   # nodelay.py and lean.py, shared with the gateway runtime
+LAB_HELPERS = PROJECT_ROOT / "local" / "lab"           # relay.py, for the lab only
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ def write_config(opts: LabOptions) -> None:
             f"c.IdentityProvider.token = {opts.token!r}\n"
             f"c.GatewayClient.url = {opts.gateway_url!r}\n"
             f"c.GatewayClient.auth_token = {opts.gateway_token!r}\n")
+    text += (f"import sys\nsys.path[:0] = [{str(LAB_HELPERS)!r}, {str(RUNTIME_HELPERS)!r}]\n"
+             "import relay  # noqa: E402\nrelay.apply()\n")
     if opts.tcp_nodelay:
-        text += (f"import sys\nsys.path.insert(0, {str(RUNTIME_HELPERS)!r})\n"
-                 "import nodelay  # noqa: E402\nnodelay.apply()\n")
+        text += "import nodelay  # noqa: E402\nnodelay.apply()\n"
     path = folder / "jupyter_server_config.py"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:

@@ -42,5 +42,7 @@ def test_the_lab_config_applies_it_unless_turned_off(tmp_path):
     config = (tmp_path / "jupyter-config" / "jupyter_server_config.py").read_text()
     assert "nodelay.apply()" in config
     write_config(LabOptions(**{**opts.__dict__, "tcp_nodelay": False}))
-    assert "nodelay" not in (tmp_path / "jupyter-config" / "jupyter_server_config.py").read_text()
+    without = (tmp_path / "jupyter-config" / "jupyter_server_config.py").read_text()
+    assert "nodelay" not in without
+    assert "relay.apply()" in config and "relay.apply()" in without   # not a Nagle matter: always on
     assert project_settings(local__tcp_nodelay="false").tcp_nodelay is False
