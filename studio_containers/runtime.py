@@ -47,7 +47,31 @@ def ensure_runtime(client: docker.DockerClient, base: Base, network: str | None,
         client.volumes.get(runtime.volume)
     except NotFound:
         _fill_volume(client, runtime)
+        _remove_other_runtimes(client, runtime)
     return runtime
+
+
+def _remove_other_runtimes(client: docker.DockerClient, keep: Runtime) -> None:
+    """Each change to local/gateway/ or the base makes a new ~300 MB runtime; drop the old ones.
+
+    A volume still mounted by a running gateway (another checkout's `invoke local`) is refused
+    by the engine and stays; that checkout rebuilds its runtime if it ever needs it again."""
+    removed = 0
+    for volume in client.volumes.list(filters={"label": "studio-containers.role=gateway-runtime"}):
+        if volume.name != keep.volume:
+            try:
+                volume.remove()
+                removed += 1
+            except DockerException:
+                pass
+    for image in client.images.list(name=REPOSITORY):
+        if keep.image not in image.tags:
+            try:
+                client.images.remove(image.id)
+            except DockerException:
+                pass
+    if removed:
+        say(f"Removed {removed} gateway runtime volume(s) of earlier versions")
 
 
 def _fill_volume(client: docker.DockerClient, runtime: Runtime) -> None:
