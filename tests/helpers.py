@@ -82,7 +82,10 @@ class LocalRun:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT), "local", *args],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            # A runner started in the background by a shell inherits SIGINT ignored, and Python then
+            # never turns SIGINT into KeyboardInterrupt: give the child a terminal's Ctrl-C back.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
