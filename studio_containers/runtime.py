@@ -22,6 +22,7 @@ PYTHON = f"{MOUNT_POINT}/bin/python3"
 LAUNCHER = f"{MOUNT_POINT}/lib/studio-containers/launch.py"
 REPOSITORY = "studio-containers/gateway-runtime"
 VOLUME_PREFIX = "studio-containers-gateway-"
+VOLUME_LABELS = {"studio-containers.role": "gateway-runtime"}
 MISSING_KERNELS_EXIT = 3  # launch.py's exit code when a spec kernel is absent
 
 
@@ -57,7 +58,7 @@ def _remove_other_runtimes(client: docker.DockerClient, keep: Runtime) -> None:
     A volume still mounted by a running gateway (another checkout's `invoke local`) is refused
     by the engine and stays; that checkout rebuilds its runtime if it ever needs it again."""
     removed = 0
-    for volume in client.volumes.list(filters={"label": "studio-containers.role=gateway-runtime"}):
+    for volume in client.volumes.list(filters={"label": [f"{k}={v}" for k, v in VOLUME_LABELS.items()]}):
         if volume.name != keep.volume:
             try:
                 volume.remove()
@@ -76,7 +77,7 @@ def _remove_other_runtimes(client: docker.DockerClient, keep: Runtime) -> None:
 
 def _fill_volume(client: docker.DockerClient, runtime: Runtime) -> None:
     # Docker copies the image's content at the mount point into an empty named volume.
-    volume = client.volumes.create(runtime.volume, labels={"studio-containers.role": "gateway-runtime"})
+    volume = client.volumes.create(runtime.volume, labels=VOLUME_LABELS)
     try:
         client.containers.run(runtime.image, ["true"], remove=True,
                               volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "rw"}})

@@ -122,10 +122,7 @@ def _count(name: str, value) -> int:
 
 
 def _size(name: str, value) -> float:
-    value = _number(value, float)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise UserError(f"{name}: {value!r} must be a size in GB greater than 0")
-    return float(value)
+    return _positive(name, value, "a size in GB")
 
 
 def _flag(name: str, value) -> bool:
@@ -137,9 +134,13 @@ def _flag(name: str, value) -> bool:
 
 
 def _seconds(name: str, value) -> float:
+    return _positive(name, value, "a number of seconds")
+
+
+def _positive(name: str, value, what: str) -> float:
     value = _number(value, float)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise UserError(f"{name}: {value!r} must be a number of seconds greater than 0")
+        raise UserError(f"{name}: {value!r} must be {what} greater than 0")
     return float(value)
 
 
