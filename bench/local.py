@@ -8,7 +8,7 @@ from pathlib import Path
 from jupyter_client.manager import start_new_kernel
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.kernel_client import KernelSession
+from studio_containers.runtime.kernel_client import KernelSession
 from tests.helpers import LocalRun
 
 from .common import Cli, Result

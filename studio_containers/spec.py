@@ -1,7 +1,7 @@
 """The image spec (`images/<name>/image.yaml`): the one place each image's facts are written.
 
-Every task reads specs through `load_spec` / `load_specs`; validation follows Studio's rules
-(see shared STUDIO.md) so a bad value fails here, not minutes into a deploy.
+Every task reads specs through `load_spec` / `load_specs`; fields are checked against Studio's
+rules (studio.py, docs/studio.md) so a bad value fails here, not minutes into a deploy.
 """
 import posixpath
 import re
@@ -12,19 +12,14 @@ from typing import Any
 import yaml
 
 from .errors import UserError
+from .studio import (APP_TYPES, DEFAULT_MOUNT_PATH, DEFAULT_UID_GID, MAX_ID, NAME_RE, PLATFORMS,
+                     is_reserved)
 
 SPEC_FILE = "image.yaml"
-# SageMaker ImageName / AppImageConfigName.
-NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # Jupyter kernelspec folder names (jupyter_client's _is_valid_kernel_name), case-insensitive.
 KERNEL_NAME_RE = re.compile(r"^[a-zA-Z0-9._-]+$")
 # SageMaker DisplayName: no leading/trailing whitespace.
 DISPLAY_NAME_RE = re.compile(r"^\S(.*\S)?$")
-APP_TYPES = ("KernelGateway",)
-PLATFORMS = ("linux/amd64",)
-ALLOWED_UID_GID = ((1000, 100), (0, 0))
-DEFAULT_MOUNT_PATH = "/home/sagemaker-user"
-RESERVED_PATHS = ("/opt/ml", "/opt/.sagemakerinternal")
 TOP_LEVEL_KEYS = {"name", "display_name", "app_type", "platform", "kernels", "user", "mount_path"}
 
 
@@ -168,15 +163,15 @@ def _kernels(r: _Reader, value: Any) -> tuple[Kernel, ...]:
 
 def _user(r: _Reader, value: Any) -> tuple[int, int]:
     if value is None:
-        return ALLOWED_UID_GID[0]
+        return DEFAULT_UID_GID
     value = r.mapping(value, "user", {"uid", "gid"})
     uid = r.integer(value, "uid", "user.uid")
     gid = r.integer(value, "gid", "user.gid")
     # Which pairs Studio accepts (failure class 2) is checked by `invoke validate`, which every
     # run and deploy goes through; here only what can be a UID/GID at all.
     for field, number in (("user.uid", uid), ("user.gid", gid)):
-        if not 0 <= number <= 65535:
-            raise r.fail(field, f"{number} is not a UID/GID Studio can use (0-65535)")
+        if not 0 <= number <= MAX_ID:
+            raise r.fail(field, f"{number} is not a UID/GID Studio can use (0-{MAX_ID})")
     return uid, gid
 
 
@@ -188,9 +183,9 @@ def _mount_path(r: _Reader, value: Any) -> str:
     normal = posixpath.normpath(value)
     if normal == "/" or len(value) > 1024:
         raise r.fail("mount_path", f"{value!r} must be a folder below / (at most 1024 characters)")
-    for reserved in RESERVED_PATHS:
-        if normal == reserved or normal.startswith(reserved + "/"):
-            raise r.fail("mount_path", f"{value!r} is inside {reserved}, which Studio reserves")
+    reserved = is_reserved(normal)
+    if reserved:
+        raise r.fail("mount_path", f"{value!r} is inside {reserved}, which Studio reserves")
     return normal
 
 

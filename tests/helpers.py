@@ -14,7 +14,7 @@ import docker
 from invoke import Config
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.kernel_client import execute  # noqa: F401 - tests import it from here
+from studio_containers.runtime.kernel_client import execute  # noqa: F401 - tests import it from here
 from studio_containers.settings import Settings, keep_env_strings
 
 

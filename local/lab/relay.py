@@ -16,9 +16,13 @@ connection's requests: no kernel_info reply, status "Unknown", cells that never 
 So for a handshake that offered subprotocols and got none, the relay waits GRACE_SECONDS before
 it connects to the gateway. A browser has dropped such a socket by then and no gateway connection
 is made. A non-browser client that accepts the legacy protocol is connected after the wait, with
-the messages it sent meanwhile delivered in order. Loaded by the local JupyterLab's config file.
+the messages it sent meanwhile delivered in order. The local JupyterLab's config file makes
+DeferredGatewayConnection its `ServerApp.kernel_websocket_connection_class`, jupyter_server's
+extension point for kernel websocket connections.
 """
 import asyncio
+
+from jupyter_server.gateway.connections import GatewayWebSocketConnection
 
 GRACE_SECONDS = 0.5
 
@@ -27,37 +31,31 @@ def _doomed_for_browsers(handler) -> bool:
     return bool(handler.request.headers.get("Sec-WebSocket-Protocol")) and not handler.selected_subprotocol
 
 
-def apply() -> None:
-    from jupyter_server.gateway.connections import GatewayWebSocketConnection as Relay
+class DeferredGatewayConnection(GatewayWebSocketConnection):
+    """The gateway relay, connecting a socket browsers will drop only once it has outlived them."""
 
-    if getattr(Relay, "_studio_containers_relay", False):
-        return
-    connect, handle_incoming = Relay.connect, Relay.handle_incoming_message
+    _held_messages: list | None = None
+    _deferred: asyncio.Future | None = None
 
-    async def deferred_connect(self):
+    async def connect(self):
         if not _doomed_for_browsers(self.websocket_handler):
-            return await connect(self)
+            return await super().connect()
         # In the background: the handler reads frames (and so sees the close) only after open().
         self._held_messages = []
-        self._deferred = asyncio.ensure_future(connect_after_grace(self))
+        self._deferred = asyncio.ensure_future(self._connect_after_grace())
         return None
 
-    async def connect_after_grace(self):
+    async def _connect_after_grace(self):
         await asyncio.sleep(GRACE_SECONDS)
         held, self._held_messages = self._held_messages, None
         if self.disconnected:
             return
-        await connect(self)
+        await super().connect()
         for message in held:
-            handle_incoming(self, message)
+            super().handle_incoming_message(message)
 
     def handle_incoming_message(self, message):
-        held = getattr(self, "_held_messages", None)
-        if held is not None:
-            held.append(message)
+        if self._held_messages is not None:
+            self._held_messages.append(message)
         else:
-            handle_incoming(self, message)
-
-    Relay.connect = deferred_connect
-    Relay.handle_incoming_message = handle_incoming_message
-    Relay._studio_containers_relay = True
+            super().handle_incoming_message(message)

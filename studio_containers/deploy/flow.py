@@ -4,16 +4,14 @@ import fcntl
 
 from botocore.exceptions import ClientError
 
-from ..build import build_images, content_hash, repository
+from ..build.dockerbuild import image_exists
+from ..build.images import content_hash, repository
 from ..console import say, table
-from ..dockerbuild import image_exists
 from ..errors import UserError
-from ..push import PushRecord, existing_digest, push_images
-from ..runtime import ensure_runtime
+from ..pipeline import Checks, prepare
 from ..settings import Settings
 from ..spec import load_specs
-from ..validate.run import check_or_skip
-from ..workspace import open_workspace
+from .push import PushRecord, existing_digest, push_images
 from . import domain as domains
 from . import ownership
 from .record import DeployRecord
@@ -82,12 +80,9 @@ def up(settings: Settings, target_name: str, image: str | None,
        skip_validation: bool = False) -> None:
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
+    prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE)
+    ws, built = prepared.workspace, prepared.built
     target = open_target(settings, target_name)
-    ws = open_workspace(settings)
-    built = build_images(ws.client, specs, ws.base, settings.build_network)
-    runtime = None if skip_validation else ensure_runtime(ws.client, ws.base,
-                                                          settings.build_network)
-    check_or_skip(ws.client, built, runtime, settings, skip_validation)
     with _deploy_lock(settings, target.name):
         d = Deployment(settings, target)
         domain_id = d.domain_id()
@@ -245,7 +240,7 @@ def rollback(settings: Settings, target_name: str, image: str, version: int) -> 
 def status(settings: Settings, target_name: str) -> None:
     check_inputs(settings, target_name)
     specs = {s.name: s for s in load_specs(settings.images_dir, None)}
-    ws = open_workspace(settings)
+    ws = prepare(settings, []).workspace
     target = open_target(settings, target_name)
     record = DeployRecord(settings.state_dir, target.name)
     ecr, sm = target.client("ecr"), target.client("sagemaker")

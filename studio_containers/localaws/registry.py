@@ -12,7 +12,7 @@ import bcrypt
 import yaml
 
 from ..console import say
-from ..engine import apt_install, can_install_here
+from ..host import apt_install, can_install_here
 from ..errors import UserError
 
 PACKAGE = "docker-registry"

@@ -133,7 +133,7 @@ def main() -> int:
 
     from .ecr_local import LocalEcr
     from .persistence import CorruptState, StateFile
-    from .studio_api import install
+    from .responses import install
 
     ecr = LocalEcr(DEFAULT_ACCOUNT_ID, region, env["LOCALAWS_REGISTRY_HOST"],
                    env["LOCALAWS_REGISTRY_PASSWORD"])

@@ -1,14 +1,11 @@
-"""`invoke build`: build the images under images/."""
+"""`invoke build|push|validate`: the images under images/."""
 from invoke import Collection, task
 
-from ..build import build_images
-from ..localaws.control import LocalAws
 from ..console import say
-from ..push import PushRecord, push_images
-from ..runtime import ensure_runtime
-from ..validate.run import validate_images
+from ..deploy.push import PushRecord, push_images
+from ..localaws.control import LocalAws
+from ..pipeline import Checks, prepare
 from ..spec import load_specs
-from ..workspace import open_workspace
 from . import settings, user_errors
 
 
@@ -17,14 +14,8 @@ from . import settings, user_errors
 @user_errors
 def build(c, image=None, verbose=False):
     """Build images (skips those whose content hash is already built)."""
-    _built(settings(c), image, verbose)
-
-
-def _built(s, image, verbose=False):
-    """What build, push and validate start with: the specs, the workspace, the built images."""
-    specs = load_specs(s.images_dir, image)
-    ws = open_workspace(s)
-    return ws, build_images(ws.client, specs, ws.base, s.build_network, verbose)
+    s = settings(c)
+    prepare(s, load_specs(s.images_dir, image), verbose=verbose)
 
 
 @task(help={"image": "push only this image (a folder name under images/); default: all",
@@ -33,9 +24,9 @@ def _built(s, image, verbose=False):
 def push(c, image=None, create_repository=False):
     """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
     s = settings(c)
-    ws, built = _built(s, image)
+    prepared = prepare(s, load_specs(s.images_dir, image))
     endpoint = LocalAws(s).ensure_started()
-    push_images(ws.client, endpoint.client("ecr"), built, s.repository_prefix,
+    push_images(prepared.client, endpoint.client("ecr"), prepared.built, s.repository_prefix,
                 PushRecord(s.state_dir / "pushes.json"), "local", create_repository)
 
 
@@ -45,10 +36,9 @@ def push(c, image=None, create_repository=False):
 def validate(c, image=None, again=False):
     """Check built images for every known Studio failure class (builds them first if needed)."""
     s = settings(c)
-    ws, built = _built(s, image)
-    runtime = ensure_runtime(ws.client, ws.base, s.build_network)
-    validate_images(ws.client, built, runtime, s, use_record=not again)
-    say(f"Validation passed: {', '.join(b.spec.name for b in built)}")
+    prepared = prepare(s, load_specs(s.images_dir, image),
+                       checks=Checks.AGAIN if again else Checks.REPORT)
+    say(f"Validation passed: {', '.join(b.spec.name for b in prepared.built)}")
 
 
 ns = Collection(build, push, validate)

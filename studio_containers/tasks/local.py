@@ -3,7 +3,7 @@ from invoke import Collection, task
 
 from ..console import say
 from ..errors import UserError
-from ..local_studio import run_local, stop_local
+from ..local.session import run_local, stop_local
 from ..settings import port as parse_port
 from ..spec import load_specs
 from . import settings, user_errors

@@ -6,11 +6,10 @@ from invoke import Collection, task
 
 from .. import PROJECT_ROOT
 from ..console import say
-from ..browser import ensure_chromium
 from ..deploy.toolchain import offline_toolchain
+from ..host import ensure_chromium
 from ..localaws.registry import registry_binary
-from ..runtime import ensure_runtime
-from ..workspace import open_workspace
+from ..pipeline import prepare
 from . import settings, user_errors
 
 
@@ -29,8 +28,7 @@ def test(c, unit=False, k=None, pytest_args=""):
         # Made here, not inside pytest, so the slow first-time steps show their progress.
         say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "
             "registry, Terraform provider, chromium")
-        ws = open_workspace(s)
-        ensure_runtime(ws.client, ws.base, s.build_network)
+        prepare(s, [], runtime=True)
         registry_binary()
         offline_toolchain(s.cache_dir)
         ensure_chromium()

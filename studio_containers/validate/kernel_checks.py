@@ -14,10 +14,10 @@ import docker
 from docker.errors import ContainerError
 
 from ..errors import UserError
-from ..gateway import gateway_container, prepare_home, remove, start_gateway
-from ..kernel_client import execute
 from ..ports import free_port
-from ..runtime import MOUNT_POINT, Runtime
+from ..runtime.gateway import gateway_container, prepare_home, remove, start_gateway
+from ..runtime.kernel_client import execute
+from ..runtime.volume import MOUNT_POINT, Runtime
 from ..spec import ImageSpec
 from .findings import Finding
 

@@ -10,7 +10,7 @@ import posixpath
 import tarfile
 from dataclasses import dataclass, field
 
-MAX_ID = 65535
+from ..studio import MAX_ID
 ACCOUNT_FILES = ("etc/passwd", "etc/group")
 
 

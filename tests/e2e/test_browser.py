@@ -5,9 +5,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.gateway import local_containers
+from studio_containers.runtime.gateway import local_containers
 from studio_containers.ports import free_port
-from studio_containers.browser import CHROMIUM
+from studio_containers.host import CHROMIUM
 from tests.e2e.test_local import FIRST_START_TIMEOUT
 from tests.helpers import LocalRun
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.gateway import local_containers
+from studio_containers.runtime.gateway import local_containers
 from studio_containers.ports import free_port
 from tests.helpers import LocalRun, execute
 

@@ -7,12 +7,12 @@ import requests
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-from studio_containers.build import build_image
-from studio_containers.gateway import GATEWAY_PORT, GatewayContainer, gateway_container, prepare_home
+from studio_containers.build.images import build_image
+from studio_containers.runtime.gateway import GATEWAY_PORT, GatewayContainer, gateway_container, prepare_home
 from studio_containers.ports import HOST, free_port
-from studio_containers.runtime import ensure_runtime
+from studio_containers.runtime.volume import ensure_runtime
 from studio_containers.spec import load_spec
-from studio_containers.workspace import open_workspace
+from studio_containers.build.workspace import open_workspace
 from tests.helpers import project_settings
 
 pytestmark = pytest.mark.engine

@@ -1,8 +1,8 @@
 """Builds: content-hash tags, skip when unchanged, a clear error when a Dockerfile fails."""
 import pytest
 
-from studio_containers.build import build_image, build_images, repository
-from studio_containers.dockerbuild import image_exists
+from studio_containers.build.images import build_image, build_images, repository
+from studio_containers.build.dockerbuild import image_exists
 from studio_containers.errors import UserError
 from studio_containers.spec import load_spec
 from tests.helpers import write_image

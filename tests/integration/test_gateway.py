@@ -5,9 +5,9 @@ import pytest
 from docker.errors import NotFound
 
 from studio_containers.errors import UserError
-from studio_containers.gateway import gateway_container, start_gateway
+from studio_containers.runtime.gateway import gateway_container, start_gateway
 from studio_containers.ports import free_port
-from studio_containers.runtime import MOUNT_POINT
+from studio_containers.runtime.volume import MOUNT_POINT
 from studio_containers.spec import Kernel
 from tests.helpers import execute
 

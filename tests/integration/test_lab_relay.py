@@ -16,7 +16,7 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from studio_containers.jupyterlab import LAB_HELPERS, LabOptions, start_lab, stop_lab
+from studio_containers.local.lab import LAB_HELPERS, LabOptions, start_lab, stop_lab
 from studio_containers.ports import free_port
 
 pytestmark = pytest.mark.engine

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from studio_containers.build import build_image
+from studio_containers.build.images import build_image
 from studio_containers.errors import UserError
-from studio_containers.push import PushRecord, push_images
+from studio_containers.deploy.push import PushRecord, push_images
 from studio_containers.spec import load_spec
 from tests.helpers import write_image
 from tests.integration.localaws_fixtures import local_aws_settings, running_local_aws

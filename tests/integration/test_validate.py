@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.build import BuiltImage, build_image
+from studio_containers.build.images import BuiltImage, build_image
 from studio_containers.errors import UserError
 from studio_containers.spec import load_spec
-from studio_containers.validate.run import validate_image, validate_images
+from studio_containers.validate.validator import validate_image, validate_images
 
 pytestmark = pytest.mark.engine
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "images"

@@ -111,7 +111,7 @@ def test_aws_target_without_credentials_names_the_chain(tmp_path, monkeypatch):
 ])
 def test_bad_deploy_input_is_one_line_before_any_cloud_call(tmp_path, call, message):
     with mock.patch("studio_containers.deploy.flow.open_target") as target, \
-            mock.patch("studio_containers.deploy.flow.open_workspace") as workspace:
+            mock.patch("studio_containers.pipeline.open_workspace") as workspace:
         with pytest.raises(Exit) as info:
             call(context(tmp_path))
     assert message in exit_message(info)

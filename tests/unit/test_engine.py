@@ -3,7 +3,7 @@ from unittest import mock
 
 import pytest
 
-from studio_containers import engine
+from studio_containers.build import engine
 from studio_containers.errors import UserError
 
 
@@ -18,7 +18,7 @@ def test_an_answering_engine_is_used_as_is(tmp_path):
 def test_no_engine_and_no_way_to_start_one_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     with mock.patch.object(engine, "connect", return_value=None), \
-            mock.patch.object(engine, "can_install_here", return_value=False), \
+            mock.patch.object(engine.host, "can_install_here", return_value=False), \
             mock.patch.object(engine, "start_dockerd") as start:
         with pytest.raises(UserError, match="No Docker engine answers .* DOCKER_HOST"):
             engine.ensure_engine(tmp_path)
@@ -38,9 +38,9 @@ def test_debian_root_installs_and_starts_dockerd(tmp_path, monkeypatch):
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     client = object()
     with mock.patch.object(engine, "connect", side_effect=[None, client]), \
-            mock.patch.object(engine, "can_install_here", return_value=True), \
+            mock.patch.object(engine.host, "can_install_here", return_value=True), \
             mock.patch.object(engine.shutil, "which", return_value=None), \
-            mock.patch.object(engine, "apt_install") as apt, \
+            mock.patch.object(engine.host, "apt_install") as apt, \
             mock.patch.object(engine, "start_dockerd") as start:
         assert engine.ensure_engine(tmp_path) is client
     apt.assert_called_once_with(["docker.io"])

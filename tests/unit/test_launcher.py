@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from studio_containers.runtime import RUNTIME_DIR
+from studio_containers.runtime.volume import RUNTIME_DIR
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import shutil
 import subprocess
 import sys
 
-from studio_containers.jupyterlab import RUNTIME_HELPERS, LabOptions, lab_command
+from studio_containers.local.lab import RUNTIME_HELPERS, LabOptions, lab_command
 
 PROBE = """
 import json, subprocess, sys

@@ -9,7 +9,7 @@ from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, 
 
 from studio_containers.errors import UserError
 from studio_containers.localaws.sigv4 import SignatureError, verify
-from studio_containers.localaws.studio import StudioStore, page
+from studio_containers.localaws.models import StudioStore, page
 from studio_containers.localaws.validation import constraint_errors, validation_message
 from tests.aws_model import response_errors, service_model
 from tests.helpers import project_settings

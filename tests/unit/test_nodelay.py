@@ -5,7 +5,7 @@ import importlib.util
 from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.jupyterlab import LabOptions, write_config
+from studio_containers.local.lab import LabOptions, write_config
 from tests.helpers import project_settings
 
 
@@ -44,5 +44,6 @@ def test_the_lab_config_applies_it_unless_turned_off(tmp_path):
     write_config(LabOptions(**{**opts.__dict__, "tcp_nodelay": False}))
     without = (tmp_path / "jupyter-config" / "jupyter_server_config.py").read_text()
     assert "nodelay" not in without
-    assert "relay.apply()" in config and "relay.apply()" in without   # not a Nagle matter: always on
+    relay = "kernel_websocket_connection_class = relay.DeferredGatewayConnection"
+    assert relay in config and relay in without   # not a Nagle matter: always on
     assert project_settings(local__tcp_nodelay="false").tcp_nodelay is False

@@ -2,9 +2,9 @@ import os
 
 import pytest
 
-from studio_containers.certs import extra_ca_certs
-from studio_containers.contenthash import folder_hash
-from studio_containers.debian_base import apt_mirror
+from studio_containers.build.certs import extra_ca_certs
+from studio_containers.build.contenthash import folder_hash
+from studio_containers.build.debian_base import apt_mirror
 from studio_containers.errors import UserError
 from studio_containers.ports import ensure_free, free_port
 from studio_containers.settings import port
@@ -74,7 +74,7 @@ def test_a_new_runtime_removes_earlier_ones_but_not_one_in_use(capsys):
 
     from docker.errors import APIError
 
-    from studio_containers.runtime import Runtime, _remove_other_runtimes
+    from studio_containers.runtime.volume import Runtime, _remove_other_runtimes
     keep = Runtime(image="studio-containers/gateway-runtime:new", volume="studio-containers-gateway-new")
     volumes = [mock.Mock(), mock.Mock(), mock.Mock()]
     volumes[0].name, volumes[1].name, volumes[2].name = (keep.volume, "studio-containers-gateway-old",

@@ -25,7 +25,7 @@ def exit_message(excinfo) -> str:
 
 
 def test_unknown_image_is_refused_before_any_engine_work(tmp_path):
-    with mock.patch("studio_containers.tasks.images.open_workspace") as workspace:
+    with mock.patch("studio_containers.pipeline.open_workspace") as workspace:
         with pytest.raises(Exit) as info:
             images.build(context(tmp_path), image="nope")
     assert "--image 'nope': no such image" in exit_message(info)
@@ -40,7 +40,7 @@ def test_local_refuses_a_port_in_use_before_starting_anything(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         busy = s.getsockname()[1]
-        with mock.patch("studio_containers.local_studio.open_workspace") as workspace:
+        with mock.patch("studio_containers.pipeline.open_workspace") as workspace:
             with pytest.raises(Exit) as info:
                 local.local(context(tmp_path), image="python-basic", port=busy)
     assert f"--port {busy}: 127.0.0.1:{busy} is already in use" in exit_message(info)
@@ -55,8 +55,8 @@ def test_local_rejects_a_bad_port_flag(tmp_path):
 
 
 def test_build_passes_the_image_and_verbosity(tmp_path):
-    with mock.patch("studio_containers.tasks.images.open_workspace") as workspace, \
-            mock.patch("studio_containers.tasks.images.build_images") as build:
+    with mock.patch("studio_containers.pipeline.open_workspace") as workspace, \
+            mock.patch("studio_containers.pipeline.build_images") as build:
         images.build(context(tmp_path), image="python-basic", verbose=True)
     specs = build.call_args.args[1]
     assert [s.name for s in specs] == ["python-basic"]
@@ -65,7 +65,7 @@ def test_build_passes_the_image_and_verbosity(tmp_path):
 
 
 def test_local_stop_with_nothing_running_says_so(tmp_path, capsys):
-    with mock.patch("studio_containers.local_studio.connect", return_value=None):
+    with mock.patch("studio_containers.local.session.connect", return_value=None):
         local.local(context(tmp_path), stop=True)
     assert "No `invoke local` was running" in capsys.readouterr().out
 

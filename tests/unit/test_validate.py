@@ -8,7 +8,7 @@ from studio_containers.spec import load_spec
 from studio_containers.validate.findings import Finding
 from studio_containers.validate.kernel_checks import kernel_findings
 from studio_containers.validate.layers import ImageLayers, LayerFacts, _read_layer, resolve_user
-from studio_containers.validate.static_checks import config_findings
+from studio_containers.validate.config_checks import config_findings
 from tests.helpers import project_settings
 
 ACCOUNTS = {"etc/passwd": "root:x:0:0::/root:/bin/sh\nsagemaker-user:x:1000:100::/home/s:/bin/sh\n",

@@ -7,7 +7,6 @@ that for one image; `start_gateway` runs it and waits until it answers.
 import hashlib
 import json
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +15,13 @@ import requests
 from docker.errors import DockerException, NotFound
 from docker.models.containers import Container
 
-from .console import show_tail
-from .errors import UserError
-from .ports import HOST
-from .runtime import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
-from .spec import ImageSpec
-
-GATEWAY_PORT = 8888
+from ..console import show_tail
+from ..errors import UserError
+from ..ports import HOST
+from ..spec import ImageSpec
+from ..studio import APP_PORT as GATEWAY_PORT
+from ..wait import NotYet, WaitTimeout, wait_until
+from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
 ROLE_LABEL = "studio-containers.role"
 ROLE = "local-gateway"
 OWNER_LABEL = "studio-containers.state-dir"
@@ -100,21 +99,20 @@ def start_gateway(client: docker.DockerClient, gc: GatewayContainer, spec: Image
 
 
 def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
     headers = {"Authorization": f"token {gc.environment['KG_AUTH_TOKEN']}"}
-    while time.monotonic() < deadline:
+
+    def answers():
         container.reload()
         if container.status in ("exited", "dead"):
             raise _exit_error(container, spec)
-        try:
-            if requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    show_tail(f"the gateway container {gc.name}", _logs(container))
-    raise UserError(f"the gateway for {spec.name} did not answer at {gc.url} within {timeout:.0f}s "
-                    "(setting local.ready_timeout)")
+        status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
+        return status == 200 or NotYet(f"HTTP {status}")
+    try:
+        wait_until(answers, timeout=timeout, what=f"the gateway for {spec.name} answering at {gc.url}",
+                   hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
+    except WaitTimeout:
+        show_tail(f"the gateway container {gc.name}", _logs(container))
+        raise
 
 
 def _exit_error(container: Container, spec: ImageSpec) -> UserError:

@@ -1,23 +1,23 @@
 """The gateway runtime: our Kernel Gateway, provided to the user's image at run time.
 
 Studio mounts its own gateway at /opt/.sagemakerinternal; we do the same with a read-only
-Docker volume filled from the runtime image (local/gateway/), so the user's layers stay untouched
-and the same volume serves every image.
+Docker volume filled from the runtime image (built from local/gateway/), so the user's layers
+stay untouched and the same volume serves every image.
 """
 from dataclasses import dataclass
 
 import docker
 from docker.errors import DockerException, NotFound
 
-from . import PROJECT_ROOT
-from .baseimage import Base
-from .console import say
-from .contenthash import folder_hash
-from .dockerbuild import image_exists, run_build
-from .errors import UserError
+from .. import PROJECT_ROOT
+from ..build.baseimage import Base
+from ..build.contenthash import folder_hash
+from ..build.dockerbuild import image_exists, run_build
+from ..console import say
+from ..errors import UserError
+from ..studio import GATEWAY_MOUNT as MOUNT_POINT
 
-RUNTIME_DIR = PROJECT_ROOT / "local" / "gateway"
-MOUNT_POINT = "/opt/.sagemakerinternal"
+RUNTIME_DIR = PROJECT_ROOT / "local" / "gateway"    # its sources: Dockerfile, bundle.py, launch.py
 PYTHON = f"{MOUNT_POINT}/bin/python3"
 LAUNCHER = f"{MOUNT_POINT}/lib/studio-containers/launch.py"
 REPOSITORY = "studio-containers/gateway-runtime"

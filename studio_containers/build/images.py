@@ -5,10 +5,10 @@ from dataclasses import dataclass
 import docker
 
 from .baseimage import Base
-from .console import say
+from ..console import say
 from .contenthash import folder_hash
 from .dockerbuild import image_exists, run_build
-from .spec import ImageSpec
+from ..spec import ImageSpec
 
 REPO_PREFIX = "studio-containers/"
 LABEL = "studio-containers"
@@ -53,6 +53,6 @@ def build_image(client: docker.DockerClient, spec: ImageSpec, base: Base,
 
 def build_images(client, specs, base, network, verbose=False) -> list[BuiltImage]:
     built = [build_image(client, s, base, network, verbose) for s in specs]
-    if not any(b.rebuilt for b in built):
+    if built and not any(b.rebuilt for b in built):
         say(f"Nothing to rebuild: {len(built)} image(s) up to date")
     return built

@@ -1,11 +1,10 @@
 """Checks that read the image's configuration and layers: classes 2, 3, 4, 6, 8 and 10."""
 from ..spec import ImageSpec
+from ..studio import ALLOWED_UID_GID, APP_PORT, MAX_ID, RESERVED_PATHS
 from .findings import Finding
 from .layers import ImageLayers, resolve_user
 
-ALLOWED_UID_GID = ((1000, 100), (0, 0))
-RESERVED = ("/opt/.sagemakerinternal", "/opt/ml")
-GATEWAY_PORT = "8888/tcp"
+GATEWAY_PORT = f"{APP_PORT}/tcp"
 SKELETON = {".bashrc", ".profile", ".bash_logout"}   # what useradd -m puts in a home
 
 
@@ -34,19 +33,19 @@ def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
             more = f" and {len(layer.high_ids) - 1} more" if len(layer.high_ids) > 1 else ""
             found.append(Finding(4, f"{path} is owned by {uid}:{gid} in layer {index} of "
                                     f"{len(layers.layers)}{more}",
-                                 "chown to an id ≤ 65535 in the same RUN step that creates "
+                                 f"chown to an id ≤ {MAX_ID} in the same RUN step that creates "
                                  "the file (deleting it in a later layer does not help)"))
     arch, os_name = attrs.get("Architecture"), attrs.get("Os")
     if (os_name, arch) != ("linux", "amd64"):
         found.append(Finding(6, f"the image is {os_name}/{arch}",
                              "build for linux/amd64 (docker build --platform linux/amd64)"))
-    for reserved in RESERVED:
+    for reserved in RESERVED_PATHS:
         if reserved.lstrip("/") in layers.final_paths:
             found.append(Finding(8, f"{reserved} exists in the image; Studio mounts its own "
                                     "content there", f"do not create {reserved}"))
     if GATEWAY_PORT in (config.get("ExposedPorts") or {}):
-        found.append(Finding(8, "the image EXPOSEs 8888, the port of Studio's gateway",
-                             "remove EXPOSE 8888; Studio runs its own Kernel Gateway on it"))
+        found.append(Finding(8, f"the image EXPOSEs {APP_PORT}, the port of Studio's gateway",
+                             f"remove EXPOSE {APP_PORT}; Studio runs its own Kernel Gateway on it"))
     size = attrs.get("Size") or 0
     if size > max_size:
         found.append(Finding(10, f"the image is {size / 1e9:.2f} GB, over the "

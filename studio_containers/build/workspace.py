@@ -1,12 +1,12 @@
-"""The steps every image task starts with: engine, trusted base, specs."""
+"""What every build starts from: an engine that answers and the base images build FROM."""
 from dataclasses import dataclass
 
 import docker
 
+from ..settings import Settings
 from .baseimage import Base, resolve_base
 from .certs import extra_ca_certs
 from .engine import ensure_engine
-from .settings import Settings
 
 
 @dataclass(frozen=True)

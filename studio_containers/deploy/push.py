@@ -15,9 +15,9 @@ from pathlib import Path
 import docker
 from botocore.exceptions import ClientError
 
-from .build import BuiltImage
-from .console import Tail, detail, say, show_tail
-from .errors import UserError
+from ..build.images import BuiltImage
+from ..console import Tail, detail, say, show_tail
+from ..errors import UserError
 
 RECORD_WAIT_SECONDS = 20
 PARALLEL_PUSHES = 4

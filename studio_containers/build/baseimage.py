@@ -14,7 +14,7 @@ from pathlib import Path
 import docker
 from docker.errors import DockerException
 
-from .console import say, warn
+from ..console import say, warn
 from .debian_base import IMAGE as DEBIAN_BASE, ensure_debian_base
 from .dockerbuild import image_exists, run_build
 

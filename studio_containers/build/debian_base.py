@@ -11,10 +11,10 @@ from pathlib import Path
 
 import docker
 
-from .console import Tail, detail, say, show_tail
+from ..console import Tail, detail, say, show_tail
 from .dockerbuild import image_exists
-from .engine import apt_install, can_install_here
-from .errors import UserError
+from ..host import apt_install, can_install_here
+from ..errors import UserError
 
 SUITE = "bookworm"
 PACKAGES = ("python3", "python3-venv", "python3-pip", "python-is-python3", "ca-certificates")

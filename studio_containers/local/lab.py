@@ -6,16 +6,17 @@ from the KernelGateway container only, exactly as in Studio.
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-from . import PROJECT_ROOT
-from .console import show_tail
-from .errors import UserError
-from .ports import HOST
+from .. import PROJECT_ROOT
+from ..console import show_tail
+from ..errors import UserError
+from ..files import open_private_log, write_private
+from ..ports import HOST
+from ..wait import NotYet, WaitTimeout, wait_until
 
 STOP_TIMEOUT = 15
 RUNTIME_HELPERS = PROJECT_ROOT / "local" / "gateway"   # nodelay.py and lean.py, shared with the gateway runtime
@@ -85,14 +86,11 @@ def write_config(opts: LabOptions) -> None:
             f"c.GatewayClient.url = {opts.gateway_url!r}\n"
             f"c.GatewayClient.auth_token = {opts.gateway_token!r}\n")
     text += (f"import sys\nsys.path[:0] = [{str(LAB_HELPERS)!r}, {str(RUNTIME_HELPERS)!r}]\n"
-             "import relay  # noqa: E402\nrelay.apply()\n")
+             "import relay  # noqa: E402\n"
+             "c.ServerApp.kernel_websocket_connection_class = relay.DeferredGatewayConnection\n")
     if opts.tcp_nodelay:
         text += "import nodelay  # noqa: E402\nnodelay.apply()\n"
-    path = folder / "jupyter_server_config.py"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.chmod(path, 0o600)
+    write_private(folder / "jupyter_server_config.py", text)
     # Offline: no "get notified about Jupyter news?" prompt and no update check. Written once,
     # so what the user changes in the lab's settings editor stays.
     notification = (opts.state_dir / "lab-settings" / "@jupyterlab" / "apputils-extension"
@@ -119,11 +117,8 @@ def wait_lab(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> None:
 def launch_lab(opts: LabOptions) -> subprocess.Popen:
     """Starts JupyterLab without waiting for it (wait_lab does), so it can boot alongside the
     gateway: the gateway client contacts the gateway only when asked for kernels."""
-    opts.state_dir.mkdir(parents=True, exist_ok=True)
     write_config(opts)
-    # jupyter_server writes its token URL into this log: readable by this user only.
-    log = os.fdopen(os.open(opts.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-    os.chmod(opts.log_path, 0o600)
+    log = open_private_log(opts.log_path)   # jupyter_server writes its token URL into it
     # Own session: the terminal's Ctrl-C reaches `invoke local`, which then stops the lab cleanly
     # (JupyterLab would otherwise ask for a y/n confirmation on SIGINT).
     return subprocess.Popen(lab_command(opts), env=lab_environment(opts), stdout=log,
@@ -132,22 +127,20 @@ def launch_lab(opts: LabOptions) -> subprocess.Popen:
 
 
 def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def answers():
         if proc.poll() is not None:
             show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())
             raise UserError(f"JupyterLab exited with code {proc.returncode} before it was ready; "
                             f"see {opts.log_path}")
-        try:
-            r = requests.get(f"{opts.url}/api/status", timeout=2,
-                             headers={"Authorization": f"token {opts.token}"})
-            if r.status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())
-    raise UserError(f"JupyterLab did not answer at {opts.url} within {timeout:.0f}s (local.ready_timeout)")
+        status = requests.get(f"{opts.url}/api/status", timeout=2,
+                              headers={"Authorization": f"token {opts.token}"}).status_code
+        return status == 200 or NotYet(f"HTTP {status}")
+    try:
+        wait_until(answers, timeout=timeout, interval=0.25, what=f"JupyterLab answering at {opts.url}",
+                   hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
+    except WaitTimeout:
+        show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())
+        raise
 
 
 def stop_lab(proc: subprocess.Popen) -> None:

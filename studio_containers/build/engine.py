@@ -2,14 +2,15 @@
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import docker
 from docker.errors import DockerException
 
-from .console import Tail, say, show_tail
-from .errors import UserError
+from .. import host
+from ..console import say, show_tail
+from ..errors import UserError
+from ..wait import NotYet, WaitTimeout, wait_until
 
 START_TIMEOUT = 60
 HOW_TO_GET_ONE = ("Start Docker (e.g. `sudo systemctl start docker`) or point DOCKER_HOST at a running "
@@ -26,10 +27,6 @@ def connect() -> docker.DockerClient | None:
         return None
 
 
-def can_install_here() -> bool:
-    return Path("/etc/debian_version").exists() and os.geteuid() == 0
-
-
 def ensure_engine(state_dir: Path) -> docker.DockerClient:
     client = connect()
     if client is not None:
@@ -37,11 +34,11 @@ def ensure_engine(state_dir: Path) -> docker.DockerClient:
     if os.environ.get("DOCKER_HOST"):
         raise UserError(f"DOCKER_HOST={os.environ['DOCKER_HOST']}: no Docker engine answers there. "
                         "Start it, or unset DOCKER_HOST to use a local engine.")
-    if not can_install_here():
+    if not host.can_install_here():
         raise UserError(f"No Docker engine answers on the default socket. {HOW_TO_GET_ONE}")
     if shutil.which("dockerd") is None:
         say("No Docker engine here: installing Debian's docker.io (apt-get)")
-        apt_install(["docker.io"])
+        host.apt_install(["docker.io"])
     start_dockerd(state_dir)
     client = connect()
     if client is None:
@@ -49,20 +46,8 @@ def ensure_engine(state_dir: Path) -> docker.DockerClient:
     return client
 
 
-def apt_install(packages: list[str]) -> None:
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *packages]):
-        result = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            tail = Tail()
-            tail.feed(result.stdout + result.stderr)
-            show_tail(" ".join(cmd), tail)
-            raise UserError(f"`{' '.join(cmd)}` failed (exit {result.returncode}); "
-                            f"install {', '.join(packages)} by hand and retry")
-
-
 def start_dockerd(state_dir: Path) -> None:
-    """Start dockerd in the background, the way ENVIRONMENT.md records that it works here."""
+    """Start dockerd in the background, the way docs/environment.md records that it works here."""
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "dockerd.log"
     say(f"Starting the Docker engine (dockerd --iptables=false, log: {log_path})")
@@ -70,12 +55,15 @@ def start_dockerd(state_dir: Path) -> None:
     # Own session: the engine outlives this command and is not hit by the terminal's Ctrl-C.
     proc = subprocess.Popen(["dockerd", "--iptables=false"], stdout=log, stderr=log,
                             stdin=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if connect() is not None:
-            return
+
+    def answers():
         if proc.poll() is not None:
-            break
-        time.sleep(0.5)
-    show_tail(str(log_path), log_path.read_text(errors="replace").splitlines())
-    raise UserError(f"dockerd did not become ready within {START_TIMEOUT}s; see {log_path}")
+            show_tail(str(log_path), log_path.read_text(errors="replace").splitlines())
+            raise UserError(f"dockerd exited with code {proc.returncode}; see {log_path}")
+        return connect() is not None or NotYet("no answer on the engine's socket")
+    try:
+        wait_until(answers, timeout=START_TIMEOUT, interval=0.5, what="dockerd answering",
+                   hint=f"see {log_path}")
+    except WaitTimeout:
+        show_tail(str(log_path), log_path.read_text(errors="replace").splitlines())
+        raise

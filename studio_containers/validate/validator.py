@@ -1,24 +1,19 @@
 """Runs every check on built images, prints one line per finding, remembers what passed."""
-import hashlib
-import json
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import docker
 
-from ..build import BuiltImage
+from ..build.images import BuiltImage
 from ..console import say, warn
 from ..errors import UserError
-from ..runtime import RUNTIME_DIR, Runtime
+from ..runtime.volume import Runtime
 from ..settings import Settings
+from .config_checks import config_findings
 from .findings import Finding
 from .kernel_checks import inspect_image, kernel_findings, start_findings
 from .layers import read_layers
-from .static_checks import config_findings
-
-CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), RUNTIME_DIR / "launch.py"]
+from .record import PassRecord, pass_key
 
 
 def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runtime,
@@ -43,11 +38,11 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
 def validate_images(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime,
                     settings: Settings, use_record: bool = True) -> dict[str, list[Finding]]:
     """Findings per image; raises UserError naming the images that fail."""
-    record = _Record(settings.state_dir / "validated.json")
+    record = PassRecord(settings.state_dir / "validated.json")
     results = {}
     for image in images:
-        key = _key(image, settings)
-        if use_record and record.get(image.spec.name) == key:
+        key = pass_key(image, settings)
+        if use_record and record.passed(image.spec.name, key):
             say(f"{image.spec.name} passed validation before and has not changed")
             results[image.spec.name] = []
             continue
@@ -57,8 +52,7 @@ def validate_images(client: docker.DockerClient, images: list[BuiltImage], runti
         for finding in findings:
             line = finding.line(image.spec.name)
             print(line, flush=True) if not finding.warning else warn(line.removeprefix("warning "))
-        failures = [f for f in findings if not f.warning]
-        if failures:
+        if any(not f.warning for f in findings):
             record.forget(image.spec.name)
         else:
             record.remember(image.spec.name, key)
@@ -70,54 +64,3 @@ def validate_images(client: docker.DockerClient, images: list[BuiltImage], runti
         raise UserError(f"validation failed for {', '.join(failing)} (class "
                         f"{', '.join(map(str, classes))}; see the lines above)")
     return results
-
-
-def _key(image: BuiltImage, settings: Settings) -> str:
-    digest = hashlib.sha256(image.image_id.encode())
-    digest.update(image.spec.spec_file.read_bytes())
-    digest.update(f"{settings.validate_max_size_gb}/{settings.validate_warn_size_gb}".encode())
-    for source in CHECKS_SOURCE:
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
-
-
-class _Record:
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            self.data = json.loads(path.read_text())
-        except (FileNotFoundError, ValueError):
-            self.data = {}
-
-    def get(self, name: str) -> str | None:
-        return self.data.get(name)
-
-    def remember(self, name: str, key: str) -> None:
-        self.data[name] = key
-        self._save()
-
-    def forget(self, name: str) -> None:
-        if self.data.pop(name, None) is not None:
-            self._save()
-
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(self.data, indent=1, sort_keys=True))
-        os.replace(temporary, self.path)
-
-
-SKIP_FLAG = "--skip-validation"
-
-
-def check_or_skip(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime | None,
-                  settings: Settings, skip: bool) -> None:
-    """What `local` and `up` do first: refuse a failing image unless told to skip, visibly."""
-    if skip:
-        warn(f"validation skipped ({SKIP_FLAG}): Studio may fail to start "
-             + ", ".join(i.spec.name for i in images))
-        return
-    try:
-        validate_images(client, images, runtime, settings)
-    except UserError as exc:
-        raise UserError(f"{exc}; fix the image, or pass {SKIP_FLAG} to go ahead anyway") from None

@@ -4,15 +4,16 @@ import fcntl
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
+from ..files import write_private
+from ..wait import NotYet, WaitTimeout, wait_until
 
 STOP_WAIT = 30
 
 
-class LocalSession:
+class SessionLock:
     def __init__(self, state_dir: Path):
         self.dir = state_dir / "local"
         self.lock_path = self.dir / "lock"
@@ -37,12 +38,7 @@ class LocalSession:
 
     def record(self, **info) -> None:
         info["pid"] = os.getpid()
-        tmp = self.info_path.with_suffix(".tmp")
-        # The URL carries the token: readable by this user only.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump(info, f)
-        tmp.replace(self.info_path)
+        write_private(self.info_path, json.dumps(info))   # the URL carries the token
 
     def read(self) -> dict:
         try:
@@ -76,7 +72,9 @@ class LocalSession:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        deadline = time.monotonic() + STOP_WAIT
-        while time.monotonic() < deadline and self.is_running():
-            time.sleep(0.2)
+        try:
+            wait_until(lambda: not self.is_running() or NotYet(f"pid {pid} still holds the lock"),
+                       timeout=STOP_WAIT, what="the running `invoke local` stopping")
+        except WaitTimeout as exc:
+            raise UserError(f"{exc}; stop it by hand (kill {pid})") from None
         return True

@@ -5,8 +5,8 @@ from pathlib import Path
 import docker
 from docker.errors import APIError, ImageNotFound
 
-from .console import Tail, detail, show_tail
-from .errors import UserError
+from ..console import Tail, detail, show_tail
+from ..errors import UserError
 
 STEP_RE = re.compile(r"^Step \d+/\d+ : ")
 

@@ -14,7 +14,7 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
 
-from .studio import VERSION_DETAILS, ImageResolver, StudioStore, now, page
+from .models import VERSION_DETAILS, ImageResolver, StudioStore, now, page
 from .validation import constraint_errors, validation_message
 
 ORDER_KEYS = {

@@ -1,0 +1,64 @@
+"""The one preparation every task starts from: specs → engine and base → built images → runtime
+→ validation. Each task says how far it needs to go; nothing reaches back."""
+import enum
+from dataclasses import dataclass
+
+import docker
+
+from .build.baseimage import Base
+from .build.images import BuiltImage, build_images
+from .build.workspace import Workspace, open_workspace
+from .console import warn
+from .errors import UserError
+from .runtime.volume import Runtime, ensure_runtime
+from .settings import Settings
+from .spec import ImageSpec
+from .validate.validator import validate_images
+
+SKIP_FLAG = "--skip-validation"
+
+
+class Checks(enum.Enum):
+    NONE = "none"        # build, push: no validation
+    REPORT = "report"    # validate: images that passed before and did not change are not checked again
+    AGAIN = "again"      # validate --again: every image is checked
+    GATE = "gate"        # local, up: as REPORT; a failure stops the task and names SKIP_FLAG
+    SKIP = "skip"        # local, up with SKIP_FLAG: a visible warning instead of the checks
+
+
+@dataclass(frozen=True)
+class Prepared:
+    workspace: Workspace
+    built: list[BuiltImage]
+    runtime: Runtime | None
+
+    @property
+    def client(self) -> docker.DockerClient:
+        return self.workspace.client
+
+    @property
+    def base(self) -> Base:
+        return self.workspace.base
+
+
+def prepare(settings: Settings, specs: list[ImageSpec], *, checks: Checks = Checks.NONE,
+            runtime: bool = False, verbose: bool = False) -> Prepared:
+    """Builds what is not built, provides the gateway runtime when asked (validation needs it
+    too) and validates as `checks` says; raises UserError when an image fails."""
+    workspace = open_workspace(settings)
+    built = build_images(workspace.client, specs, workspace.base, settings.build_network, verbose)
+    validating = checks in (Checks.REPORT, Checks.AGAIN, Checks.GATE)
+    provided = (ensure_runtime(workspace.client, workspace.base, settings.build_network, verbose)
+                if runtime or validating else None)
+    if checks is Checks.SKIP and built:
+        warn(f"validation skipped ({SKIP_FLAG}): Studio may fail to start "
+             + ", ".join(b.spec.name for b in built))
+    elif validating:
+        try:
+            validate_images(workspace.client, built, provided, settings,
+                            use_record=checks is not Checks.AGAIN)
+        except UserError as exc:
+            if checks is not Checks.GATE:
+                raise
+            raise UserError(f"{exc}; fix the image, or pass {SKIP_FLAG} to go ahead anyway") from None
+    return Prepared(workspace, built, provided)

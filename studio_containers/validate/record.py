@@ -1,0 +1,49 @@
+"""Which images passed validation, so that an unchanged image is not checked again.
+
+A pass is keyed by everything that can change its outcome: the image id, its spec, the size
+limits and the checks' own source (this folder and the in-container launcher).
+"""
+import hashlib
+import json
+from pathlib import Path
+
+from ..build.images import BuiltImage
+from ..files import write_private
+from ..runtime.volume import RUNTIME_DIR
+from ..settings import Settings
+
+CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), RUNTIME_DIR / "launch.py"]
+
+
+def pass_key(image: BuiltImage, settings: Settings) -> str:
+    digest = hashlib.sha256(image.image_id.encode())
+    digest.update(image.spec.spec_file.read_bytes())
+    digest.update(f"{settings.validate_max_size_gb}/{settings.validate_warn_size_gb}".encode())
+    for source in CHECKS_SOURCE:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+class PassRecord:
+    """state_dir/validated.json: image name → key of its last pass."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self.data = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            self.data = {}
+
+    def passed(self, name: str, key: str) -> bool:
+        return self.data.get(name) == key
+
+    def remember(self, name: str, key: str) -> None:
+        self.data[name] = key
+        self._save()
+
+    def forget(self, name: str) -> None:
+        if self.data.pop(name, None) is not None:
+            self._save()
+
+    def _save(self) -> None:
+        write_private(self.path, json.dumps(self.data, indent=1, sort_keys=True))
