@@ -13,7 +13,6 @@ from studio_containers.errors import UserError
 from studio_containers.spec import load_spec
 from studio_containers.tasks import deploy as deploy_tasks
 from tests.helpers import project_settings
-from tests.unit.test_tasks import context, exit_message
 
 
 class FakeSageMaker:
@@ -109,11 +108,11 @@ def test_aws_target_without_credentials_names_the_chain(tmp_path, monkeypatch):
     (lambda c: deploy_tasks.rollback(c, image="x", version="latest"), "--version latest"),
     (lambda c: deploy_tasks.up(c, image="nope"), "--image 'nope': no such image"),
 ])
-def test_bad_deploy_input_is_one_line_before_any_cloud_call(tmp_path, call, message):
+def test_bad_deploy_input_is_one_line_before_any_cloud_call(context, exit_message, call, message):
     with mock.patch("studio_containers.deploy.flow.open_target") as target, \
             mock.patch("studio_containers.pipeline.open_workspace") as workspace:
         with pytest.raises(Exit) as info:
-            call(context(tmp_path))
+            call(context())
     assert message in exit_message(info)
     target.assert_not_called()
     workspace.assert_not_called()

@@ -4,74 +4,60 @@ import sys
 from unittest import mock
 
 import pytest
-from invoke import Config, Exit, MockContext, Result
+from invoke import Exit, Result
 
 from studio_containers import PROJECT_ROOT
 from studio_containers.tasks import images, local, testing
 
 
-def context(tmp_path, run=None) -> MockContext:
-    cfg = Config(project_location=str(PROJECT_ROOT))
-    cfg.load_project()
-    cfg["state_dir"] = str(tmp_path / "state")
-    return MockContext(config=cfg, run=run or {})
-
-
-def exit_message(excinfo) -> str:
-    message = str(excinfo.value.message)
-    assert excinfo.value.code == 1
-    assert "\n" not in message and "Traceback" not in message
-    return message
-
-
-def test_unknown_image_is_refused_before_any_engine_work(tmp_path):
+def test_unknown_image_is_refused_before_any_engine_work(context, exit_message, tmp_path):
     with mock.patch("studio_containers.pipeline.open_workspace") as workspace:
         with pytest.raises(Exit) as info:
-            images.build(context(tmp_path), image="nope")
+            images.build(context(), image="nope")
     assert "--image 'nope': no such image" in exit_message(info)
     workspace.assert_not_called()
     with pytest.raises(Exit) as info:
-        local.local(context(tmp_path), image="nope")
+        local.local(context(), image="nope")
     assert "known: python-basic" in exit_message(info)
 
 
-def test_local_refuses_a_port_in_use_before_starting_anything(tmp_path):
+def test_local_refuses_a_port_in_use_before_starting_anything(context, exit_message, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()
         busy = s.getsockname()[1]
         with mock.patch("studio_containers.pipeline.open_workspace") as workspace:
             with pytest.raises(Exit) as info:
-                local.local(context(tmp_path), image="python-basic", port=busy)
+                local.local(context(), image="python-basic", port=busy)
     assert f"--port {busy}: 127.0.0.1:{busy} is already in use" in exit_message(info)
     workspace.assert_not_called()
     assert not (tmp_path / "state" / "local" / "session.json").exists()
 
 
-def test_local_rejects_a_bad_port_flag(tmp_path):
+def test_local_rejects_a_bad_port_flag(context, exit_message, tmp_path):
     with pytest.raises(Exit) as info:
-        local.local(context(tmp_path), image="python-basic", port="http")
+        local.local(context(), image="python-basic", port="http")
     assert "--port: 'http' is not a port" in exit_message(info)
 
 
-def test_build_passes_the_image_and_verbosity(tmp_path):
+def test_build_passes_the_image_and_verbosity(context, exit_message, tmp_path):
     with mock.patch("studio_containers.pipeline.open_workspace") as workspace, \
             mock.patch("studio_containers.pipeline.build_images") as build:
-        images.build(context(tmp_path), image="python-basic", verbose=True)
+        images.build(context(), image="python-basic", verbose=True)
     specs = build.call_args.args[1]
     assert [s.name for s in specs] == ["python-basic"]
     assert build.call_args.args[0] is workspace.return_value.client
     assert build.call_args.args[4] is True
 
 
-def test_local_stop_with_nothing_running_says_so(tmp_path, capsys):
+def test_local_stop_with_nothing_running_says_so(context, exit_message, tmp_path, capsys):
     with mock.patch("studio_containers.local.session.connect", return_value=None):
-        local.local(context(tmp_path), stop=True)
+        local.local(context(), stop=True)
     assert "No `invoke local` was running" in capsys.readouterr().out
 
 
-def test_test_task_runs_pytest_on_the_unit_folder(tmp_path):
+def test_test_task_runs_pytest_on_the_unit_folder(context, exit_message, tmp_path):
     expected = f"{sys.executable} -m pytest {PROJECT_ROOT / 'tests' / 'unit'} -k spec -x"
-    c = context(tmp_path, run={expected: Result()})
+    c = context(run={expected: Result()})
     testing.test(c, unit=True, k="spec", pytest_args="-x")
     assert [call.args[0] for call in c.run.call_args_list] == [expected]
