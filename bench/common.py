@@ -2,14 +2,10 @@
 import os
 import platform
 import statistics
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio_containers import PROJECT_ROOT
-from studio_containers.ports import free_port
+from studio_containers.cli_process import Cli
 
 
 @dataclass
@@ -36,25 +32,9 @@ class Result:
                 str(len(self.samples)), self.goal, verdict]
 
 
-class Cli:
-    """`invoke` in its own state folder, images folder and ports, timed per call."""
-
-    def __init__(self, root: Path, **settings):
-        self.env = dict(os.environ, INVOKE_STATE_DIR=str(root / "state"),
-                        INVOKE_IMAGES_DIR=str(root / "images"),
-                        INVOKE_AWS_PORT=str(free_port()),
-                        INVOKE_AWS_REGISTRY_PORT=str(free_port()))
-        self.env.update({f"INVOKE_{k.upper()}": str(v) for k, v in settings.items()})
-
-    def timed(self, *args: str) -> tuple[float, str]:
-        started = time.monotonic()
-        done = subprocess.run([sys.executable, "-m", "invoke", "--search-root",
-                               str(PROJECT_ROOT), *args], env=self.env, capture_output=True,
-                              text=True)
-        elapsed = time.monotonic() - started
-        if done.returncode != 0:
-            raise SystemExit(f"invoke {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-        return elapsed, done.stdout
+def bench_cli(root: Path, **settings) -> Cli:
+    """The CLI with its own state and images folders under `root`."""
+    return Cli(root / "state", images_dir=root / "images", **settings)
 
 
 def machine() -> str:

@@ -2,7 +2,7 @@
 import tempfile
 from pathlib import Path
 
-from .common import Cli, Result
+from .common import Result, bench_cli
 
 SPEC = "name: {name}\nkernels: [{{name: python3}}]\n"
 NOOP_RUNS = 5
@@ -22,7 +22,7 @@ def _deploy(count: int) -> tuple[float, list[float], list[str]]:
     with tempfile.TemporaryDirectory(prefix=f"bench-up-{count}-") as tmp:
         root = Path(tmp)
         _images(root / "images", count)
-        cli = Cli(root, aws_repository_prefix=f"bench{count}", deploy_stack=f"bench-{count}")
+        cli = bench_cli(root, aws_repository_prefix=f"bench{count}", deploy_stack=f"bench-{count}")
         try:
             cli.timed("aws.start")
             # Validation is measured on its own; these images are deploy payloads only.

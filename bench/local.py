@@ -8,10 +8,10 @@ from pathlib import Path
 from jupyter_client.manager import start_new_kernel
 
 from studio_containers import PROJECT_ROOT
+from studio_containers.cli_process import LocalRun
 from studio_containers.runtime.kernel_client import KernelSession
-from tests.helpers import LocalRun
 
-from .common import Cli, Result
+from .common import Result, bench_cli
 
 ROUND_TRIPS = 100
 STARTS = 3
@@ -46,7 +46,7 @@ def _through(url: str, token: str) -> list[float]:
 def run() -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
-        cli = Cli(Path(tmp))
+        cli = bench_cli(Path(tmp))
         cli.env["INVOKE_IMAGES_DIR"] = str(PROJECT_ROOT / "images")
         cli.timed("validate", "--image", "python-basic")     # build and validate once, untimed
         rebuilds = [cli.timed("build", "--image", "python-basic")[0] for _ in range(3)]

@@ -4,14 +4,14 @@ from pathlib import Path
 
 from studio_containers import PROJECT_ROOT
 
-from .common import Cli, Result
+from .common import Result, bench_cli
 
 RUNS = 3
 
 
 def run() -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
-        cli = Cli(Path(tmp))
+        cli = bench_cli(Path(tmp))
         cli.env["INVOKE_IMAGES_DIR"] = str(PROJECT_ROOT / "images")
         cli.timed("validate", "--image", "python-basic")        # builds what is missing
         samples = [cli.timed("validate", "--image", "python-basic", "--again")[0]

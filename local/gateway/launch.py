@@ -22,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 
+# This file runs inside the user's image, without our package: these repeat studio.py and
+# runtime/volume.py, and tests/unit/runtime/test_launch.py fails when they disagree.
 PREFIX = "/opt/.sagemakerinternal"
 SITE = os.path.join(PREFIX, "lib", "site")
 GATEWAY_PORT = 8888
@@ -168,6 +170,19 @@ def inspect(path, home, image_env):
     print(json.dumps(report), flush=True)
 
 
+def gateway_command(config_file, tcp_nodelay, site=SITE):
+    """The gateway's command line: the bundled Python, the bundle's packages, and before the
+    gateway is imported lean.skip_iri_grammar() (1.3 s less to start, see lean.py) and, unless
+    measuring without it, nodelay.apply() (no 40 ms Nagle wait on kernel websockets)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    nodelay = "import nodelay; nodelay.apply(); " if tcp_nodelay else ""
+    return [sys.executable, "-s", "-E", "-c",
+            f"import sys; sys.path.insert(0, {site!r}); sys.path.insert(0, {here!r}); "
+            f"import lean; lean.skip_iri_grammar(); {nodelay}"
+            "from kernel_gateway import launch_instance; launch_instance()",
+            f"--KernelGatewayApp.config_file={config_file}"]
+
+
 def main():
     if os.environ.get("SC_MODE") == "inspect":
         image_env = {k: v for k, v in os.environ.items() if k not in INTERNAL_ENV | {"SC_MODE"}}
@@ -228,16 +243,7 @@ def main():
     })
     if home and os.path.isdir(home):
         os.chdir(home)
-    # lean.skip_iri_grammar(): 1.3 s less to start (see lean.py). nodelay.apply(): kernel
-    # websockets without Nagle's 40 ms wait (see nodelay.py).
-    nodelay = ("import nodelay; nodelay.apply(); "
-               if os.environ.get("SC_TCP_NODELAY", "1") == "1" else "")
-    gateway = [sys.executable, "-s", "-E", "-c",
-               f"import sys; sys.path.insert(0, {SITE!r}); "
-               f"sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r}); "
-               f"import lean; lean.skip_iri_grammar(); {nodelay}"
-               "from kernel_gateway import launch_instance; launch_instance()",
-               f"--KernelGatewayApp.config_file={config_file}"]
+    gateway = gateway_command(config_file, os.environ.get("SC_TCP_NODELAY", "1") == "1")
     log(f"offering kernels {[k['name'] for k in wanted]} on port {GATEWAY_PORT}")
     os.execve(sys.executable, gateway, env)
 

@@ -10,13 +10,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from ..errors import UserError
-from .stack import addresses
-
-TAG = "studio-containers:stack"
-
-
-def role_name(name: str) -> str:
-    return f"{name}-studio-image"[:64]
+from .contract import ROLE_POLICY, TAG, addresses, repository_name, role_name
 
 
 @dataclass
@@ -47,7 +41,7 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
     for name in names:
         at = addresses(name)
         interrupted = name in pending
-        repo = f"{prefix}/{name}"
+        repo = repository_name(prefix, name)
         if at["repository"] not in state:
             found = _lookup(ecr.describe_repositories, "RepositoryNotFoundException",
                             repositoryNames=[repo])
@@ -81,8 +75,8 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
                      f"IAM role {role}", stack)
                 adoption.images.append((at["role"], role))
                 if _lookup(iam.get_role_policy, "NoSuchEntity", RoleName=role,
-                           PolicyName="ecr-pull"):
-                    adoption.images.append((at["role_policy"], f"{role}:ecr-pull"))
+                           PolicyName=ROLE_POLICY):
+                    adoption.images.append((at["role_policy"], f"{role}:{ROLE_POLICY}"))
     return adoption
 
 

@@ -5,7 +5,6 @@ its login, DescribeImages says whether a tag is already there and which digest i
 """
 import base64
 import json
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,9 @@ from botocore.exceptions import ClientError
 from ..build.images import BuiltImage
 from ..console import Tail, detail, say, show_tail
 from ..errors import UserError
+from ..files import write_private
+from ..wait import NotYet, wait_until
+from .contract import repository_name
 
 RECORD_WAIT_SECONDS = 20
 PARALLEL_PUSHES = 4
@@ -39,8 +41,10 @@ class PushedImage:
 class PushRecord:
     """What was pushed where: state_dir/pushes.json, {target: {image name: PushedImage}}."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    FILE = "pushes.json"
+
+    def __init__(self, state_dir: Path):
+        self.path = state_dir / self.FILE
 
     def read(self) -> dict:
         try:
@@ -57,17 +61,19 @@ class PushRecord:
                                                        "image_uri": pushed.image_uri}
         self.write(records)
 
+    def forget(self, target: str) -> None:
+        records = self.read()
+        if records.pop(target, None) is not None:
+            self.write(records)
+
     def write(self, records: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, self.path)
+        write_private(self.path, json.dumps(records, indent=2, sort_keys=True) + "\n")
 
 
 def push_images(client: docker.DockerClient, ecr, built: list[BuiltImage], prefix: str,
                 record: PushRecord, target: str, create_repository: bool = False
                 ) -> list[PushedImage]:
-    repositories = [repository_for(ecr, f"{prefix}/{image.spec.name}", create_repository)
+    repositories = [repository_for(ecr, repository_name(prefix, image.spec.name), create_repository)
                     for image in built]
     saving = threading.Lock()
 
@@ -169,17 +175,14 @@ def _stream_push(client: docker.DockerClient, uri: str, tag: str, auth: dict) ->
 
 def _wait_until_listed(ecr, repository: str, tag: str, digest: str) -> None:
     """ECR lists a pushed image at once; the local one a moment later, by registry event."""
-    deadline = time.monotonic() + RECORD_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        listed = existing_digest(ecr, repository, tag)
-        if listed == digest:
-            return
-        if listed:
-            raise UserError(f"ECR lists {repository}:{tag} as {listed}, but the push made "
+    def listed():
+        found = existing_digest(ecr, repository, tag)
+        if found and found != digest:
+            raise UserError(f"ECR lists {repository}:{tag} as {found}, but the push made "
                             f"{digest}")
-        time.sleep(0.2)
-    raise UserError(f"the push of {repository}:{tag} ({digest}) did not show up in ECR "
-                    f"DescribeImages within {RECORD_WAIT_SECONDS}s")
+        return found or NotYet("not listed")
+    wait_until(listed, timeout=RECORD_WAIT_SECONDS,
+               what=f"ECR DescribeImages listing the push of {repository}:{tag} ({digest})")
 
 
 def _megabytes(size: int) -> str:

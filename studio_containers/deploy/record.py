@@ -5,10 +5,10 @@ inputs (so `up --image a` keeps b as it is), the version made for each digest, a
 and the names an interrupted `up` was creating (so a rerun adopts them instead of refusing).
 """
 import json
-import os
 from pathlib import Path
 
 from ..errors import UserError
+from ..files import write_private
 
 
 class DeployRecord:
@@ -29,10 +29,7 @@ class DeployRecord:
         return data
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(self.data, indent=2, sort_keys=True) + "\n")
-        os.replace(temporary, self.path)
+        write_private(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
 
     @property
     def images(self) -> dict[str, dict]:

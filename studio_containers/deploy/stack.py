@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from .. import PROJECT_ROOT
-from ..spec import ImageSpec
+from ..files import write_private
 
 SOURCE = PROJECT_ROOT / "terraform"
 TFVARS = "terraform.tfvars.json"
@@ -66,30 +66,5 @@ class StackFolder:
         path = self.stack / TFVARS
         text = json.dumps(inputs, indent=2, sort_keys=True) + "\n"
         if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+            write_private(path, text)
 
-
-def image_inputs(spec: ImageSpec, base_image: str) -> dict:
-    """One entry of the stack's `images` variable: everything comes from the spec and the push."""
-    return {
-        "display_name": spec.display_name,
-        "base_image": base_image,
-        "kernels": [{"name": k.name, "display_name": k.display_name} for k in spec.kernels],
-        "mount_path": spec.mount_path,
-        "uid": spec.uid,
-        "gid": spec.gid,
-    }
-
-
-def addresses(name: str) -> dict[str, str]:
-    """State addresses of the resources one image owns, by kind."""
-    repo, image = f'module.repository["{name}"]', f'module.image["{name}"]'
-    return {
-        "repository": f"{repo}.aws_ecr_repository.this[0]",
-        "lifecycle": f"{repo}.aws_ecr_lifecycle_policy.this[0]",
-        "role": f"{image}.aws_iam_role.this[0]",
-        "role_policy": f"{image}.aws_iam_role_policy.pull[0]",
-        "image": f"{image}.aws_sagemaker_image.this[0]",
-        "version": f"{image}.aws_sagemaker_image_version.this[0]",
-        "config": f"{image}.aws_sagemaker_app_image_config.this[0]",
-    }

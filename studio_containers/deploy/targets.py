@@ -31,7 +31,6 @@ class Target:
     client: Callable[[str], object]
     backend_hcl: str
     backend_config: dict[str, str]
-    local_aws: LocalAws | None = None
 
 
 def check_target_name(name: str) -> str:
@@ -60,13 +59,12 @@ def open_target(settings: Settings, name: str) -> Target:
 
 
 def _local(settings: Settings) -> Target:
-    local = LocalAws(settings)
-    endpoint = local.ensure_started()
+    endpoint = LocalAws(settings).ensure_started()
     env = {k: v for k, v in endpoint.environment().items() if k != "AWS_ENDPOINT_URL"}
     return Target(name="local", region=endpoint.region,
                   toolchain=offline_toolchain(settings.cache_dir), terraform_env=env,
                   local_endpoint=endpoint.url, client=endpoint.client, backend_hcl="",
-                  backend_config={}, local_aws=local)
+                  backend_config={})
 
 
 def _aws(settings: Settings) -> Target:

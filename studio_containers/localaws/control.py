@@ -1,5 +1,6 @@
 """Starts, stops and reports the local AWS: the API server and the registry behind local ECR."""
 import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from ..console import detail, say
 from ..errors import UserError
 from ..ports import HOST, ensure_free
 from ..settings import Settings
+from ..wait import NotYet, WaitTimeout, wait_until
 from .credentials import LocalCredentials
 from .daemon import Daemon
 from .registry import registry_binary, write_config
@@ -112,14 +114,12 @@ class LocalAws:
         sts = endpoint.client("sts", timeout=2)
         started = time.monotonic()
 
-        def healthy() -> bool:
-            # A signed call through the whole stack, not just an open port.
-            try:
-                sts.get_caller_identity()
-                return True
-            except (BotoCoreError, ClientError):
-                return False
-        self._wait(proc, self.server, healthy, "local AWS server")
+        def signed_call() -> bool:
+            # Through the whole stack (signature, moto), not just an open port.
+            sts.get_caller_identity()
+            return True
+        self._wait(proc, self.server, "local AWS server", signed_call,
+                   retry_on=(BotoCoreError, ClientError))
         detail(f"ready in {time.monotonic() - started:.1f}s")
 
     def _start_registry(self, binary: str, endpoint: Endpoint) -> None:
@@ -129,29 +129,27 @@ class LocalAws:
         proc = self.registry.start([binary, "serve", str(config)], dict(os.environ), PROJECT_ROOT)
         url = f"http://{self.registry_host}/v2/"
 
-        def healthy() -> bool:
-            try:
-                return requests.get(url, auth=("AWS", creds.registry_password),
-                                    timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-        self._wait(proc, self.registry, healthy, "local ECR registry")
+        def logged_in():
+            status = requests.get(url, auth=("AWS", creds.registry_password),
+                                  timeout=2).status_code
+            return status == 200 or NotYet(f"HTTP {status}")
+        self._wait(proc, self.registry, "local ECR registry", logged_in,
+                   retry_on=(requests.RequestException,))
 
-    def _wait(self, proc, daemon: Daemon, healthy, what: str) -> None:
-        deadline = time.monotonic() + self.settings.aws_start_timeout
-        while time.monotonic() < deadline:
+    def _wait(self, proc: subprocess.Popen, daemon: Daemon, what: str, probe,
+              retry_on: tuple[type[BaseException], ...]) -> None:
+        def ready():
             if proc.poll() is not None:
                 daemon.show_log_tail()
-                errors = [line for line in daemon.log_tail() if line.startswith("error: ")]
-                reason = errors[-1][len("error: "):] if errors else f"exit code {proc.returncode}"
-                raise UserError(f"the {what} failed to start: {reason} (log: {daemon.log_file})")
-            if healthy():
-                return
-            time.sleep(0.2)
-        daemon.show_log_tail()
-        raise UserError(f"the {what} did not become ready within "
-                        f"{self.settings.aws_start_timeout:.0f}s (aws.start_timeout); "
-                        f"see {daemon.log_file}")
+                raise UserError(f"the {what} failed to start: {_exit_reason(daemon, proc)} "
+                                f"(log: {daemon.log_file})")
+            return probe()
+        try:
+            wait_until(ready, timeout=self.settings.aws_start_timeout, what=f"the {what} answering",
+                       hint=f"setting aws.start_timeout; see {daemon.log_file}", retry_on=retry_on)
+        except WaitTimeout:
+            daemon.show_log_tail()
+            raise
 
     def stop(self) -> bool:
         # Registry first: its last notifications still reach the server.
@@ -168,6 +166,12 @@ class LocalAws:
             "state": (f"{self.state_file} ({self.state_file.stat().st_size} bytes)"
                       if self.state_file.exists() else f"{self.state_file} (none yet)"),
         }
+
+
+def _exit_reason(daemon: Daemon, proc: subprocess.Popen) -> str:
+    # The server ends a refusal to start (a corrupt state file, a taken port) with "error: …".
+    errors = [line for line in daemon.log_tail() if line.startswith("error: ")]
+    return errors[-1][len("error: "):] if errors else f"exit code {proc.returncode}"
 
 
 def require_running(settings: Settings) -> Endpoint:

@@ -4,13 +4,13 @@ Made once with the `secrets` module and kept in a 0600 file, so shells and Terra
 used them stay valid across restarts. Never printed by the tool unless the user asks (aws.env).
 """
 import json
-import os
 import secrets
 import string
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..files import write_private
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,5 @@ class LocalCredentials:
                    secret_access_key=secrets.token_urlsafe(30),
                    registry_password=secrets.token_urlsafe(24),
                    events_token=secrets.token_urlsafe(24))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(asdict(made), out)
+        write_private(path, json.dumps(asdict(made)))
         return made

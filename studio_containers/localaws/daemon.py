@@ -3,10 +3,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from ..console import show_tail
+from ..files import open_private_log
+from ..wait import WaitTimeout, wait_until
 
 
 class Daemon:
@@ -26,9 +27,7 @@ class Daemon:
         return info["pid"] if self.marker in cmdline else None
 
     def start(self, argv: list[str], env: dict, cwd: Path) -> subprocess.Popen:
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")
-        os.chmod(self.log_file, 0o600)
+        log = open_private_log(self.log_file, append=True)
         # Own session: it outlives the task and is not hit by the terminal's Ctrl-C.
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
@@ -42,13 +41,12 @@ class Daemon:
             self.pid_file.unlink(missing_ok=True)
             return False
         os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.pid() is not None:
-            if _reap(pid):
-                break
-            time.sleep(0.1)
-        if self.pid() is not None:
-            os.kill(pid, signal.SIGKILL)
+        try:
+            wait_until(lambda: _reap(pid) or self.pid() is None, timeout=timeout, interval=0.1,
+                       what=f"the local AWS {self.name} (pid {pid}) stopping")
+        except WaitTimeout:
+            if self.pid() is not None:
+                os.kill(pid, signal.SIGKILL)
         self.pid_file.unlink(missing_ok=True)
         return True
 

@@ -1,21 +1,35 @@
-"""The Studio image API moto lacks: Images, ImageVersions and AppImageConfigs of one account/region.
+"""The Studio image API's state: Images, ImageVersions and AppImageConfigs of one account/region,
+and the changes UpdateDomain makes to moto's domains.
 
 Behaviour follows AWS: names are unique, version numbers grow per image and are never reused,
 CreateImageVersion is idempotent on its ClientToken, a version whose base image cannot be found
 ends CREATE_FAILED, and "not found" messages carry the phrases the hashicorp/aws provider looks for.
 """
-import base64
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
 from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.models import SageMakerModelBackend
 
-ALLOWED_UID_GID = ((1000, 100), (0, 0))
-DEFAULT_FILE_SYSTEM = {"MountPath": "/home/sagemaker-user", "DefaultUid": 1000, "DefaultGid": 100}
-APP_CONFIG_KINDS = ("KernelGatewayImageConfig", "JupyterLabAppImageConfig", "CodeEditorAppImageConfig")
+from ..studio import (ALLOWED_UID_GID, APP_IMAGE_CONFIG_KINDS, APP_SETTINGS, DEFAULT_MOUNT_PATH,
+                      DEFAULT_UID_GID, KERNEL_GATEWAY_APP_SETTINGS)
+
+DEFAULT_FILE_SYSTEM = {"MountPath": DEFAULT_MOUNT_PATH, "DefaultUid": DEFAULT_UID_GID[0],
+                       "DefaultGid": DEFAULT_UID_GID[1]}
+# Only a Kernel Gateway image may move its home; Studio fixes the other apps' home.
+FILE_SYSTEM_KIND = APP_SETTINGS[KERNEL_GATEWAY_APP_SETTINGS]
 VERSION_DETAILS = ("VendorGuidance", "JobType", "MLFramework", "ProgrammingLang", "Processor",
                    "Horovod", "ReleaseNotes")
+# UpdateDomain's members and the attributes of moto's Domain they change: settings merge, the
+# network members replace.
+DOMAIN_SETTINGS = {"DefaultUserSettings": "default_user_settings",
+                   "DefaultSpaceSettings": "default_space_settings",
+                   "DomainSettingsForUpdate": "domain_settings"}
+DOMAIN_NETWORK = {"AppSecurityGroupManagement": "app_security_group_management",
+                  "SubnetIds": "subnet_ids", "AppNetworkAccessType": "app_network_access_type"}
+# The UpdateDomain members whose app settings list CustomImages.
+CUSTOM_IMAGE_SETTINGS = ("DefaultUserSettings", "DefaultSpaceSettings")
 
 # Resolves a BaseImage to (ContainerImage, None) or (None, failure reason).
 ImageResolver = Callable[[str], tuple[str | None, str | None]]
@@ -99,6 +113,24 @@ class AppImageConfig:
         return {"AppImageConfigArn": self.arn, "AppImageConfigName": self.name,
                 "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time,
                 **self.configs}
+
+
+def studio_store(backend: SageMakerModelBackend) -> "StudioStore":
+    """The Studio store of a moto SageMaker backend, made on first use."""
+    if not hasattr(backend, "studio_store"):
+        backend.studio_store = StudioStore(backend.account_id, backend.region_name)
+    return backend.studio_store
+
+
+def find_domain(backend: SageMakerModelBackend, domain_id: str):
+    """moto's Domain of that id.
+
+    Provider 3.39 treats a domain as gone only on ValidationException containing "RecordNotFound"
+    (what AWS said then); moto says "Could not find domain", so a destroy would wedge.
+    """
+    if domain_id not in backend.domains:
+        raise ValidationError(f"RecordNotFound: Domain {domain_id} does not exist.")
+    return backend.domains[domain_id]
 
 
 class StudioStore:
@@ -257,41 +289,56 @@ class StudioStore:
             return self.app_image_config(name)
         return None
 
-    # Domains: the CustomImages a domain lists must exist
+    # Domains
 
-    def check_custom_images(self, app_settings: dict, setting: str) -> None:
+    def check_custom_images(self, app_settings: dict | None, setting: str) -> None:
+        """The CustomImages of a domain's app settings must exist and fit the app."""
         for entry in (app_settings or {}).get("CustomImages") or []:
             image = self.image(entry["ImageName"])
             if entry.get("ImageVersionNumber") is not None:
                 self.image_version(image.name, entry["ImageVersionNumber"])
             config = self.app_image_config(entry["AppImageConfigName"])
-            wanted = {"KernelGatewayAppSettings": "KernelGatewayImageConfig",
-                      "JupyterLabAppSettings": "JupyterLabAppImageConfig",
-                      "CodeEditorAppSettings": "CodeEditorAppImageConfig"}.get(setting)
+            wanted = APP_SETTINGS.get(setting)
             if wanted and wanted not in config.configs:
                 raise ValidationError(
                     f"AppImageConfig {config.name} has no {wanted}; it cannot be used in "
                     f"{setting}.CustomImages.")
 
+    def update_domain(self, domain, changes: dict) -> None:
+        """Applies UpdateDomain to moto's Domain; `changes` holds the request's members."""
+        for member in CUSTOM_IMAGE_SETTINGS:
+            for setting in APP_SETTINGS:
+                self.check_custom_images((changes.get(member) or {}).get(setting), setting)
+        # Nested settings merge member by member; a list given (CustomImages) replaces the old
+        # one whole, which is why callers must read, merge and write.
+        for member, attribute in DOMAIN_SETTINGS.items():
+            setattr(domain, attribute, _merged(getattr(domain, attribute), changes.get(member)))
+        for member, attribute in DOMAIN_NETWORK.items():
+            if changes.get(member) is not None:
+                setattr(domain, attribute, changes[member])
+        domain.last_modified_time = now()
+
 
 def _checked_app_configs(configs: dict) -> dict:
     given = {kind: value for kind, value in configs.items() if value is not None}
     if len(given) > 1:
-        raise ValidationError("Only one of KernelGatewayImageConfig, JupyterLabAppImageConfig "
-                              "and CodeEditorAppImageConfig may be specified.")
+        raise ValidationError(f"Only one of {', '.join(APP_IMAGE_CONFIG_KINDS[:-1])} and "
+                              f"{APP_IMAGE_CONFIG_KINDS[-1]} may be specified.")
     result = {}
     for kind, value in given.items():
         value = dict(value)
         fs = value.get("FileSystemConfig")
-        if kind != "KernelGatewayImageConfig" and fs:
-            raise ValidationError(f"FileSystemConfig is not supported for {kind}; the "
-                                  "home is /home/sagemaker-user with UID 1000 and GID 100.")
+        if kind != FILE_SYSTEM_KIND and fs:
+            raise ValidationError(f"FileSystemConfig is not supported for {kind}; the home is "
+                                  f"{DEFAULT_MOUNT_PATH} with UID {DEFAULT_UID_GID[0]} and GID "
+                                  f"{DEFAULT_UID_GID[1]}.")
         if fs is not None:
             fs = {**DEFAULT_FILE_SYSTEM, **fs}
             if (fs["DefaultUid"], fs["DefaultGid"]) not in ALLOWED_UID_GID:
                 raise ValidationError(
                     f"Invalid DefaultUid/DefaultGid ({fs['DefaultUid']}, {fs['DefaultGid']}) in "
-                    f"{kind}.FileSystemConfig; allowed pairs: (1000, 100) and (0, 0).")
+                    f"{kind}.FileSystemConfig; allowed pairs: "
+                    f"{' and '.join(str(pair) for pair in ALLOWED_UID_GID)}.")
             value["FileSystemConfig"] = fs
         result[kind] = value
     return result
@@ -306,13 +353,13 @@ def _without_none(values: dict) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def page(items: list, max_results: int | None, next_token: str | None) -> tuple[list, str | None]:
-    """One page of a listing and the token of the next; the token is an opaque offset."""
-    try:
-        start = int(base64.urlsafe_b64decode(next_token.encode()).decode()) if next_token else 0
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("Invalid pagination token: NextToken.") from None
-    size = max_results or 10
-    end = start + size
-    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], token
+def _merged(old: dict | None, new: dict | None) -> dict | None:
+    if not new:
+        return old
+    result = dict(old or {})
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = _merged(result[key], value)
+        else:
+            result[key] = value
+    return result

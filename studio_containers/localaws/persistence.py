@@ -7,7 +7,6 @@ either the old state or the new one. A file that cannot be read is refused, neve
 import hashlib
 import io
 import json
-import os
 import pickle
 import threading
 from importlib.metadata import version
@@ -15,6 +14,8 @@ from pathlib import Path
 
 from moto.backends import get_backend
 from moto.core.base_backend import AccountSpecificBackend, BackendDict
+
+from ..files import write_private
 
 FORMAT = "studio-containers-localaws/1"
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
@@ -85,13 +86,7 @@ class StateFile:
         if digest == self._saved_digest:
             return False
         header = json.dumps({"format": FORMAT, "moto": version("moto"), "sha256": digest})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(header.encode() + b"\n" + payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, self.path)
+        # fsync: the state is the only copy of every resource; a power cut must not lose it.
+        write_private(self.path, header.encode() + b"\n" + payload, fsync=True)
         self._saved_digest = digest
         return True

@@ -3,7 +3,6 @@
 It listens on 127.0.0.1 only, asks for the login that GetAuthorizationToken hands out (htpasswd,
 bcrypt) and reports each push to the local AWS server, which records it in ECR.
 """
-import os
 import secrets
 import shutil
 from pathlib import Path
@@ -12,8 +11,9 @@ import bcrypt
 import yaml
 
 from ..console import say
-from ..host import apt_install, can_install_here
 from ..errors import UserError
+from ..files import write_private
+from ..host import apt_install, can_install_here
 
 PACKAGE = "docker-registry"
 
@@ -35,12 +35,11 @@ def registry_binary() -> str:
 
 def write_config(folder: Path, port: int, server_port: int, password: str,
                  events_token: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     htpasswd = folder / "htpasswd"
     # The registry checks the bcrypt hash on every request (a push makes a dozen). The password
     # is 190 random bits, so a low cost factor loses nothing and saves ~0.25 s per request.
-    _write_private(htpasswd, "AWS:" + bcrypt.hashpw(password.encode(),
-                                                    bcrypt.gensalt(rounds=4)).decode() + "\n")
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()
+    write_private(htpasswd, f"AWS:{hashed}\n")
     config = {
         "version": 0.1,
         # "info" would log the notification endpoint with its Authorization header.
@@ -59,11 +58,5 @@ def write_config(folder: Path, port: int, server_port: int, password: str,
         }]},
     }
     path = folder / "config.yml"
-    _write_private(path, yaml.safe_dump(config, sort_keys=False))
+    write_private(path, yaml.safe_dump(config, sort_keys=False))
     return path
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)

@@ -3,6 +3,7 @@
 Run by control.py as `python -m studio_containers.localaws.server`; its settings come in
 environment variables so that no secret shows on a command line.
 """
+import hmac
 import json
 import logging
 import os
@@ -15,6 +16,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
+
+from .sigv4 import SignatureError, verify
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Query")
 EVENTS_PATH = "/_studio_containers/registry-events"
@@ -34,8 +37,6 @@ class LocalAwsApp:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        from .sigv4 import SignatureError, verify
-
         body = get_input_stream(environ).read()
         environ["wsgi.input"] = BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -70,7 +71,6 @@ class LocalAwsApp:
         return chunks
 
     def _registry_events(self, environ, body, start_response):
-        import hmac
         given = environ.get("HTTP_AUTHORIZATION", "")
         if not hmac.compare_digest(given, f"Bearer {self.events_token}"):
             return _reply(start_response, "401 Unauthorized", "text/plain", b"unauthorized")
@@ -127,18 +127,20 @@ def main() -> int:
         env.pop(name, None)
     env["AWS_DEFAULT_REGION"] = region
 
+    # moto reads its settings from the environment when imported, so only now that it is set.
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
                                                create_backend_app)
 
+    from . import moto_patches, responses
     from .ecr_local import LocalEcr
     from .persistence import CorruptState, StateFile
-    from .responses import install
 
     ecr = LocalEcr(DEFAULT_ACCOUNT_ID, region, env["LOCALAWS_REGISTRY_HOST"],
                    env["LOCALAWS_REGISTRY_PASSWORD"])
     ecr.install()
-    install(ecr.resolve)
+    responses.install(ecr.resolve)
+    moto_patches.install()
     state = StateFile(Path(env["LOCALAWS_STATE_FILE"]))
     try:
         restored = state.load()

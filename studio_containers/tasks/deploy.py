@@ -1,7 +1,10 @@
 """`invoke up|down|status|rollback`: deploy images with Terraform to the local AWS or AWS."""
 from invoke import Collection, task
 
-from ..deploy import flow
+from ..deploy.down import down as deploy_down
+from ..deploy.rollback import rollback as deploy_rollback
+from ..deploy.status import status as deploy_status
+from ..deploy.up import up as deploy_up
 from . import settings, user_errors
 
 TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
@@ -14,7 +17,7 @@ TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
 def up(c, target=None, image=None, skip_validation=False):
     """Build, validate, push and deploy images (ECR, Image, ImageVersion, AppImageConfig) and attach them."""
     s = settings(c)
-    flow.up(s, target or s.deploy_target, image, skip_validation)
+    deploy_up(s, target or s.deploy_target, image, skip_validation)
 
 
 @task(help={"target": TARGET_HELP})
@@ -22,7 +25,7 @@ def up(c, target=None, image=None, skip_validation=False):
 def down(c, target=None):
     """Detach this stack's images from the domain and destroy what `up` made (nothing else)."""
     s = settings(c)
-    flow.down(s, target or s.deploy_target)
+    deploy_down(s, target or s.deploy_target)
 
 
 @task(help={"target": TARGET_HELP})
@@ -30,7 +33,7 @@ def down(c, target=None):
 def status(c, target=None):
     """Per image: local hash, pushed digest, deployed version, what the domain offers."""
     s = settings(c)
-    flow.status(s, target or s.deploy_target)
+    deploy_status(s, target or s.deploy_target)
 
 
 @task(help={"target": TARGET_HELP, "image": "the image to roll back (required)",
@@ -46,7 +49,7 @@ def rollback(c, image, version, target=None):
     if number < 1:
         from invoke import Exit
         raise Exit(f"error: --version {version}: must be a version number (1, 2, …)", code=1)
-    flow.rollback(s, target or s.deploy_target, image, number)
+    deploy_rollback(s, target or s.deploy_target, image, number)
 
 
 ns = Collection(up, down, status, rollback)

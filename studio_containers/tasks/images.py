@@ -27,7 +27,7 @@ def push(c, image=None, create_repository=False):
     prepared = prepare(s, load_specs(s.images_dir, image))
     endpoint = LocalAws(s).ensure_started()
     push_images(prepared.client, endpoint.client("ecr"), prepared.built, s.repository_prefix,
-                PushRecord(s.state_dir / "pushes.json"), "local", create_repository)
+                PushRecord(s.state_dir), "local", create_repository)
 
 
 @task(help={"image": "validate only this image (a folder name under images/); default: all",

@@ -1,14 +1,13 @@
 """End to end: `invoke aws.start|status|env|stop` and `invoke push` as a user runs them."""
 import pytest
 
-from tests.helpers import InvokeCli
+from studio_containers.cli_process import Cli
 
-pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
 def invoke(tmp_path):
-    cli = InvokeCli(tmp_path / "state", aws_repository_prefix="e2e")
+    cli = Cli(tmp_path / "state", aws_repository_prefix="e2e")
     yield cli
     cli("aws.stop", check=False)
 

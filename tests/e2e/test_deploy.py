@@ -8,9 +8,9 @@ import subprocess
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import InvokeCli, write_image
+from studio_containers.cli_process import Cli
+from tests.helpers import write_image
 
-pytestmark = pytest.mark.engine
 SPEC = "name: {name}\ndisplay_name: {name} image\nkernels: [{{name: python3, display_name: Team Python}}]\n"
 
 
@@ -23,7 +23,7 @@ def tiny_image(images_dir, name: str, marker: str = "1"):
 
 @pytest.fixture
 def cli(tmp_path):
-    cli = InvokeCli(tmp_path / "state", images_dir=tmp_path / "images",
+    cli = Cli(tmp_path / "state", images_dir=tmp_path / "images",
                     aws_repository_prefix="e2e")
     (tmp_path / "images").mkdir()
     yield cli

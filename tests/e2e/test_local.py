@@ -1,25 +1,20 @@
-"""End to end: `invoke local` as a user runs it, driven through JupyterLab's REST API and websocket."""
-import os
+"""End to end: `invoke local` as a user runs it, for every shipped image, driven through
+JupyterLab's REST API and kernel websocket."""
 import subprocess
-import sys
+from pathlib import Path
 
 import docker
 import pytest
 import requests
 
-from studio_containers import PROJECT_ROOT
-from studio_containers.runtime.gateway import local_containers
+from studio_containers.cli_process import LocalRun, invoke_argv
 from studio_containers.ports import free_port
-from tests.helpers import LocalRun, execute
+from studio_containers.runtime.gateway import local_containers
+from studio_containers.runtime.kernel_client import execute
+from studio_containers.spec import load_spec
+from tests.helpers import project_settings, shipped_images
 
-pytestmark = pytest.mark.engine
-FIRST_START_TIMEOUT = 600  # a fresh machine builds the base, the runtime and the image first
-
-
-@pytest.fixture
-def env(tmp_path):
-    return dict(os.environ, INVOKE_STATE_DIR=str(tmp_path / "state"),
-                INVOKE_LOCAL_HOME_DIR=str(tmp_path / "home"))
+PYTHON_UID = "import os; print(os.getuid())"
 
 
 @pytest.fixture
@@ -27,29 +22,31 @@ def client():
     return docker.from_env()
 
 
-def lab_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-f", r"from jupyterlab\.labapp import main"], capture_output=True, text=True).stdout
-    return {int(p) for p in out.split()}
+def alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
 
 
-def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(env, tmp_path, client):
-    before = lab_pids()
-    run = LocalRun(env, "--image", "python-basic", "--port", str(free_port()))
+@pytest.mark.parametrize("image", shipped_images())
+def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
+        image, local_env, first_start_timeout, tmp_path, client):
+    spec = load_spec(project_settings().images_dir / image)
+    run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
     try:
-        url, base, token = run.wait_for_url(FIRST_START_TIMEOUT)
+        url, base, token = run.wait_for_url(first_start_timeout)
         assert requests.get(url, timeout=10).status_code == 200
         assert requests.get(f"{base}/api/kernelspecs", timeout=10).status_code in (401, 403)
         specs = requests.get(f"{base}/api/kernelspecs", headers={"Authorization": f"token {token}"},
                              timeout=30).json()
-        assert sorted(specs["kernelspecs"]) == ["python3"]
-        assert execute(base, token, "python3", "import os; print(os.getuid())").strip() == "1000"
+        assert sorted(specs["kernelspecs"]) == sorted(spec.kernel_names)
+        python = [k for k, body in specs["kernelspecs"].items() if body["spec"]["language"] == "python"]
+        for kernel in python:
+            assert execute(base, token, kernel, PYTHON_UID).strip() == str(spec.uid)
         assert len(local_containers(client, tmp_path / "state")) == 1
-        new_labs = lab_pids() - before
-        assert new_labs
+        lab_pid = run.record()["lab_pid"]
+        assert alive(lab_pid)
 
-        second = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT),
-                                 "local", "--image", "python-basic", "--port", str(free_port())],
-                                env=env, capture_output=True, text=True, timeout=60)
+        second = subprocess.run(invoke_argv("local", "--image", image, "--port", str(free_port())),
+                                env=local_env, capture_output=True, text=True, timeout=60)
         assert second.returncode == 1
         assert "is already running" in second.stderr and "Traceback" not in second.stderr
 
@@ -57,18 +54,20 @@ def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(e
     finally:
         run.kill()
     assert local_containers(client, tmp_path / "state") == []
-    assert not (new_labs & lab_pids())
+    assert not alive(lab_pid)
     assert "Stopped" in "".join(run.output)
 
 
-def test_local_stop_from_another_shell(env, tmp_path, client):
-    run = LocalRun(env, "--image", "python-basic", "--port", str(free_port()))
+def test_local_stop_from_another_shell(local_env, first_start_timeout, tmp_path, client):
+    run = LocalRun(local_env, "--image", shipped_images()[0], "--port", str(free_port()))
     try:
-        run.wait_for_url(FIRST_START_TIMEOUT)
-        stop = subprocess.run([sys.executable, "-m", "invoke", "--search-root", str(PROJECT_ROOT),
-                               "local", "--stop"], env=env, capture_output=True, text=True, timeout=90)
+        run.wait_for_url(first_start_timeout)
+        lab_pid = run.record()["lab_pid"]
+        stop = subprocess.run(invoke_argv("local", "--stop"), env=local_env, capture_output=True,
+                              text=True, timeout=90)
         assert stop.returncode == 0 and "Stopped the running" in stop.stdout
         assert run.proc.wait(30) == 0
     finally:
         run.kill()
     assert local_containers(client, tmp_path / "state") == []
+    assert not alive(lab_pid)

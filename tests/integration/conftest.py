@@ -1,4 +1,7 @@
-"""Real engine, real images: fixtures build once per session and always clean up."""
+"""Real engine, real images: fixtures build once per session and always clean up.
+
+`spec`/`built` run each test that uses them for every shipped image under images/; the
+validation fixtures (tests/fixtures/images/) derive from python-basic and use `python_basic`."""
 import secrets
 from pathlib import Path
 
@@ -8,14 +11,12 @@ from testcontainers.core.container import DockerContainer
 from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
 from studio_containers.build.images import build_image
-from studio_containers.runtime.gateway import GATEWAY_PORT, GatewayContainer, gateway_container, prepare_home
+from studio_containers.build.workspace import open_workspace
 from studio_containers.ports import HOST, free_port
+from studio_containers.runtime.gateway import GATEWAY_PORT, GatewayContainer, gateway_container, prepare_home
 from studio_containers.runtime.volume import ensure_runtime
 from studio_containers.spec import load_spec
-from studio_containers.build.workspace import open_workspace
-from tests.helpers import project_settings
-
-pytestmark = pytest.mark.engine
+from tests.helpers import project_settings, shipped_images
 
 
 class KernelGatewayContainer(DockerContainer):
@@ -54,13 +55,20 @@ def workspace(settings):
     return open_workspace(settings)  # fails (not skips) when no engine can be had
 
 
-@pytest.fixture(scope="session")
-def spec(settings):
-    return load_spec(settings.images_dir / "python-basic")
+@pytest.fixture(scope="session", params=shipped_images())
+def spec(settings, request):
+    return load_spec(settings.images_dir / request.param)
 
 
 @pytest.fixture(scope="session")
 def built(workspace, spec):
+    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+
+
+@pytest.fixture(scope="session")
+def python_basic(workspace, settings):
+    """The image the validation fixtures are made FROM (`studio-containers/python-basic:latest`)."""
+    spec = load_spec(settings.images_dir / "python-basic")
     return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
 
 
@@ -70,16 +78,17 @@ def runtime(workspace):
 
 
 @pytest.fixture
-def home(tmp_path, spec) -> Path:
-    return prepare_home(tmp_path / "home", spec)
+def home(tmp_path) -> Path:
+    """The host folder that plays the EFS home; make_gateway gives it to the image's user."""
+    return tmp_path / "home"
 
 
 @pytest.fixture
-def make_gateway(built, runtime, settings, home):
+def make_gateway(runtime, settings, home):
     started = []
 
-    def make(spec, image=None) -> KernelGatewayContainer:
-        gc = gateway_container(spec, image or built.ref, runtime, home, secrets.token_urlsafe(16),
+    def make(spec, image) -> KernelGatewayContainer:
+        gc = gateway_container(spec, image, runtime, prepare_home(home, spec), secrets.token_urlsafe(16),
                                free_port(), settings.state_dir)
         container = KernelGatewayContainer(gc)
         started.append(container)

@@ -6,6 +6,7 @@ import pytest
 
 from studio_containers import PROJECT_ROOT
 from studio_containers.errors import UserError
+from studio_containers.settings import port
 from tests.helpers import project_settings
 
 
@@ -45,3 +46,11 @@ def test_a_bad_number_variable_is_one_line_from_the_command_line():
     assert done.returncode == 1
     assert done.stderr.strip() == "error: deploy.parallelism: 'abc' must be a whole number of at least 1"
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_port_values():
+    assert port("--port", "8890") == 8890
+    assert port("local.gateway_port", 0, allow_zero=True) == 0
+    for bad in ("x", 0, 70000, True):
+        with pytest.raises(UserError, match="--port"):
+            port("--port", bad)

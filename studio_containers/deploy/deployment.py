@@ -1,0 +1,81 @@
+"""One target opened for a change: its lock, Terraform folder, runner, record and domain."""
+import contextlib
+import fcntl
+from typing import Iterator
+
+from ..console import say
+from ..errors import UserError
+from ..settings import Settings
+from . import domain as domains
+from .contract import stack_inputs
+from .record import DeployRecord
+from .runner import TerraformRunner
+from .stack import StackFolder
+from .targets import Target, open_target
+
+
+@contextlib.contextmanager
+def deployment(settings: Settings, target_name: str) -> Iterator["Deployment"]:
+    """The target opened and held for this run alone, its Terraform folder ready."""
+    target = open_target(settings, target_name)
+    with _lock(settings, target.name):
+        yield Deployment(settings, target)
+
+
+@contextlib.contextmanager
+def _lock(settings: Settings, target: str):
+    # Two runs on one target would race on its Terraform state and record.
+    path = settings.state_dir / "deploy" / f"{target}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"another up/down/rollback on target {target} is running "
+                            f"(lock: {path})") from None
+        yield
+
+
+class Deployment:
+    """One target's Terraform folder, runner and record, opened under the target's lock."""
+
+    def __init__(self, settings: Settings, target: Target):
+        self.settings = settings
+        self.target = target
+        self.record = DeployRecord(settings.state_dir, target.name)
+        self.folder = StackFolder(settings.state_dir, target.name)
+        self.folder.sync(target.backend_hcl)
+        self.runner = TerraformRunner(self.folder.stack, target.toolchain, target.terraform_env,
+                                      settings.deploy_parallelism)
+        if self.folder.needs_init(target.backend_config):
+            say(f"Terraform init ({target.name} target, {self.folder.stack})")
+            self.runner.init(target.backend_config)
+            self.folder.mark_initialised(target.backend_config)
+        self.sm = target.client("sagemaker")
+
+    def write_inputs(self, repositories: set[str], images: dict[str, dict]) -> None:
+        self.folder.write_inputs(stack_inputs(
+            region=self.target.region, local_endpoint=self.target.local_endpoint,
+            stack=self.settings.deploy_stack, repository_prefix=self.settings.repository_prefix,
+            keep_last_images=self.settings.deploy_keep_last_images,
+            repositories=repositories, images=images))
+
+    def previous_inputs(self) -> dict[str, dict]:
+        return {name: entry["inputs"] for name, entry in self.record.images.items()
+                if "inputs" in entry}
+
+    def domain_entries(self) -> dict[str, dict]:
+        return {name: {"AppImageConfigName": name,
+                       "ImageVersionNumber": entry.get("pinned") or entry["version"]}
+                for name, entry in self.record.images.items()}
+
+    def attach_domain(self, domain_id: str) -> bool:
+        """Makes the domain offer what the record says; returns whether it was written."""
+        return domains.attach(self.sm, domain_id, self.domain_entries(), set(self.record.images))
+
+    def domain_id(self) -> str:
+        if self.settings.deploy_domain_id:
+            return self.settings.deploy_domain_id
+        if self.target.name == "local":
+            return domains.ensure_local_domain(self.target.client)
+        raise UserError("deploy.domain_id: required for --target aws")

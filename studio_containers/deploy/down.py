@@ -1,0 +1,67 @@
+"""`down`: detach this stack's images from the domain and destroy what `up` made, nothing else."""
+from botocore.exceptions import ClientError
+
+from ..console import say
+from ..errors import UserError
+from ..settings import Settings
+from . import domain as domains
+from .contract import IMAGE_MODULE, REPOSITORY_MODULE, addresses, names_in_state, repository_name
+from .deployment import Deployment, deployment
+from .push import PushRecord
+from .targets import check_inputs
+
+
+def down(settings: Settings, target_name: str) -> None:
+    check_inputs(settings, target_name)
+    with deployment(settings, target_name) as d:
+        state = d.runner.state()
+        owned = set(d.record.images) | names_in_state(state, IMAGE_MODULE)
+        repos = owned | names_in_state(state, REPOSITORY_MODULE)
+        _detach(d, owned)
+        _empty_repositories(d.target.client("ecr"), settings.repository_prefix, repos, state)
+        _leave_versions_to_their_image(d, owned, state)
+        d.write_inputs(repos, d.previous_inputs())
+        if state:
+            say(f"Terraform: destroying the stack (target {d.target.name})")
+            d.runner.destroy()
+        else:
+            say("Nothing deployed on this target")
+        d.record.data.update(images={}, pending=[])
+        d.record.save()
+        PushRecord(settings.state_dir).forget(d.target.name)
+    say(f"Removed everything this stack deployed on {d.target.name}")
+
+
+def _detach(d: Deployment, owned: set[str]) -> None:
+    domain_id = d.record.data.get("domain_id")
+    if not (domain_id and owned):
+        return
+    try:
+        if domains.attach(d.sm, domain_id, {}, owned):
+            say(f"Domain {domain_id}: removed {', '.join(sorted(owned))} (other images kept)")
+    except UserError:
+        pass  # the domain is gone already; nothing to detach
+
+
+def _empty_repositories(ecr, prefix: str, names: set[str], state: dict) -> None:
+    # Provider 3.39 cannot force-delete a repository that still holds images.
+    for name in sorted(names):
+        if addresses(name)["repository"] not in state:
+            continue
+        repository = repository_name(prefix, name)
+        try:
+            ids = ecr.list_images(repositoryName=repository).get("imageIds", [])
+        except ClientError:
+            continue
+        if ids:
+            ecr.batch_delete_image(repositoryName=repository, imageIds=ids)
+
+
+def _leave_versions_to_their_image(d: Deployment, owned: set[str], state: dict) -> None:
+    # Provider 3.39 waits for a deleted version by describing the image's latest one, which is
+    # an older version still there: it never finishes. DeleteImage removes every version, so
+    # versions are left to it.
+    for name in sorted(owned):
+        version = addresses(name)["version"]
+        if version in state:
+            d.runner.state_rm(version)

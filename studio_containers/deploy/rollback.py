@@ -1,0 +1,46 @@
+"""`rollback`: point the domain at an earlier ImageVersion of an image this stack deployed."""
+from botocore.exceptions import ClientError
+
+from ..console import say
+from ..errors import UserError
+from ..settings import Settings
+from .deployment import Deployment, deployment
+from .targets import check_inputs
+
+
+def rollback(settings: Settings, target_name: str, image: str, version: int) -> None:
+    check_inputs(settings, target_name)
+    with deployment(settings, target_name) as d:
+        _check_deployed(d, image)
+        found = _usable_version(d.sm, image, version)
+        entry = d.record.images[image]
+        # The version `up` made needs no pin: choosing it undoes an earlier rollback.
+        entry["pinned"] = None if version == entry["version"] else version
+        d.record.save()
+        domain_id = d.record.data["domain_id"]
+        d.attach_domain(domain_id)
+    say(f"Domain {domain_id} now offers {image} version {version} "
+        f"({found['ContainerImage'] or found['BaseImage']})")
+
+
+def _check_deployed(d: Deployment, image: str) -> None:
+    if image not in d.record.images:
+        deployed = ", ".join(sorted(d.record.images)) or "none"
+        raise UserError(f"--image {image}: not deployed by this stack on {d.target.name} "
+                        f"(deployed: {deployed})")
+
+
+def _usable_version(sm, image: str, version: int) -> dict:
+    try:
+        found = sm.describe_image_version(ImageName=image, Version=version)
+    except ClientError:
+        listed = sm.list_image_versions(ImageName=image, SortBy="VERSION",
+                                        SortOrder="ASCENDING")["ImageVersions"]
+        have = ", ".join(str(v["Version"]) for v in listed
+                         if v["ImageVersionStatus"] == "CREATED")
+        raise UserError(f"--version {version}: {image} has no such version; "
+                        f"available: {have}") from None
+    if found["ImageVersionStatus"] != "CREATED":
+        raise UserError(f"--version {version}: {image} version {version} is "
+                        f"{found['ImageVersionStatus']}, it cannot be used")
+    return found

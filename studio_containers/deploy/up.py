@@ -1,0 +1,143 @@
+"""`up`: build and validate, claim the names, push, apply the stack, record, attach the domain."""
+from ..console import say, table
+from ..pipeline import Checks, Prepared, prepare
+from ..settings import Settings
+from ..spec import ImageSpec, load_specs
+from . import domain as domains
+from . import ownership
+from .contract import addresses, image_inputs, image_version
+from .deployment import Deployment, deployment
+from .ownership import Adoption
+from .push import PushedImage, PushRecord, push_images
+from .targets import check_inputs
+
+
+def up(settings: Settings, target_name: str, image: str | None,
+       skip_validation: bool = False) -> None:
+    check_inputs(settings, target_name)
+    specs = load_specs(settings.images_dir, image)
+    # Built and validated before the first cloud call: a failing image costs no AWS change.
+    prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE)
+    with deployment(settings, target_name) as d:
+        domain_id = _check_domain(d)
+        state, adoption = _claim_names(d, specs)
+        state = _ensure_repositories(d, specs, adoption, state)
+        pushed = _push(d, prepared)
+        inputs = _write_inputs(d, specs, pushed)
+        _keep_old_versions_and_adopt(d, state, pushed, adoption)
+        applied = _apply(d, inputs)
+        _record(d, pushed, inputs, domain_id)
+        attached = _attach_domain(d, domain_id)
+        d.record.set_pending(set())
+    changed = (any(b.rebuilt for b in prepared.built) or any(p.pushed for p in pushed)
+               or applied or attached)
+    _summary(d, pushed, domain_id, changed)
+
+
+def _check_domain(d: Deployment) -> str:
+    domain_id = d.domain_id()
+    domains.describe(d.sm, domain_id)     # a wrong domain stops the run before anything is made
+    return domain_id
+
+
+def _claim_names(d: Deployment, specs: list[ImageSpec]) -> tuple[dict, Adoption]:
+    """The state, and what AWS holds of ours outside it; refuses names someone else has."""
+    names = [s.name for s in specs]
+    state = d.runner.state()
+    adoption = ownership.check(d.target.client, state, names, d.settings.deploy_stack,
+                               d.settings.repository_prefix, d.record.pending)
+    # Recorded before anything is made, so that a rerun after an interruption adopts it.
+    d.record.set_pending(d.record.pending | set(names))
+    return state, adoption
+
+
+def _repositories(d: Deployment, specs: list[ImageSpec]) -> set[str]:
+    return set(d.previous_inputs()) | {s.name for s in specs}
+
+
+def _ensure_repositories(d: Deployment, specs: list[ImageSpec], adoption: Adoption,
+                         state: dict) -> dict:
+    """The pushes need their repositories; returns the state as it is then."""
+    # Only the images deployed before are inputs: the others have no pushed digest yet.
+    d.write_inputs(_repositories(d, specs), d.previous_inputs())
+    for address, resource_id in adoption.repositories:
+        d.runner.import_resource(address, resource_id)
+    if adoption.repositories:
+        state = d.runner.state()
+    if any(addresses(s.name)["repository"] not in state for s in specs):
+        say("Terraform: creating the ECR repositories")
+        d.runner.apply()
+        state = d.runner.state()
+    return state
+
+
+def _push(d: Deployment, prepared: Prepared) -> list[PushedImage]:
+    return push_images(prepared.workspace.client, d.target.client("ecr"), prepared.built,
+                       d.settings.repository_prefix,
+                       PushRecord(d.settings.state_dir), d.target.name)
+
+
+def _write_inputs(d: Deployment, specs: list[ImageSpec],
+                  pushed: list[PushedImage]) -> dict[str, dict]:
+    """The pushed images with their digests; every other image as it was deployed."""
+    spec_of = {s.name: s for s in specs}
+    inputs = {**d.previous_inputs(), **{p.name: image_inputs(spec_of[p.name], p.image_uri)
+                                        for p in pushed}}
+    d.write_inputs(_repositories(d, specs), inputs)
+    return inputs
+
+
+def _keep_old_versions_and_adopt(d: Deployment, state: dict, pushed: list[PushedImage],
+                                 adoption: Adoption) -> None:
+    imports = list(adoption.images)
+    for p in pushed:
+        _keep_old_version(d, state, p)
+        imports += ownership.adopt_version(d.target.client, state, p.name, p.image_uri)
+    for address, resource_id in imports:
+        d.runner.import_resource(address, resource_id)
+
+
+def _keep_old_version(d: Deployment, state: dict, p: PushedImage) -> None:
+    version = addresses(p.name)["version"]
+    if version in state and state[version].get("base_image") != p.image_uri:
+        # Replacing would delete the old version; forgetting it keeps it for rollback.
+        say(f"{p.name}: new digest; version {state[version].get('version')} stays "
+            "available for rollback")
+        d.runner.state_rm(version)
+        state.pop(version)
+
+
+def _apply(d: Deployment, inputs: dict[str, dict]) -> bool:
+    say(f"Terraform: applying the stack ({len(inputs)} image(s), target {d.target.name})")
+    applied = d.runner.apply()
+    if not applied:
+        say("Terraform: no changes")
+    return applied
+
+
+def _record(d: Deployment, pushed: list[PushedImage], inputs: dict[str, dict],
+            domain_id: str) -> None:
+    outputs = d.runner.outputs()
+    for p in pushed:
+        entry = d.record.images.setdefault(p.name, {})
+        version = image_version(outputs, p.name)
+        entry.update(inputs=inputs[p.name], digest=p.digest, image_uri=p.image_uri,
+                     version=version, pinned=None)
+        entry.setdefault("versions", {})[p.digest] = version
+    d.record.data["domain_id"] = domain_id
+    d.record.save()
+
+
+def _attach_domain(d: Deployment, domain_id: str) -> bool:
+    attached = d.attach_domain(domain_id)
+    if attached:
+        say(f"Domain {domain_id}: CustomImages updated (other images kept)")
+    return attached
+
+
+def _summary(d: Deployment, pushed: list[PushedImage], domain_id: str, changed: bool) -> None:
+    say("Deployed:" if changed
+        else "Nothing changed: no build, no push, no Terraform change, domain as it was")
+    table(["image", "version", "digest", "app image config", "domain"],
+          [[p.name, d.record.images[p.name]["version"], p.digest[:19] + "…", p.name, domain_id]
+           for p in pushed])

@@ -1,0 +1,81 @@
+"""Fixes to moto's own SageMaker backend where it answers differently from AWS.
+
+Four of them: tag lookups find the Studio API's resources (and treat a domain's missing tags as
+none), AddTags overwrites a key's value, a missing domain is "RecordNotFound", and domains get
+random ids with their names unique. install() applies them, in the server process only.
+"""
+import secrets
+import string
+from typing import Callable
+
+from moto.sagemaker.exceptions import ResourceInUseException
+from moto.sagemaker.models import SageMakerModelBackend
+from moto.sagemaker.utils import arn_formatter
+
+from .models import find_domain, studio_store
+
+DOMAIN_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def _find_taggable(original: Callable) -> Callable:
+    def find(backend: SageMakerModelBackend, arn: str):
+        kind, _, name = arn.split(":")[-1].partition("/")
+        resource = studio_store(backend).taggable(kind, name)
+        if resource is not None:
+            return resource
+        resource = original(backend, arn)
+        if getattr(resource, "tags", []) is None:
+            # moto keeps tags=None for a domain created without tags, which breaks ListTags.
+            resource.tags = []
+        return resource
+    return find
+
+
+def _add_tags(backend: SageMakerModelBackend, arn: str, tags: list[dict]) -> list[dict]:
+    # AWS overwrites the value of a key that is already there; moto would list the key twice.
+    resource = backend._get_resource_from_arn(arn)
+    new_keys = {t["Key"] for t in tags}
+    resource.tags = [t for t in resource.tags if t["Key"] not in new_keys] + list(tags)
+    return resource.tags
+
+
+def _domain_not_found(method: Callable) -> Callable:
+    def checked(backend: SageMakerModelBackend, domain_id: str, *args, **kwargs):
+        find_domain(backend, domain_id)
+        return method(backend, domain_id, *args, **kwargs)
+    return checked
+
+
+def _create_domain(original: Callable) -> Callable:
+    # moto names a domain "d-<DomainName>" (not a valid id for names with capitals or dots) and
+    # checks duplicates against ids, so a second domain of the same name slipped through.
+    def create(backend: SageMakerModelBackend, domain_name: str, **kwargs):
+        if any(d.domain_name == domain_name for d in backend.domains.values()):
+            raise ResourceInUseException(f"Resource Already Exists: Domain with name "
+                                         f"{domain_name} already exists. Choose a different name.")
+        original(backend, domain_name=domain_name, **kwargs)
+        domain = backend.domains.pop(f"d-{domain_name}")
+        domain.id = "d-" + "".join(secrets.choice(DOMAIN_ID_ALPHABET) for _ in range(12))
+        domain.arn = arn_formatter("domain", domain.id, backend.account_id, backend.region_name)
+        domain.url = f"https://{domain.id}.studio.{backend.region_name}.sagemaker.aws"
+        domain.tags = list(domain.tags or [])
+        backend.domains[domain.id] = domain
+        return {"DomainArn": domain.arn, "Url": domain.url}
+    return create
+
+
+def patches() -> dict[str, Callable]:
+    """The SageMakerModelBackend methods install() replaces, by name, built on moto's own."""
+    backend = SageMakerModelBackend
+    return {
+        "_get_resource_from_arn": _find_taggable(backend._get_resource_from_arn),
+        "add_tags": _add_tags,
+        "create_domain": _create_domain(backend.create_domain),
+        "describe_domain": _domain_not_found(backend.describe_domain),
+        "delete_domain": _domain_not_found(backend.delete_domain),
+    }
+
+
+def install() -> None:
+    for name, method in patches().items():
+        setattr(SageMakerModelBackend, name, method)

@@ -1,0 +1,101 @@
+"""`invoke validate` on real images: every shipped image passes; each fixture (python-basic broken
+in one way) is caught with its class and only its class."""
+import io
+import json
+import tarfile
+from dataclasses import replace
+
+import pytest
+
+from studio_containers import PROJECT_ROOT
+from studio_containers.build.images import BuiltImage, build_image
+from studio_containers.errors import UserError
+from studio_containers.spec import load_spec
+from studio_containers.validate.validator import validate_image, validate_images
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "images"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+
+@pytest.fixture(scope="module")
+def validation(workspace, python_basic, runtime, settings):
+    return workspace, runtime, settings
+
+
+def failing_classes(findings) -> set[int]:
+    return {f.cls for f in findings if not f.warning}
+
+
+def test_every_shipped_image_passes(validation, built):
+    workspace, runtime, settings = validation
+    findings = validate_image(workspace.client, built, runtime, settings)
+    assert failing_classes(findings) == set(), [f.line(built.spec.name) for f in findings]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_fixture_is_caught_with_its_class_only(validation, python_basic, case):
+    workspace, runtime, settings = validation
+    expected = int(case.split("-")[1])
+    if expected == 10:
+        size = workspace.client.images.get(python_basic.ref).attrs["Size"]
+        settings = replace(settings, validate_max_size_gb=(size + 10_000_000) / 1e9,
+                           validate_warn_size_gb=(size + 5_000_000) / 1e9)
+    image = build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+    findings = validate_image(workspace.client, image, runtime, settings)
+    lines = [f.line(case) for f in findings]
+    assert failing_classes(findings) == {expected}, lines
+    assert all(f"class {expected} (" in line for line in lines if line.startswith("FAIL")), lines
+
+
+def test_an_arm64_image_is_class_6(validation, python_basic):
+    built = python_basic
+    workspace, runtime, settings = validation
+    client = workspace.client
+    archive = io.BytesIO(b"".join(client.images.get(built.ref).save(named=False)))
+    loaded = _with_architecture(archive, "arm64", "studio-containers/class-6-arm64:fixture")
+    client.images.load(loaded.getvalue())
+    try:
+        image = BuiltImage(spec=replace(built.spec, name="class-6-arm64"),
+                           ref="studio-containers/class-6-arm64:fixture",
+                           content_hash="fixture", image_id="", rebuilt=False)
+        findings = validate_image(client, image, runtime, settings)
+        assert failing_classes(findings) >= {6}
+        assert failing_classes(findings) <= {6, 7}   # an arm64 python cannot run here
+    finally:
+        client.images.remove("studio-containers/class-6-arm64:fixture", force=True)
+
+
+def _with_architecture(archive: io.BytesIO, arch: str, tag: str) -> io.BytesIO:
+    """A copy of a `docker save` archive whose image configuration names another CPU."""
+    archive.seek(0)
+    source = tarfile.open(fileobj=archive)
+    manifest = json.load(source.extractfile("manifest.json"))
+    config_name = manifest[0]["Config"]
+    config = json.load(source.extractfile(config_name))
+    config["architecture"] = arch
+    new_config = json.dumps(config).encode()
+    import hashlib
+    new_name = hashlib.sha256(new_config).hexdigest() + ".json"
+    manifest[0].update(Config=new_name, RepoTags=[tag])
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as target:
+        for member in source.getmembers():
+            if member.name in ("manifest.json", config_name, "repositories"):
+                continue
+            target.addfile(member, source.extractfile(member) if member.isfile() else None)
+        for name, data in ((new_name, new_config), ("manifest.json", json.dumps(manifest).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            target.addfile(info, io.BytesIO(data))
+    return out
+
+
+def test_failures_stop_with_one_line_naming_images_and_classes(validation, capsys):
+    workspace, runtime, settings = validation
+    image = build_image(workspace.client, load_spec(FIXTURES / "class-3-user-mismatch"),
+                        workspace.base, None)
+    with pytest.raises(UserError, match=r"validation failed for class-3-user-mismatch \(class 3"):
+        validate_images(workspace.client, [image], runtime, settings, use_record=False)
+    out = capsys.readouterr().out
+    assert "FAIL class-3-user-mismatch: class 3 (UID/GID is not the image's user)" in out
+    assert "Fix: end the Dockerfile with USER 1000:100" in out

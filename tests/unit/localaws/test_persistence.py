@@ -1,0 +1,61 @@
+"""The state file: every moto backend saved whole, restored as it was, a bad file refused."""
+import json
+import stat
+from importlib.metadata import version
+
+import pytest
+from moto.core.base_backend import BackendDict
+from moto.sagemaker.models import sagemaker_backends
+
+from studio_containers.localaws.models import studio_store
+from studio_containers.localaws.persistence import FORMAT, CorruptState, StateFile
+
+
+def _backend():
+    return sagemaker_backends["123456789012"]["us-east-1"]
+
+
+def test_a_saved_state_comes_back_after_moto_forgets_it(moto_backend, tmp_path):
+    studio_store(_backend()).create_image("kept", "arn:aws:iam::123456789012:role/r", None,
+                                          None, [{"Key": "k", "Value": "v"}])
+    path = tmp_path / "aws" / "state.bin"
+    assert StateFile(path).save()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    header = json.loads(path.read_bytes().partition(b"\n")[0])
+    assert (header["format"], header["moto"]) == (FORMAT, version("moto"))
+    BackendDict.reset()
+    assert not hasattr(_backend(), "studio_store")
+    restored = StateFile(path)
+    assert restored.load() >= 1
+    assert studio_store(_backend()).image("kept").tags == [{"Key": "k", "Value": "v"}]
+
+
+def test_an_unchanged_state_is_not_written_again(moto_backend, tmp_path):
+    studio_store(_backend())
+    state = StateFile(tmp_path / "state.bin")
+    assert state.save()
+    written = state.path.stat().st_mtime_ns
+    assert not state.save()
+    studio_store(_backend()).create_image("new", "arn:aws:iam::1:role/r", None, None, None)
+    assert state.save()
+    assert state.path.stat().st_mtime_ns >= written
+    assert [p.name for p in tmp_path.iterdir()] == ["state.bin"]
+
+
+def test_no_file_is_an_empty_start(tmp_path):
+    assert StateFile(tmp_path / "none.bin").load() == 0
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"garbage", "not a local AWS state file"),
+    (b'{"format": "studio-containers-localaws/1", "moto": "0.0.1", "sha256": ""}\n...',
+     "was written with moto 0.0.1"),
+    (('{"format": "studio-containers-localaws/1", "moto": "%s", "sha256": "0"}\n'
+      % version("moto")).encode() + b"\x80\x05truncated", "damaged"),
+])
+def test_a_bad_file_is_refused_and_kept(tmp_path, content, reason):
+    path = tmp_path / "state.bin"
+    path.write_bytes(content)
+    with pytest.raises(CorruptState, match=reason):
+        StateFile(path).load()
+    assert path.read_bytes() == content

@@ -1,0 +1,105 @@
+"""The Studio API's responses: requests read, constraints checked, model called, answers formed."""
+import time
+from datetime import datetime
+
+from moto.sagemaker.responses import SageMakerResponse
+
+from studio_containers.localaws import responses
+
+ROLE = "arn:aws:iam::123456789012:role/r"
+
+
+def test_constraints_are_checked_before_the_model_runs(sagemaker, client_error):
+    error = client_error(sagemaker.create_image, ImageName="bad_name", RoleArn=ROLE)
+    assert error["Code"] == "ValidationException"
+    assert error["Message"].startswith("1 validation error detected: Value 'bad_name' at "
+                                       "'imageName'")
+    assert sagemaker.list_images()["Images"] == []
+
+
+def test_versions_use_the_installed_resolver_and_details(sagemaker):
+    sagemaker.create_image(ImageName="img", RoleArn=ROLE)
+    sagemaker.create_image_version(ImageName="img", BaseImage="repo/img:1", JobType="TRAINING")
+    version = sagemaker.describe_image_version(ImageName="img")
+    assert (version["ContainerImage"], version["JobType"]) == ("resolved/repo/img:1", "TRAINING")
+
+
+def test_every_app_image_config_kind_is_read(sagemaker):
+    for kind, config in (("KernelGatewayImageConfig", {"KernelSpecs": [{"Name": "python3"}]}),
+                         ("JupyterLabAppImageConfig", {}), ("CodeEditorAppImageConfig", {})):
+        name = kind.replace("ImageConfig", "").lower()
+        sagemaker.create_app_image_config(AppImageConfigName=name, **{kind: config})
+        assert kind in sagemaker.describe_app_image_config(AppImageConfigName=name)
+
+
+def _between(earlier: datetime, later: datetime) -> datetime:
+    # A bound equal to an item's own time may round either way on the wire (epoch seconds).
+    return earlier + (later - earlier) / 2
+
+
+def test_listings_read_bounds_sort_and_pages(sagemaker):
+    for name in ("b", "a", "c"):
+        sagemaker.create_image(ImageName=name, RoleArn=ROLE)
+        time.sleep(0.05)
+    newest_first = [i["ImageName"] for i in sagemaker.list_images()["Images"]]
+    assert newest_first == ["c", "a", "b"]
+    created = {n: sagemaker.describe_image(ImageName=n)["CreationTime"] for n in "abc"}
+    page = sagemaker.list_images(CreationTimeAfter=_between(created["b"], created["a"]),
+                                 SortBy="IMAGE_NAME", SortOrder="ASCENDING", MaxResults=1)
+    assert [i["ImageName"] for i in page["Images"]] == ["a"] and page["NextToken"]
+    rest = sagemaker.list_images(CreationTimeAfter=_between(created["b"], created["a"]),
+                                 SortBy="IMAGE_NAME", SortOrder="ASCENDING",
+                                 NextToken=page["NextToken"])
+    assert [i["ImageName"] for i in rest["Images"]] == ["c"] and "NextToken" not in rest
+    for name in ("old", "new"):
+        sagemaker.create_app_image_config(AppImageConfigName=name, JupyterLabAppImageConfig={})
+        time.sleep(0.05)
+    modified = {n: sagemaker.describe_app_image_config(AppImageConfigName=n)["LastModifiedTime"]
+                for n in ("old", "new")}
+    middle = _between(modified["old"], modified["new"])
+    assert [c["AppImageConfigName"] for c in sagemaker.list_app_image_configs(
+        ModifiedTimeBefore=middle)["AppImageConfigs"]] == ["old"]
+    assert [c["AppImageConfigName"] for c in sagemaker.list_app_image_configs(
+        ModifiedTimeAfter=middle, SortBy="Name", SortOrder="Ascending")["AppImageConfigs"]] == [
+        "new"]
+
+
+def test_update_domain_reads_every_member_and_answers_the_domain_arn(sagemaker, domain_id):
+    sagemaker.create_image(ImageName="img", RoleArn=ROLE)
+    sagemaker.create_app_image_config(AppImageConfigName="kg", KernelGatewayImageConfig={
+        "KernelSpecs": [{"Name": "python3"}]})
+    answer = sagemaker.update_domain(
+        DomainId=domain_id,
+        DefaultUserSettings={"KernelGatewayAppSettings": {"CustomImages": [
+            {"ImageName": "img", "AppImageConfigName": "kg"}]}},
+        DomainSettingsForUpdate={"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"},
+        SubnetIds=["subnet-2"], AppNetworkAccessType="VpcOnly")
+    described = sagemaker.describe_domain(DomainId=domain_id)
+    assert answer["DomainArn"] == described["DomainArn"]
+    assert described["DefaultUserSettings"]["ExecutionRole"] == ROLE
+    assert described["DefaultUserSettings"]["KernelGatewayAppSettings"]["CustomImages"] == [
+        {"ImageName": "img", "AppImageConfigName": "kg"}]
+    assert (described["SubnetIds"], described["AppNetworkAccessType"],
+            described["DomainSettings"]["ExecutionRoleIdentityConfig"]) == (
+        ["subnet-2"], "VpcOnly", "USER_PROFILE_NAME")
+
+
+def test_update_domain_of_a_missing_domain_is_record_not_found(sagemaker, client_error):
+    error = client_error(sagemaker.update_domain, DomainId="d-000000000000")
+    assert error["Code"] == "ValidationException" and "RecordNotFound" in error["Message"]
+
+
+def test_install_adds_the_studio_actions_to_moto(monkeypatch):
+    added = responses.methods()
+    for name in added:
+        monkeypatch.setattr(SageMakerResponse, name, getattr(SageMakerResponse, name, None),
+                            raising=False)
+    monkeypatch.setattr(responses.StudioResponses, "resolve_image", None, raising=False)
+    responses.install(lambda reference: (reference, None))
+    assert {f"{verb}_{noun}" for verb in ("create", "describe", "update", "delete")
+            for noun in ("image", "app_image_config")} | {
+        "list_images", "list_app_image_configs", "create_image_version",
+        "describe_image_version", "delete_image_version", "list_image_versions",
+        "update_domain"} <= set(added)
+    assert all(getattr(SageMakerResponse, name) is method for name, method in added.items())
+    assert responses.StudioResponses.resolve_image("x") == ("x", None)

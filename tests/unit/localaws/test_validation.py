@@ -1,0 +1,31 @@
+"""Server-side constraint checks, read from botocore's SageMaker model."""
+from studio_containers.localaws.validation import constraint_errors, validation_message
+from tests.aws_model import service_model
+
+SM = service_model("sagemaker")
+
+
+def test_constraints_come_from_the_model():
+    errors = constraint_errors(SM.operation_model("CreateAppImageConfig"), {
+        "AppImageConfigName": "bad name",
+        "KernelGatewayImageConfig": {"KernelSpecs": [],
+                                     "FileSystemConfig": {"DefaultUid": 70000}}})
+    assert errors == [
+        "Value 'bad name' at 'appImageConfigName' failed to satisfy constraint: Member must "
+        "satisfy regular expression pattern: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+        "Value '[...]' at 'kernelGatewayImageConfig.kernelSpecs' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1",
+        "Value '70000' at 'kernelGatewayImageConfig.fileSystemConfig.defaultUid' failed to "
+        "satisfy constraint: Member must have value less than or equal to 65535"]
+    assert validation_message(errors).startswith("3 validation errors detected: Value 'bad")
+    missing = constraint_errors(SM.operation_model("CreateImage"), {"ImageName": "ok"})
+    assert missing == ["Value null at 'roleArn' failed to satisfy constraint: Member must not "
+                       "be null"]
+    assert constraint_errors(SM.operation_model("CreateImage"), {
+        "ImageName": "ok-name.1", "RoleArn": "arn:aws:iam::123456789012:role/r"}) == []
+
+
+def test_enums_and_one_error_read_as_aws_writes_them():
+    errors = constraint_errors(SM.operation_model("ListImages"), {"SortBy": "SIZE"})
+    assert len(errors) == 1 and "Member must satisfy enum value set: [" in errors[0]
+    assert validation_message(errors).startswith("1 validation error detected: Value 'SIZE'")
