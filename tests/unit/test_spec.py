@@ -5,6 +5,7 @@ import pytest
 from studio_containers import PROJECT_ROOT
 from studio_containers.errors import UserError
 from studio_containers.spec import load_spec, load_specs
+from tests.helpers import shipped_images
 
 GOOD = """\
 name: demo
@@ -54,9 +55,14 @@ def test_root_user_is_allowed(tmp_path):
     assert load_spec(make(tmp_path, GOOD.replace("{uid: 1000, gid: 100}", "{uid: 0, gid: 0}"))).uid == 0
 
 
-def test_shipped_images_are_valid():
-    specs = load_specs(PROJECT_ROOT / "images")
-    assert "python-basic" in [s.name for s in specs]
+def test_the_shipped_images_are_found():
+    assert "python-basic" in shipped_images()   # the example `./inv local` runs
+
+
+@pytest.mark.parametrize("image", shipped_images())
+def test_each_shipped_image_loads_with_its_folders_name(image):
+    spec = load_spec(PROJECT_ROOT / "images" / image)
+    assert spec.name == image and spec.dockerfile.is_file() and spec.kernels
 
 
 @pytest.mark.parametrize("change, field, words", [
