@@ -5,7 +5,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio_containers.cli_process import Cli
+from studio_containers.cli_process import Cli, CliFailed
 
 
 @dataclass
@@ -32,9 +32,18 @@ class Result:
                 str(len(self.samples)), self.goal, verdict]
 
 
-def bench_cli(root: Path, **settings) -> Cli:
-    """The CLI with its own state and images folders under `root`."""
-    return Cli(root / "state", images_dir=root / "images", **settings)
+class BenchCli(Cli):
+    """The CLI with its own state and images folders; a failing step ends the benchmark cleanly."""
+
+    def timed(self, *args: str) -> tuple[float, str]:
+        try:
+            return super().timed(*args)
+        except CliFailed as exc:
+            raise SystemExit(f"benchmark step failed: {exc}") from None
+
+
+def bench_cli(root: Path, **settings) -> BenchCli:
+    return BenchCli(root / "state", images_dir=root / "images", **settings)
 
 
 def machine() -> str:

@@ -17,8 +17,13 @@ from pathlib import Path
 from . import PROJECT_ROOT
 from .ports import HOST, free_port
 from .studio import APP_PORT
+from .wait import NotYet, WaitTimeout, wait_until
 
 URL_RE = re.compile(r"Open (http://127\.0\.0\.1:(\d+)/lab\?token=(\S+))")
+
+
+class CliFailed(AssertionError):
+    """A command the caller expected to succeed exited non-zero; the message has its output."""
 
 
 def invoke_argv(*args: str) -> list[str]:
@@ -37,17 +42,18 @@ class Cli:
     def argv(self, *args: str) -> list[str]:
         return invoke_argv(*args)
 
-    def __call__(self, *args: str, check: bool = True, timeout: float = 900):
+    def __call__(self, *args: str, check: bool = True, timeout: float | None = 900):
         done = subprocess.run(self.argv(*args), env=self.env, capture_output=True, text=True,
                               timeout=timeout)
         if check and done.returncode != 0:
-            raise AssertionError(f"invoke {' '.join(args)} exited {done.returncode}:\n"
-                                 f"{done.stdout}{done.stderr}")
+            raise CliFailed(f"invoke {' '.join(args)} exited {done.returncode}:\n"
+                            f"{done.stdout}{done.stderr}")
         return done
 
     def timed(self, *args: str) -> tuple[float, str]:
+        """Seconds a successful run took (no time limit: a first build may be long), its output."""
         started = time.monotonic()
-        done = self(*args)
+        done = self(*args, timeout=None)
         return time.monotonic() - started, done.stdout
 
     def aws_session(self):
@@ -84,19 +90,19 @@ class LocalRun:
 
     def wait_for_url(self, timeout: float) -> tuple[str, str, str]:
         """The printed URL, the lab's base URL and its token."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def printed():
+            if self.proc.poll() is not None and self.lines.empty():
+                raise CliFailed("invoke local exited before it printed a URL:\n" + "".join(self.output))
             try:
-                line = self.lines.get(timeout=1)
+                return URL_RE.search(self.lines.get(timeout=1)) or NotYet(self.output[-1].strip())
             except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            match = URL_RE.search(line)
-            if match:
-                url, port, token = match.groups()
-                return url, f"http://{HOST}:{port}", token
-        raise AssertionError("invoke local printed no URL:\n" + "".join(self.output))
+                return NotYet(self.output[-1].strip() if self.output else "no output yet")
+        try:
+            match = wait_until(printed, timeout=timeout, interval=0, what="`invoke local` to print its URL")
+        except WaitTimeout as exc:
+            raise CliFailed(f"{exc}:\n" + "".join(self.output)) from None
+        url, port, token = match.groups()
+        return url, f"http://{HOST}:{port}", token
 
     def interrupt(self, timeout: float = 60) -> int:
         os.killpg(self.proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does

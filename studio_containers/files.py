@@ -9,8 +9,12 @@ from pathlib import Path
 PRIVATE = 0o600
 
 
-def write_private(path: Path, data: str | bytes, *, fsync: bool = False) -> None:
-    """Replaces `path` atomically with `data`, mode 0600 (also when the old file was wider)."""
+def write_private(path: Path, data: str | bytes, *, fsync: bool = False,
+                  exclusive: bool = False) -> None:
+    """Replaces `path` atomically with `data`, mode 0600 (also when the old file was wider).
+
+    `exclusive`: only when no file is there; FileExistsError otherwise (secrets that a running
+    server already uses must never be replaced by a second writer)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
@@ -21,7 +25,11 @@ def write_private(path: Path, data: str | bytes, *, fsync: bool = False) -> None
             if fsync:
                 os.fsync(out.fileno())
         os.chmod(temporary, PRIVATE)
-        os.replace(temporary, path)
+        if exclusive:
+            os.link(temporary, path)
+            temporary.unlink()
+        else:
+            os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

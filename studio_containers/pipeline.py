@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 import docker
 
-from .build.baseimage import Base
 from .build.images import BuiltImage, build_images
 from .build.workspace import Workspace, open_workspace
 from .console import warn
@@ -35,10 +34,6 @@ class Prepared:
     @property
     def client(self) -> docker.DockerClient:
         return self.workspace.client
-
-    @property
-    def base(self) -> Base:
-        return self.workspace.base
 
 
 def prepare(settings: Settings, specs: list[ImageSpec], *, checks: Checks = Checks.NONE,

@@ -122,11 +122,11 @@ def load_spec(folder: Path) -> ImageSpec:
     if not DISPLAY_NAME_RE.match(display_name) or len(display_name) > 128:
         raise r.fail("display_name", "must be 1-128 characters without leading or trailing spaces")
 
-    app_type = r.string(data, "app_type", "app_type", default="KernelGateway")
+    app_type = r.string(data, "app_type", "app_type", default=APP_TYPES[0])
     if app_type not in APP_TYPES:
         raise r.fail("app_type", f"{app_type!r} is not supported; allowed: {', '.join(APP_TYPES)}")
 
-    platform = r.string(data, "platform", "platform", default="linux/amd64")
+    platform = r.string(data, "platform", "platform", default=PLATFORMS[0])
     if platform not in PLATFORMS:
         raise r.fail("platform", f"{platform!r} is not supported; Studio runs {', '.join(PLATFORMS)} only")
 

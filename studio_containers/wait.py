@@ -22,7 +22,7 @@ class WaitTimeout(UserError):
 
     def __init__(self, what: str, timeout: float, seen: str, hint: str):
         self.what, self.timeout, self.seen = what, timeout, seen
-        super().__init__(f"{what} did not happen within {timeout:g}s (last seen: {seen})"
+        super().__init__(f"timed out after {timeout:g}s waiting for {what} (last seen: {seen})"
                          + (f"; {hint}" if hint else ""))
 
 

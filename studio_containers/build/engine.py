@@ -62,7 +62,7 @@ def start_dockerd(state_dir: Path) -> None:
             raise UserError(f"dockerd exited with code {proc.returncode}; see {log_path}")
         return connect() is not None or NotYet("no answer on the engine's socket")
     try:
-        wait_until(answers, timeout=START_TIMEOUT, interval=0.5, what="dockerd answering",
+        wait_until(answers, timeout=START_TIMEOUT, interval=0.5, what="dockerd to answer",
                    hint=f"see {log_path}")
     except WaitTimeout:
         show_tail(str(log_path), log_path.read_text(errors="replace").splitlines())

@@ -15,9 +15,10 @@ from .targets import Target, open_target
 
 
 @contextlib.contextmanager
-def deployment(settings: Settings, target_name: str) -> Iterator["Deployment"]:
-    """The target opened and held for this run alone, its Terraform folder ready."""
-    target = open_target(settings, target_name)
+def deployment(settings: Settings, target_name: str,
+               target: Target | None = None) -> Iterator["Deployment"]:
+    """The target (opened here unless given) held for this run alone, its Terraform folder ready."""
+    target = target or open_target(settings, target_name)
     with _lock(settings, target.name):
         yield Deployment(settings, target)
 

@@ -182,7 +182,7 @@ def _wait_until_listed(ecr, repository: str, tag: str, digest: str) -> None:
                             f"{digest}")
         return found or NotYet("not listed")
     wait_until(listed, timeout=RECORD_WAIT_SECONDS,
-               what=f"ECR DescribeImages listing the push of {repository}:{tag} ({digest})")
+               what=f"ECR DescribeImages to list the push of {repository}:{tag} ({digest})")
 
 
 def _megabytes(size: int) -> str:

@@ -1,7 +1,7 @@
 """Where a deploy goes: the local AWS (default, offline) or real AWS.
 
 Everything that differs between the two lives here: how clients are made, which Terraform
-toolchain and backend are used, and where the domain to attach to comes from.
+toolchain and backend are used, and which inputs each requires (a domain id for AWS).
 """
 from dataclasses import dataclass
 from typing import Callable

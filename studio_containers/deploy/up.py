@@ -9,16 +9,17 @@ from .contract import addresses, image_inputs, image_version
 from .deployment import Deployment, deployment
 from .ownership import Adoption
 from .push import PushedImage, PushRecord, push_images
-from .targets import check_inputs
+from .targets import check_inputs, open_target
 
 
 def up(settings: Settings, target_name: str, image: str | None,
        skip_validation: bool = False) -> None:
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
-    # Built and validated before the first cloud call: a failing image costs no AWS change.
+    # The target first: missing or refused credentials are told before a build that can be long.
+    target = open_target(settings, target_name)
     prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE)
-    with deployment(settings, target_name) as d:
+    with deployment(settings, target_name, target) as d:
         domain_id = _check_domain(d)
         state, adoption = _claim_names(d, specs)
         state = _ensure_repositories(d, specs, adoption, state)

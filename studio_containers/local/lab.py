@@ -16,10 +16,11 @@ from ..console import show_tail
 from ..errors import UserError
 from ..files import open_private_log, write_private
 from ..ports import HOST
+from ..runtime.volume import RUNTIME_DIR
 from ..wait import NotYet, WaitTimeout, wait_until
 
 STOP_TIMEOUT = 15
-RUNTIME_HELPERS = PROJECT_ROOT / "local" / "gateway"   # nodelay.py and lean.py, shared with the gateway runtime
+RUNTIME_HELPERS = RUNTIME_DIR                           # nodelay.py and lean.py, shared with the gateway runtime
 LAB_HELPERS = PROJECT_ROOT / "local" / "lab"           # relay.py, for the lab only
 
 
@@ -136,7 +137,7 @@ def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> Non
                               headers={"Authorization": f"token {opts.token}"}).status_code
         return status == 200 or NotYet(f"HTTP {status}")
     try:
-        wait_until(answers, timeout=timeout, interval=0.25, what=f"JupyterLab answering at {opts.url}",
+        wait_until(answers, timeout=timeout, interval=0.25, what=f"JupyterLab to answer at {opts.url}",
                    hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
     except WaitTimeout:
         show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())

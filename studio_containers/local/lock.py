@@ -6,6 +6,7 @@ import os
 import signal
 from pathlib import Path
 
+from ..console import warn
 from ..errors import UserError
 from ..files import write_private
 from ..wait import NotYet, WaitTimeout, wait_until
@@ -34,7 +35,8 @@ class SessionLock:
             raise UserError(f"`invoke local` is already running (pid {info.get('pid', '?')}){where}; "
                             "use it, or stop it with `invoke local --stop`") from None
         self._lock = lock
-        self.info_path.unlink(missing_ok=True)
+        # The pid first, so that `--stop` can reach a session that is still building.
+        write_private(self.info_path, json.dumps({"pid": os.getpid()}))
 
     def record(self, **info) -> None:
         info["pid"] = os.getpid()
@@ -74,7 +76,7 @@ class SessionLock:
                 pass
         try:
             wait_until(lambda: not self.is_running() or NotYet(f"pid {pid} still holds the lock"),
-                       timeout=STOP_WAIT, what="the running `invoke local` stopping")
+                       timeout=STOP_WAIT, what=f"the running `invoke local` (pid {pid}) to stop")
         except WaitTimeout as exc:
-            raise UserError(f"{exc}; stop it by hand (kill {pid})") from None
+            warn(f"{exc}; removing what it runs anyway")   # the caller sweeps its lab and container
         return True

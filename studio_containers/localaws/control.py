@@ -145,7 +145,7 @@ class LocalAws:
                                 f"(log: {daemon.log_file})")
             return probe()
         try:
-            wait_until(ready, timeout=self.settings.aws_start_timeout, what=f"the {what} answering",
+            wait_until(ready, timeout=self.settings.aws_start_timeout, what=f"the {what} to answer",
                        hint=f"setting aws.start_timeout; see {daemon.log_file}", retry_on=retry_on)
         except WaitTimeout:
             daemon.show_log_tail()

@@ -23,15 +23,22 @@ class LocalCredentials:
     @classmethod
     def load_or_create(cls, path: Path) -> "LocalCredentials":
         if path.exists():
-            try:
-                return cls(**json.loads(path.read_text()))
-            except (ValueError, TypeError):
-                raise UserError(f"{path}: not a local AWS credentials file; delete it to make "
-                                "new credentials (the local AWS must be stopped)") from None
+            return cls._load(path)
         alphabet = string.ascii_uppercase + string.digits
         made = cls(access_key_id="AKIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
                    secret_access_key=secrets.token_urlsafe(30),
                    registry_password=secrets.token_urlsafe(24),
                    events_token=secrets.token_urlsafe(24))
-        write_private(path, json.dumps(asdict(made)))
+        try:
+            write_private(path, json.dumps(asdict(made)), exclusive=True)
+        except FileExistsError:
+            return cls._load(path)    # another task made them first: theirs are the ones in use
         return made
+
+    @classmethod
+    def _load(cls, path: Path) -> "LocalCredentials":
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (ValueError, TypeError):
+            raise UserError(f"{path}: not a local AWS credentials file; delete it to make "
+                            "new credentials (the local AWS must be stopped)") from None

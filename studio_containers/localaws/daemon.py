@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from ..console import show_tail
-from ..files import open_private_log
+from ..files import open_private_log, write_private
 from ..wait import WaitTimeout, wait_until
 
 
@@ -32,7 +32,7 @@ class Daemon:
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        self.pid_file.write_text(json.dumps({"pid": proc.pid}))
+        write_private(self.pid_file, json.dumps({"pid": proc.pid}))
         return proc
 
     def stop(self, timeout: float = 15) -> bool:
@@ -43,7 +43,7 @@ class Daemon:
         os.kill(pid, signal.SIGTERM)
         try:
             wait_until(lambda: _reap(pid) or self.pid() is None, timeout=timeout, interval=0.1,
-                       what=f"the local AWS {self.name} (pid {pid}) stopping")
+                       what=f"the local AWS {self.name} (pid {pid}) to stop")
         except WaitTimeout:
             if self.pid() is not None:
                 os.kill(pid, signal.SIGKILL)

@@ -52,8 +52,8 @@ class ImageVersion:
     failure_reason: str | None
     aliases: list[str]
     details: dict
-    creation_time: datetime = field(default_factory=now)
-    last_modified_time: datetime = field(default_factory=now)
+    creation_time: datetime = field(default_factory=lambda: now())
+    last_modified_time: datetime = field(default_factory=lambda: now())
 
     def describe(self) -> dict:
         return _without_none({
@@ -85,8 +85,8 @@ class Image:
     failure_reason: str | None = None
     next_version: int = 1
     versions: dict[int, ImageVersion] = field(default_factory=dict)
-    creation_time: datetime = field(default_factory=now)
-    last_modified_time: datetime = field(default_factory=now)
+    creation_time: datetime = field(default_factory=lambda: now())
+    last_modified_time: datetime = field(default_factory=lambda: now())
 
     def summary(self) -> dict:
         return _without_none({
@@ -106,8 +106,8 @@ class AppImageConfig:
     arn: str
     configs: dict
     tags: list[dict]
-    creation_time: datetime = field(default_factory=now)
-    last_modified_time: datetime = field(default_factory=now)
+    creation_time: datetime = field(default_factory=lambda: now())
+    last_modified_time: datetime = field(default_factory=lambda: now())
 
     def describe(self) -> dict:
         return {"AppImageConfigArn": self.arn, "AppImageConfigName": self.name,

@@ -108,7 +108,7 @@ def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, time
         status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
         return status == 200 or NotYet(f"HTTP {status}")
     try:
-        wait_until(answers, timeout=timeout, what=f"the gateway for {spec.name} answering at {gc.url}",
+        wait_until(answers, timeout=timeout, what=f"the gateway for {spec.name} to answer at {gc.url}",
                    hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
     except WaitTimeout:
         show_tail(f"the gateway container {gc.name}", _logs(container))

@@ -1,10 +1,11 @@
 """Checks that read the image's configuration and layers: classes 2, 3, 4, 6, 8 and 10."""
 from ..spec import ImageSpec
-from ..studio import ALLOWED_UID_GID, APP_PORT, MAX_ID, RESERVED_PATHS
+from ..studio import ALLOWED_UID_GID, APP_PORT, MAX_ID, PLATFORMS, RESERVED_PATHS
 from .findings import Finding
 from .layers import ImageLayers, resolve_user
 
 GATEWAY_PORT = f"{APP_PORT}/tcp"
+PAIRS = " or ".join(f"{uid}/{gid}" for uid, gid in ALLOWED_UID_GID)
 SKELETON = {".bashrc", ".profile", ".bash_logout"}   # what useradd -m puts in a home
 
 
@@ -14,8 +15,7 @@ def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
     config = attrs.get("Config") or {}
     if (spec.uid, spec.gid) not in ALLOWED_UID_GID:
         found.append(Finding(2, f"image.yaml user is {spec.uid}/{spec.gid}",
-                             "use uid/gid 1000/100 (sagemaker-user) or 0/0 in image.yaml and "
-                             "the Dockerfile's USER"))
+                             f"use uid/gid {PAIRS} in image.yaml and the Dockerfile's USER"))
     user = config.get("User") or ""
     resolved = resolve_user(user, layers.accounts)
     if resolved is None:
@@ -35,10 +35,10 @@ def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
                                     f"{len(layers.layers)}{more}",
                                  f"chown to an id ≤ {MAX_ID} in the same RUN step that creates "
                                  "the file (deleting it in a later layer does not help)"))
-    arch, os_name = attrs.get("Architecture"), attrs.get("Os")
-    if (os_name, arch) != ("linux", "amd64"):
-        found.append(Finding(6, f"the image is {os_name}/{arch}",
-                             "build for linux/amd64 (docker build --platform linux/amd64)"))
+    platform = f"{attrs.get('Os')}/{attrs.get('Architecture')}"
+    if platform not in PLATFORMS:
+        found.append(Finding(6, f"the image is {platform}",
+                             f"build for {PLATFORMS[0]} (docker build --platform {PLATFORMS[0]})"))
     for reserved in RESERVED_PATHS:
         if reserved.lstrip("/") in layers.final_paths:
             found.append(Finding(8, f"{reserved} exists in the image; Studio mounts its own "

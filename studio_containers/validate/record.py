@@ -1,18 +1,22 @@
 """Which images passed validation, so that an unchanged image is not checked again.
 
 A pass is keyed by everything that can change its outcome: the image id, its spec, the size
-limits and the checks' own source (this folder and the in-container launcher).
+limits and the checks' own source (this folder, Studio's rules, the spec loader, the container
+the kernels are started in, and the in-container launcher).
 """
 import hashlib
 import json
 from pathlib import Path
 
+from .. import runtime, spec, studio
 from ..build.images import BuiltImage
 from ..files import write_private
 from ..runtime.volume import RUNTIME_DIR
 from ..settings import Settings
 
-CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), RUNTIME_DIR / "launch.py"]
+CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), Path(studio.__file__),
+                 Path(spec.__file__), Path(runtime.__file__).parent / "gateway.py",
+                 RUNTIME_DIR / "launch.py"]
 
 
 def pass_key(image: BuiltImage, settings: Settings) -> str:

@@ -40,3 +40,12 @@ def test_private_logs_truncate_or_append(tmp_path):
     with open_private_log(path) as log:
         log.write(b"new\n")
     assert path.read_text() == "new\n"
+
+
+def test_an_exclusive_write_never_replaces_a_file(tmp_path):
+    path = tmp_path / "credentials.json"
+    write_private(path, "first", exclusive=True)
+    with pytest.raises(FileExistsError):
+        write_private(path, "second", exclusive=True)
+    assert path.read_text() == "first" and mode(path) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials.json"]

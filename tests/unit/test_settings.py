@@ -54,3 +54,10 @@ def test_port_values():
     for bad in ("x", 0, 70000, True):
         with pytest.raises(UserError, match="--port"):
             port("--port", bad)
+
+
+@pytest.mark.parametrize("key, value", [("stack", "has space"), ("parallelism", 0),
+                                        ("keep_last_images", "ten")])
+def test_bad_deploy_settings_name_the_setting(key, value):
+    with pytest.raises(UserError, match=f"deploy.{key}"):
+        project_settings(**{f"deploy__{key}": value})

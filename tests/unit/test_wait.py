@@ -19,9 +19,9 @@ def test_returns_the_first_truthy_answer_after_retrying():
 def test_a_timeout_names_what_the_deadline_the_last_thing_seen_and_the_hint():
     with pytest.raises(WaitTimeout) as info:
         wait_until(lambda: NotYet("HTTP 503"), timeout=0.05, interval=0.01,
-                   what="the gateway answering at http://127.0.0.1:1", hint="setting local.ready_timeout")
-    assert str(info.value) == ("the gateway answering at http://127.0.0.1:1 did not happen within "
-                               "0.05s (last seen: HTTP 503); setting local.ready_timeout")
+                   what="the gateway to answer at http://127.0.0.1:1", hint="setting local.ready_timeout")
+    assert str(info.value) == ("timed out after 0.05s waiting for the gateway to answer at "
+                               "http://127.0.0.1:1 (last seen: HTTP 503); setting local.ready_timeout")
     assert isinstance(info.value, UserError)   # reaches the user as one line
 
 

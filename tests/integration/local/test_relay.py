@@ -21,7 +21,7 @@ from studio_containers.local.lab import LAB_HELPERS, LabOptions, start_lab, stop
 from studio_containers.ports import free_port
 
 V1 = "v1.kernel.websocket.jupyter.org"
-# Importing relay.py changes nothing until its apply(), which only the lab's config file calls.
+# Importing relay.py only defines its connection class; the lab's config file is what installs it.
 _spec = importlib.util.spec_from_file_location("relay_under_test", LAB_HELPERS / "relay.py")
 _relay = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_relay)

@@ -47,9 +47,7 @@ def test_each_kernel_runs_as_the_spec_user_in_the_home(make_gateway, spec, built
 
 
 def test_python_kernels_run_in_the_images_python_not_the_gateways(make_gateway, spec, built, workspace):
-    image_prefix = workspace.client.containers.run(
-        built.ref, ["python", "-c", "import sys; print(sys.prefix)"], remove=True,
-        entrypoint=[]).decode().strip()
+    image_prefix = image_python_prefix(workspace, built)
     with make_gateway(spec, built.ref) as gw:
         python_kernels = [n for n, language in languages(gw).items() if language == "python"]
         for name in python_kernels:
@@ -79,6 +77,12 @@ def test_published_on_loopback_only_and_image_untouched(make_gateway, spec, buil
     assert b"No such file" in out and b"ModuleNotFoundError" in out
 
 
+def image_python_prefix(workspace, built) -> str:
+    return workspace.client.containers.run(
+        built.ref, ["python", "-c", "import sys; print(sys.prefix)"], remove=True,
+        entrypoint=[]).decode().strip()
+
+
 def test_missing_spec_kernel_names_what_the_image_has(spec, built, runtime, home, settings, workspace):
     wrong = dataclasses.replace(spec, kernels=(Kernel("no-such-kernel", "Missing"),))
     gc = gateway_container(wrong, built.ref, runtime, prepare_home(home, spec), "t", free_port(),
@@ -89,5 +93,6 @@ def test_missing_spec_kernel_names_what_the_image_has(spec, built, runtime, home
     assert message.startswith(f"{spec.spec_file}: kernels: no-such-kernel not found in the image")
     for kernel in spec.kernels:
         assert kernel.name in message.split("it has: ", 1)[1]
+    assert f"sys.prefix {image_python_prefix(workspace, built)}, as Studio does" in message
     with pytest.raises(NotFound):  # nothing left behind
         workspace.client.containers.get(gc.name)

@@ -305,3 +305,18 @@ def test_state_addresses_and_names_read_back_from_them():
     assert contract.names_in_state(state, contract.IMAGE_MODULE) == {"a"}
     assert contract.names_in_state(state, contract.REPOSITORY_MODULE) == {"b"}
     assert contract.image_version({"images": {"a": {"image_version": 3}}}, "a") == 3
+
+
+def test_the_modules_checks_agree_with_studios_rules():
+    """The module refuses at plan time what Studio refuses; both must say the same as studio.py."""
+    from studio_containers import studio
+    text = (SOURCE / "modules" / "studio-image" / "variables.tf").read_text()
+    name = re.search(r'regex\("([^"]+)", var\.name\)', text).group(1)
+    assert name.replace("\\\\", "\\") == studio.NAME_PATTERN
+    allowed = {var: sorted(int(n) for n in re.search(
+        rf"contains\(\[([\d, ]+)\], var\.{var}\)", text).group(1).split(","))
+               for var in ("uid", "gid")}
+    assert allowed == {"uid": sorted({uid for uid, _ in studio.ALLOWED_UID_GID}),
+                       "gid": sorted({gid for _, gid in studio.ALLOWED_UID_GID})}
+    pairs = " or ".join(f"{uid}/{gid}" for uid, gid in studio.ALLOWED_UID_GID)
+    assert text.count(f"Studio accepts uid/gid {pairs} only.") == 2

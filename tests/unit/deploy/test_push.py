@@ -41,7 +41,7 @@ def test_another_digest_under_the_tag_stops_the_wait_at_once():
 
 def test_a_push_never_listed_times_out_naming_it(monkeypatch):
     monkeypatch.setattr(push, "RECORD_WAIT_SECONDS", 0.3)
-    with pytest.raises(WaitTimeout, match=r"p/a:tag \(sha256:1+\) did not happen within 0.3s"):
+    with pytest.raises(WaitTimeout, match=r"timed out after 0.3s waiting for ECR DescribeImages to list the push of p/a:tag \(sha256:1+\)"):
         push._wait_until_listed(SlowEcr(DIGEST, after=10**6), "p/a", "tag", DIGEST)
 
 

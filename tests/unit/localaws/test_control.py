@@ -45,7 +45,7 @@ def test_a_daemon_that_never_answers_names_the_setting_and_the_log(local, capsys
         local._wait(ExitedProcess(None), local.registry, "local ECR registry",
                     lambda: NotYet("HTTP 503"), ())
     message = str(caught.value)
-    assert message.startswith("the local ECR registry answering did not happen within 0.3s")
+    assert message.startswith("timed out after 0.3s waiting for the local ECR registry to answer")
     assert "HTTP 503" in message and "aws.start_timeout" in message
     assert str(local.registry.log_file) in message
     assert "still thinking" in capsys.readouterr().err

@@ -24,3 +24,17 @@ def test_a_corrupt_credentials_file_is_refused_and_kept(tmp_path, content):
     with pytest.raises(UserError, match="not a local AWS credentials file; delete it"):
         LocalCredentials.load_or_create(path)
     assert path.read_text() == content
+
+
+def test_when_another_task_made_them_first_theirs_are_used(tmp_path, monkeypatch):
+    path = tmp_path / "credentials.json"
+    theirs = LocalCredentials("AKIATHEIRS0000000000", "s", "r", "e")
+    original = LocalCredentials.load_or_create.__func__
+
+    def racing_exists(self):   # the file appears between our check and our write
+        if not path.is_file():
+            path.write_text('{"access_key_id": "AKIATHEIRS0000000000", "secret_access_key": "s", '
+                            '"registry_password": "r", "events_token": "e"}')
+        return False
+    monkeypatch.setattr(type(path), "exists", racing_exists)
+    assert original(LocalCredentials, path) == theirs

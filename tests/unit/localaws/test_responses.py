@@ -1,10 +1,10 @@
 """The Studio API's responses: requests read, constraints checked, model called, answers formed."""
-import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
+import pytest
 from moto.sagemaker.responses import SageMakerResponse
 
-from studio_containers.localaws import responses
+from studio_containers.localaws import models, responses
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
@@ -37,10 +37,16 @@ def _between(earlier: datetime, later: datetime) -> datetime:
     return earlier + (later - earlier) / 2
 
 
-def test_listings_read_bounds_sort_and_pages(sagemaker):
+@pytest.fixture
+def clock(monkeypatch):
+    """Studio objects made one second apart, so their order and bounds do not hang on timing."""
+    ticks = (datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=n) for n in range(10**6))
+    monkeypatch.setattr(models, "now", lambda: next(ticks))
+
+
+def test_listings_read_bounds_sort_and_pages(sagemaker, clock):
     for name in ("b", "a", "c"):
         sagemaker.create_image(ImageName=name, RoleArn=ROLE)
-        time.sleep(0.05)
     newest_first = [i["ImageName"] for i in sagemaker.list_images()["Images"]]
     assert newest_first == ["c", "a", "b"]
     created = {n: sagemaker.describe_image(ImageName=n)["CreationTime"] for n in "abc"}
@@ -53,7 +59,6 @@ def test_listings_read_bounds_sort_and_pages(sagemaker):
     assert [i["ImageName"] for i in rest["Images"]] == ["c"] and "NextToken" not in rest
     for name in ("old", "new"):
         sagemaker.create_app_image_config(AppImageConfigName=name, JupyterLabAppImageConfig={})
-        time.sleep(0.05)
     modified = {n: sagemaker.describe_app_image_config(AppImageConfigName=n)["LastModifiedTime"]
                 for n in ("old", "new")}
     middle = _between(modified["old"], modified["new"])

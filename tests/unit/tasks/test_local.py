@@ -6,6 +6,7 @@ import pytest
 from invoke import Exit
 
 from studio_containers.tasks import local
+from tests.helpers import shipped_images
 
 
 def test_local_refuses_a_port_in_use_before_starting_anything(context, exit_message, tmp_path):
@@ -19,6 +20,14 @@ def test_local_refuses_a_port_in_use_before_starting_anything(context, exit_mess
     assert f"--port {busy}: 127.0.0.1:{busy} is already in use" in exit_message(info)
     workspace.assert_not_called()
     assert not (tmp_path / "state" / "local" / "session.json").exists()
+
+
+def test_an_unknown_image_is_refused_naming_the_known_ones(context, exit_message):
+    with pytest.raises(Exit) as info:
+        local.local(context(), image="nope")
+    message = exit_message(info)
+    assert "--image 'nope': no such image" in message
+    assert sorted(message.split("known: ", 1)[1].split(", ")) == sorted(shipped_images())
 
 
 def test_local_rejects_a_bad_port_flag(context, exit_message, tmp_path):

@@ -4,9 +4,7 @@ from unittest import mock
 import pytest
 from invoke import Exit
 
-from studio_containers.errors import UserError
 from studio_containers.tasks import deploy as deploy_tasks
-from tests.helpers import project_settings
 
 
 @pytest.mark.parametrize("call, message", [
@@ -18,20 +16,13 @@ from tests.helpers import project_settings
     (lambda c: deploy_tasks.up(c, image="nope"), "--image 'nope': no such image"),
 ])
 def test_bad_deploy_input_is_one_line_before_any_cloud_call(context, exit_message, call, message):
-    # up, down and rollback open their target through deployment(); status opens it itself.
+    # down and rollback open their target through deployment(); up and status open it themselves.
     with mock.patch("studio_containers.deploy.deployment.open_target") as target, \
+            mock.patch("studio_containers.deploy.up.open_target") as up_target, \
             mock.patch("studio_containers.deploy.status.open_target") as status_target, \
             mock.patch("studio_containers.pipeline.open_workspace") as workspace:
         with pytest.raises(Exit) as info:
             call(context())
     assert message in exit_message(info)
-    target.assert_not_called()
-    status_target.assert_not_called()
-    workspace.assert_not_called()
-
-
-@pytest.mark.parametrize("key, value", [("stack", "has space"), ("parallelism", 0),
-                                        ("keep_last_images", "ten")])
-def test_bad_deploy_settings_name_the_setting(key, value):
-    with pytest.raises(UserError, match=f"deploy.{key}"):
-        project_settings(**{f"deploy__{key}": value})
+    for opened in (target, up_target, status_target, workspace):
+        opened.assert_not_called()
