@@ -12,7 +12,10 @@ from typing import Any
 import yaml
 
 from .errors import UserError
-from .studio import (APP_TYPES, DEFAULT_MOUNT_PATH, DEFAULT_UID_GID, MAX_ID, NAME_RE, PLATFORMS,
+from .studio import (APP_TYPES, ARGUMENT_ITEMS, ARGUMENT_LENGTH, BASE_PATHS, DEFAULT_MOUNT_PATH,
+                     DEFAULT_UID_GID, ENTRYPOINT_ITEM_LENGTH, ENTRYPOINT_ITEMS,
+                     ENVIRONMENT_ITEMS, ENVIRONMENT_KEY_LENGTH, ENVIRONMENT_VALUE_LENGTH,
+                     KERNEL_GATEWAY, MAX_ID, NAME_RE, PLATFORMS, SPACE_APP_TYPES, SPACE_HOME,
                      is_reserved)
 
 SPEC_FILE = "image.yaml"
@@ -20,7 +23,24 @@ SPEC_FILE = "image.yaml"
 KERNEL_NAME_RE = re.compile(r"^[a-zA-Z0-9._-]+$")
 # SageMaker DisplayName: no leading/trailing whitespace.
 DISPLAY_NAME_RE = re.compile(r"^\S(.*\S)?$")
-TOP_LEVEL_KEYS = {"name", "display_name", "app_type", "platform", "kernels", "user", "mount_path"}
+COMMON_KEYS = {"name", "display_name", "app_type", "platform"}
+# Fields that apply to one kind of image only, and why they do not apply to the other.
+KERNEL_GATEWAY_KEYS = {"kernels", "user", "mount_path"}
+SPACE_KEYS = {"container_config"}
+TOP_LEVEL_KEYS = COMMON_KEYS | KERNEL_GATEWAY_KEYS | SPACE_KEYS
+NOT_FOR_SPACES = {
+    "kernels": "a space image serves its own kernels; Studio's KernelSpecs list is for "
+               "KernelGateway images",
+    "user": "a space always runs as uid 1000, gid 100",
+    "mount_path": f"a space's home is always {SPACE_HOME}",
+}
+NOT_FOR_KERNEL_GATEWAY = {
+    "container_config": "Studio runs its own Kernel Gateway in a KernelGateway image; "
+                        "container_config is for JupyterLab and CodeEditor images",
+}
+CONTAINER_CONFIG_KEYS = {"entrypoint", "arguments", "environment"}
+# The API's pattern for entrypoint and argument items and environment names: not blank.
+NOT_BLANK_RE = re.compile(r"(?!\s*$).+")
 
 
 @dataclass(frozen=True)
@@ -30,16 +50,34 @@ class Kernel:
 
 
 @dataclass(frozen=True)
+class ContainerConfig:
+    """How Studio starts a space image instead of its own ENTRYPOINT/CMD (AppImageConfig)."""
+    entrypoint: tuple[str, ...] = ()
+    arguments: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     name: str
     display_name: str
     app_type: str
     platform: str
-    kernels: tuple[Kernel, ...]
+    kernels: tuple[Kernel, ...]     # KernelGateway images only
     uid: int
     gid: int
-    mount_path: str
+    mount_path: str                 # spaces: always SPACE_HOME
     folder: Path
+    container_config: ContainerConfig | None = None     # spaces only
+
+    @property
+    def is_space(self) -> bool:
+        return self.app_type in SPACE_APP_TYPES
+
+    @property
+    def base_path(self) -> str | None:
+        """Where a space image must serve its app (None for KernelGateway images)."""
+        return BASE_PATHS.get(self.app_type)
 
     @property
     def spec_file(self) -> Path:
@@ -130,11 +168,66 @@ def load_spec(folder: Path) -> ImageSpec:
     if platform not in PLATFORMS:
         raise r.fail("platform", f"{platform!r} is not supported; Studio runs {', '.join(PLATFORMS)} only")
 
-    kernels = _kernels(r, data.get("kernels"))
-    uid, gid = _user(r, data.get("user"))
-    mount_path = _mount_path(r, data.get("mount_path", DEFAULT_MOUNT_PATH))
-    return ImageSpec(name=name, display_name=display_name, app_type=app_type, platform=platform,
-                     kernels=kernels, uid=uid, gid=gid, mount_path=mount_path, folder=folder)
+    common = dict(name=name, display_name=display_name, app_type=app_type, platform=platform,
+                  folder=folder)
+    if app_type == KERNEL_GATEWAY:
+        _not_applicable(r, data, app_type, NOT_FOR_KERNEL_GATEWAY)
+        uid, gid = _user(r, data.get("user"))
+        return ImageSpec(**common, kernels=_kernels(r, data.get("kernels")), uid=uid, gid=gid,
+                         mount_path=_mount_path(r, data.get("mount_path", DEFAULT_MOUNT_PATH)))
+    _not_applicable(r, data, app_type, NOT_FOR_SPACES)
+    uid, gid = DEFAULT_UID_GID
+    return ImageSpec(**common, kernels=(), uid=uid, gid=gid, mount_path=SPACE_HOME,
+                     container_config=_container_config(r, data.get("container_config")))
+
+
+def _not_applicable(r: "_Reader", data: dict, app_type: str, reasons: dict[str, str]) -> None:
+    for key, why in reasons.items():
+        if key in data:
+            raise r.fail(key, f"does not apply to {app_type} images ({why})")
+
+
+def _container_config(r: "_Reader", value: Any) -> ContainerConfig | None:
+    if value is None:
+        return None
+    value = r.mapping(value, "container_config", CONTAINER_CONFIG_KEYS)
+    entrypoint = _strings(r, value.get("entrypoint"), "container_config.entrypoint",
+                          ENTRYPOINT_ITEMS, ENTRYPOINT_ITEM_LENGTH)
+    arguments = _strings(r, value.get("arguments"), "container_config.arguments",
+                         ARGUMENT_ITEMS, ARGUMENT_LENGTH)
+    environment = value.get("environment") or {}
+    field = "container_config.environment"
+    if not isinstance(environment, dict):
+        raise r.fail(field, f"must be a mapping of NAME: value, got {type(environment).__name__}")
+    if len(environment) > ENVIRONMENT_ITEMS:
+        raise r.fail(field, f"has {len(environment)} variables; Studio takes at most {ENVIRONMENT_ITEMS}")
+    pairs = []
+    for key, item in environment.items():
+        if not isinstance(key, str) or not NOT_BLANK_RE.fullmatch(key) or len(key) > ENVIRONMENT_KEY_LENGTH:
+            raise r.fail(f"{field}.{key}", f"a variable name must be 1-{ENVIRONMENT_KEY_LENGTH} "
+                                           "characters, not blank")
+        if not isinstance(item, str):
+            raise r.fail(f"{field}.{key}", f"must be a string, got {type(item).__name__} {item!r} "
+                                           "(quote it in the YAML)")
+        if len(item) > ENVIRONMENT_VALUE_LENGTH:
+            raise r.fail(f"{field}.{key}", f"is {len(item)} characters; Studio takes at most "
+                                           f"{ENVIRONMENT_VALUE_LENGTH}")
+        pairs.append((key, item))
+    return ContainerConfig(entrypoint=entrypoint, arguments=arguments, environment=tuple(pairs))
+
+
+def _strings(r: "_Reader", value: Any, field: str, most: int, length: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise r.fail(field, f"must be a list of strings, got {type(value).__name__}")
+    if len(value) > most:
+        raise r.fail(field, f"has {len(value)} items; Studio takes at most {most}")
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not NOT_BLANK_RE.fullmatch(item) or len(item) > length:
+            raise r.fail(f"{field}[{index}]", f"{item!r} must be a string of 1-{length} "
+                                              "characters, not blank")
+    return tuple(value)
 
 
 def _kernels(r: _Reader, value: Any) -> tuple[Kernel, ...]:

@@ -123,3 +123,56 @@ def test_unknown_image_lists_known_ones(tmp_path):
     with pytest.raises(UserError, match=r"--image 'nope': no such image .* known: demo"):
         load_specs(tmp_path / "images", "nope")
     assert [s.name for s in load_specs(tmp_path / "images", "demo")] == ["demo"]
+
+
+SPACE = """\
+name: demo
+display_name: Demo space
+app_type: JupyterLab
+container_config:
+  entrypoint: [jupyter-lab]
+  arguments: ["--ServerApp.base_url=/jupyterlab/default", "--ServerApp.token="]
+  environment: {MY_SETTING: "on"}
+"""
+
+
+@pytest.mark.parametrize("app_type, base_path", [("JupyterLab", "/jupyterlab/default"),
+                                                 ("CodeEditor", "/CodeEditor/default")])
+def test_a_space_image_runs_as_studio_fixes_it(tmp_path, app_type, base_path):
+    spec = load_spec(make(tmp_path, SPACE.replace("JupyterLab", app_type)))
+    assert spec.is_space and spec.base_path == base_path
+    assert (spec.uid, spec.gid, spec.mount_path, spec.kernels) == (1000, 100, "/home/sagemaker-user", ())
+    assert spec.container_config.entrypoint == ("jupyter-lab",)
+    assert spec.container_config.arguments[1] == "--ServerApp.token="
+    assert spec.container_config.environment == (("MY_SETTING", "on"),)
+    plain = load_spec(make(tmp_path / "plain", f"name: demo\napp_type: {app_type}\n"))
+    assert plain.container_config is None     # the image's own ENTRYPOINT/CMD
+
+
+def test_a_kernel_gateway_image_has_no_base_path():
+    from tests.helpers import made_up_spec
+    assert not made_up_spec().is_space and made_up_spec().base_path is None
+
+
+@pytest.mark.parametrize("text, field, words", [
+    (SPACE + "kernels: [{name: python3}]\n", "kernels", "does not apply to JupyterLab images (a space image serves its own kernels"),
+    (SPACE + "user: {uid: 1000, gid: 100}\n", "user", "always runs as uid 1000, gid 100"),
+    (SPACE + "mount_path: /home/other\n", "mount_path", "always /home/sagemaker-user"),
+    (GOOD + "container_config: {entrypoint: [x]}\n", "container_config",
+     "does not apply to KernelGateway images (Studio runs its own Kernel Gateway"),
+    (SPACE.replace("[jupyter-lab]", "[a, b]"), "container_config.entrypoint", "has 2 items; Studio takes at most 1"),
+    (SPACE.replace("[jupyter-lab]", "['" + "x" * 257 + "']"), "container_config.entrypoint[0]", "1-256 characters"),
+    (SPACE.replace("[jupyter-lab]", "['  ']"), "container_config.entrypoint[0]", "not blank"),
+    (SPACE.replace("[jupyter-lab]", "jupyter-lab"), "container_config.entrypoint", "must be a list"),
+    (SPACE.replace('"--ServerApp.token="', "'" + "a" * 65 + "'"), "container_config.arguments[1]", "1-64 characters"),
+    (SPACE.replace('"--ServerApp.token="', ", ".join(["x"] * 50)), "container_config.arguments", "has 51 items; Studio takes at most 50"),
+    (SPACE.replace('{MY_SETTING: "on"}', "{MY_SETTING: on}"), "container_config.environment.MY_SETTING", "must be a string, got bool True (quote it"),
+    (SPACE.replace('{MY_SETTING: "on"}', "{" + ", ".join(f"V{i}: x" for i in range(26)) + "}"), "container_config.environment", "has 26 variables; Studio takes at most 25"),
+    (SPACE.replace('{MY_SETTING: "on"}', "{V: '" + "v" * 257 + "'}"), "container_config.environment.V", "at most 256"),
+    (SPACE.replace('{MY_SETTING: "on"}', "[A, B]"), "container_config.environment", "must be a mapping"),
+    (SPACE.replace("  environment", "  enviroment"), "container_config.enviroment", "unknown field"),
+])
+def test_bad_space_fields_name_the_file_and_field(tmp_path, text, field, words):
+    message = error_of(tmp_path, text)
+    assert message.startswith(str(tmp_path / "images" / "demo" / "image.yaml") + f": {field}: "), message
+    assert words in message, message

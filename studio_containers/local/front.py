@@ -1,0 +1,209 @@
+"""The token front of a local space: Studio runs a space's app without a token, so `invoke local`
+puts its own random token in front of it, on 127.0.0.1.
+
+A request is let through when it carries the token the ways Jupyter accepts one (`?token=…`,
+`Authorization: token …`), or the cookie the front sets on the first such request (so a browser
+keeps working after the URL loses its `?token=`). Everything else, HTTP or websocket, is refused
+with 403. Accepted requests are relayed to the app's port as they came (same Host, path and
+Origin, which the apps check), minus the front's own token.
+"""
+import asyncio
+import hmac
+import secrets
+import threading
+from urllib.parse import parse_qsl, urlencode
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpserver import HTTPServer
+from tornado.routing import AnyMatches, Matcher, Rule, RuleRouter
+from tornado.web import Application, RequestHandler
+from tornado.websocket import WebSocketClosedError, WebSocketHandler, websocket_connect
+
+from ..ports import HOST
+
+COOKIE = "studio-containers-front"
+# Hop-by-hop headers (RFC 9110 7.6.1) and what the relay sets itself.
+NOT_RELAYED = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+               "trailer", "transfer-encoding", "upgrade", "content-length"}
+WEBSOCKET_HANDSHAKE = {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+                       "sec-websocket-protocol"}
+REQUEST_TIMEOUT = 3600      # long polls and slow first loads of a space's app
+
+
+class _Auth:
+    def __init__(self, token: str):
+        self.token = token
+        self.cookie_value = secrets.token_urlsafe(32)   # never the token itself
+
+    def check(self, handler: RequestHandler) -> bool:
+        """Whether the request carries the token or the cookie; sets the cookie when it was the token."""
+        given = handler.get_query_argument("token", None) or _header_token(handler)
+        if given is not None and hmac.compare_digest(given, self.token):
+            handler.set_cookie(COOKIE, self.cookie_value, httponly=True, samesite="Strict")
+            return True
+        cookie = handler.get_cookie(COOKIE)
+        return cookie is not None and hmac.compare_digest(cookie, self.cookie_value)
+
+
+def _header_token(handler: RequestHandler) -> str | None:
+    scheme, _, value = handler.request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "token" else None
+
+
+def _upstream_url(handler: RequestHandler, base: str, scheme: str) -> str:
+    request = handler.request
+    query = urlencode([(k, v) for k, v in parse_qsl(request.query, keep_blank_values=True)
+                       if k != "token"])
+    return f"{scheme}://{base}{request.path}" + (f"?{query}" if query else "")
+
+
+def _relayed_headers(handler: RequestHandler, skip: set[str]) -> dict[str, str]:
+    headers = {}
+    for name, value in handler.request.headers.get_all():
+        lower = name.lower()
+        if lower in skip or (lower == "authorization" and _header_token(handler) is not None):
+            continue
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+class HttpRelay(RequestHandler):
+    SUPPORTED_METHODS = ("GET", "HEAD", "POST", "DELETE", "PATCH", "PUT", "OPTIONS")
+
+    def initialize(self, auth: _Auth, upstream: str):
+        self.auth, self.upstream = auth, upstream
+
+    async def _relay(self):
+        if not self.auth.check(self):
+            self.send_error(403)
+            return
+        body = self.request.body if self.request.method in ("POST", "PATCH", "PUT") else None
+        request = HTTPRequest(_upstream_url(self, self.upstream, "http"), method=self.request.method,
+                              headers=_relayed_headers(self, NOT_RELAYED), body=body,
+                              follow_redirects=False, decompress_response=False,
+                              allow_nonstandard_methods=True, request_timeout=REQUEST_TIMEOUT)
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except OSError as exc:          # nothing listens, or the connection broke
+            self.send_error(502, reason=f"the space's app does not answer: {exc.strerror or exc}")
+            return
+        if response.code == 599:        # a time-out: raise_error=False still reports it this way
+            self.send_error(502, reason=f"the space's app does not answer: {response.error}")
+            return
+        self.set_status(response.code, response.reason)
+        self._headers.clear()
+        for name, value in response.headers.get_all():
+            if name.lower() not in NOT_RELAYED:
+                self.add_header(name, value)
+        if response.body and self.request.method != "HEAD" and response.code not in (204, 304):
+            self.write(response.body)
+
+    get = head = post = delete = patch = put = options = _relay
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        self.finish(f"{status_code}: {'a token is required' if status_code == 403 else self._reason}\n")
+
+
+class WebSocketRelay(WebSocketHandler):
+    def initialize(self, auth: _Auth, upstream: str):
+        self.auth, self.upstream_base = auth, upstream
+        self.upstream = None
+
+    async def get(self, *args, **kwargs):
+        if not self.auth.check(self):
+            self.set_status(403)
+            self.finish("403: a token is required\n")
+            return
+        offered = [p.strip() for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",")
+                   if p.strip()]
+        request = HTTPRequest(_upstream_url(self, self.upstream_base, "ws"),
+                              headers=_relayed_headers(self, NOT_RELAYED | WEBSOCKET_HANDSHAKE),
+                              request_timeout=REQUEST_TIMEOUT)
+        try:
+            self.upstream = await websocket_connect(request, subprotocols=offered or None)
+        except Exception as exc:  # noqa: BLE001 - any failure to reach the app is the same to the client
+            self.set_status(502)
+            self.finish(f"502: the space's app refused the websocket: {exc}\n")
+            return
+        await super().get(*args, **kwargs)
+
+    def select_subprotocol(self, subprotocols):
+        return self.upstream.selected_subprotocol if self.upstream else None
+
+    def open(self, *args, **kwargs):
+        self.set_nodelay(True)
+        asyncio.ensure_future(self._from_upstream())
+
+    async def _from_upstream(self):
+        while True:
+            message = await self.upstream.read_message()
+            if message is None:
+                self.close()
+                return
+            try:
+                await self.write_message(message, binary=isinstance(message, bytes))
+            except WebSocketClosedError:
+                return
+
+    async def on_message(self, message):
+        await self.upstream.write_message(message, binary=isinstance(message, bytes))
+
+    def on_close(self):
+        if self.upstream is not None:
+            self.upstream.close()
+
+
+class _IsWebSocket(Matcher):
+    def match(self, request):
+        return {} if request.headers.get("Upgrade", "").lower() == "websocket" else None
+
+
+class TokenFront:
+    """The front, served from a thread of its own until stop()."""
+
+    def __init__(self, port: int, token: str, upstream_port: int):
+        self.port, self.token = port, token
+        auth, upstream = _Auth(token), f"{HOST}:{upstream_port}"
+        kwargs = {"auth": auth, "upstream": upstream}
+        self.router = RuleRouter([
+            Rule(_IsWebSocket(), Application([(r".*", WebSocketRelay, kwargs)],
+                                             websocket_ping_interval=30)),
+            Rule(AnyMatches(), Application([(r".*", HttpRelay, kwargs)])),
+        ])
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="token-front", daemon=True)
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> "TokenFront":
+        self._thread.start()
+        self._started.wait()
+        if self._error:
+            raise self._error
+        return self
+
+    def _serve(self):
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        try:
+            server = HTTPServer(self.router)
+            server.listen(self.port, address=HOST)
+        except OSError as exc:
+            self._error = exc
+            self._started.set()
+            return
+        self._started.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            server.stop()
+            self._loop.close()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
