@@ -19,7 +19,7 @@ from .ports import HOST, free_port
 from .studio import APP_PORT
 from .wait import NotYet, WaitTimeout, wait_until
 
-URL_RE = re.compile(r"Open (http://127\.0\.0\.1:(\d+)/lab\?token=(\S+))")
+URL_RE = re.compile(r"Open (http://127\.0\.0\.1:(\d+)/\S*\?token=(\S+))")
 
 
 class CliFailed(AssertionError):

@@ -43,8 +43,10 @@ def prepare(settings: Settings, specs: list[ImageSpec], *, checks: Checks = Chec
     workspace = open_workspace(settings)
     built = build_images(workspace.client, specs, workspace.base, settings.build_network, verbose)
     validating = checks in (Checks.REPORT, Checks.AGAIN, Checks.GATE)
+    # Validating a KernelGateway image starts its kernels through the runtime; a space needs none.
+    kernel_gateways = any(not spec.is_space for spec in specs)
     provided = (ensure_runtime(workspace.client, workspace.base, settings.build_network, verbose)
-                if runtime or validating else None)
+                if runtime or (validating and kernel_gateways) else None)
     if checks is Checks.SKIP and built:
         warn(f"validation skipped ({SKIP_FLAG}): Studio may fail to start "
              + ", ".join(b.spec.name for b in built))

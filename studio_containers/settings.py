@@ -35,6 +35,7 @@ class Settings:
     deploy_backend: dict
     validate_max_size_gb: float
     validate_warn_size_gb: float
+    validate_space_ready_timeout: float
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -76,6 +77,8 @@ class Settings:
             deploy_backend=dict(deploy.get("backend") or {}),
             validate_max_size_gb=_size("validate.max_size_gb", validate.get("max_size_gb", 25)),
             validate_warn_size_gb=_size("validate.warn_size_gb", validate.get("warn_size_gb", 20)),
+            validate_space_ready_timeout=_seconds("validate.space_ready_timeout",
+                                                  validate.get("space_ready_timeout", 120)),
         )
 
 

@@ -59,6 +59,7 @@ FAILURE_CLASSES = {
     6: "not linux/amd64",
     7: "python on PATH does not hold the kernels",
     8: f"reserved path or port {APP_PORT}",
+    9: "space app not served as Studio expects",
     10: "image too large",
 }
 

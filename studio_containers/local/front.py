@@ -6,6 +6,11 @@ A request is let through when it carries the token the ways Jupyter accepts one 
 keeps working after the URL loses its `?token=`). Everything else, HTTP or websocket, is refused
 with 403. Accepted requests are relayed to the app's port as they came (same Host, path and
 Origin, which the apps check), minus the front's own token.
+
+Jupyter exempts token-authenticated requests from its XSRF check, since a page of another site
+cannot know the token. The app behind the front has no token, so for a request that carried the
+front's token the front adds a matching XSRF cookie and header; browser requests, authenticated
+by the cookie, keep JupyterLab's own XSRF protection.
 """
 import asyncio
 import hmac
@@ -28,6 +33,7 @@ NOT_RELAYED = {"connection", "keep-alive", "proxy-authenticate", "proxy-authoriz
 WEBSOCKET_HANDSHAKE = {"sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
                        "sec-websocket-protocol"}
 REQUEST_TIMEOUT = 3600      # long polls and slow first loads of a space's app
+XSRF_COOKIE = "_xsrf"       # tornado's, which jupyter_server and JupyterLab use
 
 
 class _Auth:
@@ -35,14 +41,16 @@ class _Auth:
         self.token = token
         self.cookie_value = secrets.token_urlsafe(32)   # never the token itself
 
-    def check(self, handler: RequestHandler) -> bool:
-        """Whether the request carries the token or the cookie; sets the cookie when it was the token."""
+    def check(self, handler: RequestHandler) -> str | None:
+        """How the request proved itself: "token", "cookie", or None. Sets the cookie on a token."""
         given = handler.get_query_argument("token", None) or _header_token(handler)
         if given is not None and hmac.compare_digest(given, self.token):
             handler.set_cookie(COOKIE, self.cookie_value, httponly=True, samesite="Strict")
-            return True
+            return "token"
         cookie = handler.get_cookie(COOKIE)
-        return cookie is not None and hmac.compare_digest(cookie, self.cookie_value)
+        if cookie is not None and hmac.compare_digest(cookie, self.cookie_value):
+            return "cookie"
+        return None
 
 
 def _header_token(handler: RequestHandler) -> str | None:
@@ -63,7 +71,19 @@ def _relayed_headers(handler: RequestHandler, skip: set[str]) -> dict[str, str]:
         lower = name.lower()
         if lower in skip or (lower == "authorization" and _header_token(handler) is not None):
             continue
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        headers[name] = f"{headers[name]}; {value}" if lower == "cookie" and name in headers else (
+            f"{headers[name]}, {value}" if name in headers else value)
+    return headers
+
+
+def _with_xsrf_pair(headers: dict[str, str]) -> dict[str, str]:
+    """A matching XSRF cookie and header, as Jupyter's token-authenticated requests need none."""
+    value = secrets.token_hex(16)
+    cookie_name = next((n for n in headers if n.lower() == "cookie"), "Cookie")
+    kept = [c for c in headers.get(cookie_name, "").split(";")
+            if c.strip() and not c.strip().startswith(XSRF_COOKIE + "=")]
+    headers[cookie_name] = "; ".join([*(c.strip() for c in kept), f"{XSRF_COOKIE}={value}"])
+    headers["X-XSRFToken"] = value
     return headers
 
 
@@ -74,12 +94,16 @@ class HttpRelay(RequestHandler):
         self.auth, self.upstream = auth, upstream
 
     async def _relay(self):
-        if not self.auth.check(self):
+        proof = self.auth.check(self)
+        if proof is None:
             self.send_error(403)
             return
+        headers = _relayed_headers(self, NOT_RELAYED)
+        if proof == "token":
+            headers = _with_xsrf_pair(headers)
         body = self.request.body if self.request.method in ("POST", "PATCH", "PUT") else None
         request = HTTPRequest(_upstream_url(self, self.upstream, "http"), method=self.request.method,
-                              headers=_relayed_headers(self, NOT_RELAYED), body=body,
+                              headers=headers, body=body,
                               follow_redirects=False, decompress_response=False,
                               allow_nonstandard_methods=True, request_timeout=REQUEST_TIMEOUT)
         try:
@@ -110,7 +134,7 @@ class WebSocketRelay(WebSocketHandler):
         self.upstream = None
 
     async def get(self, *args, **kwargs):
-        if not self.auth.check(self):
+        if self.auth.check(self) is None:
             self.set_status(403)
             self.finish("403: a token is required\n")
             return

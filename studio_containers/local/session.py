@@ -1,20 +1,24 @@
-"""An `invoke local` session: one image's kernels behind a Kernel Gateway, reached by a local
-JupyterLab, until Ctrl-C or `invoke local --stop`."""
+"""An `invoke local` session, until Ctrl-C or `invoke local --stop`:
+- a KernelGateway image: its kernels behind a Kernel Gateway, reached by a local JupyterLab;
+- a space image (JupyterLab, Code Editor): its own app, behind a token front."""
 import os
 import secrets
 import signal
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from ..build.engine import connect
 from ..console import say, show_tail
 from ..errors import UserError
-from ..pipeline import Checks, prepare
-from ..ports import ensure_free
-from ..runtime.gateway import gateway_container, local_containers, prepare_home, remove, start_gateway
+from ..pipeline import Checks, Prepared, prepare
+from ..ports import ensure_free, free_port
+from ..runtime.gateway import (container_logs, gateway_container, local_containers, prepare_home,
+                               remove, start_gateway)
+from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
+from .front import TokenFront
 from .lab import LabOptions, launch_lab, stop_lab, wait_lab
 from .lock import SessionLock
 
@@ -34,62 +38,99 @@ def _stop_on_signals():
             signal.signal(s, handler)
 
 
-def run_local(settings: Settings, spec: ImageSpec, lab_port: int, verbose: bool = False,
+def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = False,
               skip_validation: bool = False) -> None:
     lock = SessionLock(settings.state_dir)
     lock.acquire()
-    container = lab = None
+    started_anything = False
     try:
-        with _stop_on_signals():
-            lab_port = ensure_free(lab_port, "--port")
-            gateway_port = ensure_free(settings.gateway_port, "local.gateway_port")
-            prepared = prepare(settings, [spec], runtime=True, verbose=verbose,
+        with _stop_on_signals(), ExitStack() as cleanup:
+            port = ensure_free(port, "--port")
+            gateway_port = (None if spec.is_space
+                            else ensure_free(settings.gateway_port, "local.gateway_port"))
+            prepared = prepare(settings, [spec], runtime=not spec.is_space, verbose=verbose,
                                checks=Checks.SKIP if skip_validation else Checks.GATE)
-            client, [built] = prepared.client, prepared.built
-            for stale in local_containers(client, settings.state_dir):  # left by a killed session
+            for stale in local_containers(prepared.client, settings.state_dir) + \
+                    space_containers(prepared.client, settings.state_dir):   # a killed session's
                 remove(stale)
-
             home = prepare_home(settings.home_dir / spec.name, spec)
-            gc = gateway_container(spec, built.ref, prepared.runtime, home, secrets.token_urlsafe(32),
-                                   gateway_port, settings.state_dir, settings.tcp_nodelay)
-            say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
-                f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
-            started = time.monotonic()
-            opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
-                              gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
-                              state_dir=lock.dir, tcp_nodelay=settings.tcp_nodelay)
-            lab = launch_lab(opts)          # boots while the gateway starts
-            container = start_gateway(client, gc, spec, settings.ready_timeout)
-            wait_lab(lab, opts, settings.ready_timeout)
-            url = f"{opts.url}/lab?token={opts.token}"
-            lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
-            say(f"Ready in {time.monotonic() - started:.1f}s. Kernels: "
-                + ", ".join(f"{k.name} ({k.display_name})" for k in spec.kernels))
-            print(f"\n    Open {url}\n\n    Ctrl-C (or `invoke local --stop`) stops it.\n", flush=True)
-            _watch(container, lab, opts.log_path)
+            started_anything = True
+            if spec.is_space:
+                _run_space(settings, spec, prepared, home, port, lock, cleanup)
+            else:
+                _run_kernel_gateway(settings, spec, prepared, home, port, gateway_port, lock, cleanup)
     except KeyboardInterrupt:
         say("Stopping")
     finally:
-        if lab is not None:
-            stop_lab(lab)
-        if container is not None:
-            remove(container)
         lock.release()
-        if container is not None:
-            say("Stopped: JupyterLab and the gateway container are gone")
+        if started_anything:
+            say("Stopped: nothing of this session is left running")
 
 
-def _watch(container, lab, lab_log: Path) -> None:
+def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Path,
+                        lab_port: int, gateway_port: int, lock: SessionLock,
+                        cleanup: ExitStack) -> None:
+    [built] = prepared.built
+    gc = gateway_container(spec, built.ref, prepared.runtime, home, secrets.token_urlsafe(32),
+                           gateway_port, settings.state_dir, settings.tcp_nodelay)
+    say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
+        f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
+    started = time.monotonic()
+    opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
+                      gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
+                      state_dir=lock.dir, tcp_nodelay=settings.tcp_nodelay)
+    lab = launch_lab(opts)          # boots while the gateway starts
+    try:
+        container = start_gateway(prepared.client, gc, spec, settings.ready_timeout)
+    except BaseException:
+        stop_lab(lab)
+        raise
+    cleanup.callback(remove, container)
+    cleanup.callback(stop_lab, lab)     # first: JupyterLab shuts its kernels down through the gateway
+    wait_lab(lab, opts, settings.ready_timeout)
+    url = f"{opts.url}/lab?token={opts.token}"
+    lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
+    _ready(started, url, "Kernels: " + ", ".join(f"{k.name} ({k.display_name})" for k in spec.kernels))
+    _watch(container, lambda: _lab_exited(lab, opts.log_path))
+
+
+def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Path,
+               port: int, lock: SessionLock, cleanup: ExitStack) -> None:
+    [built] = prepared.built
+    sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region)
+    say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, home "
+        f"{home} at {spec.mount_path}) behind a token front on 127.0.0.1:{port}")
+    started = time.monotonic()
+    front = TokenFront(port, secrets.token_urlsafe(32), sc.host_port).start()
+    cleanup.callback(front.stop)
+    container = start_space(prepared.client, sc, spec, settings.ready_timeout)
+    cleanup.callback(remove, container)
+    url = f"{front.url}{sc.base_path}/" + ("lab" if spec.app_type == "JupyterLab" else "") + \
+        f"?token={front.token}"
+    lock.record(image=spec.name, url=url, container=container.name)
+    _ready(started, url, f"{spec.app_type} at {sc.base_path}")
+    _watch(container, lambda: None)
+
+
+def _ready(started: float, url: str, what: str) -> None:
+    say(f"Ready in {time.monotonic() - started:.1f}s. {what}")
+    print(f"\n    Open {url}\n\n    Ctrl-C (or `invoke local --stop`) stops it.\n", flush=True)
+
+
+def _lab_exited(lab, lab_log: Path) -> None:
+    if lab.poll() is not None:
+        raise UserError(f"JupyterLab exited unexpectedly (code {lab.returncode}); see its log "
+                        f"in {lab_log}")
+
+
+def _watch(container, also_check) -> None:
     while True:
         time.sleep(POLL_SECONDS)
-        if lab.poll() is not None:
-            raise UserError(f"JupyterLab exited unexpectedly (code {lab.returncode}); see its log "
-                            f"in {lab_log}")
+        also_check()
         container.reload()
         if container.status != "running":
-            show_tail(f"the gateway container {container.name}",
-                      container.logs().decode(errors="replace").splitlines())
-            raise UserError(f"the gateway container {container.name} stopped unexpectedly "
+            show_tail(f"the container {container.name}", container_logs(container))
+            raise UserError(f"the container {container.name} stopped unexpectedly "
                             f"(status {container.status})")
 
 
@@ -101,7 +142,8 @@ def stop_local(settings: Settings) -> bool:
     _kill_lab(leftover.get("lab_pid"))
     client = connect()
     if client is not None:
-        for container in local_containers(client, settings.state_dir):
+        for container in local_containers(client, settings.state_dir) + \
+                space_containers(client, settings.state_dir):
             remove(container)
     lock.info_path.unlink(missing_ok=True)
     return was_running

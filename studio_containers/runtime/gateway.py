@@ -111,13 +111,13 @@ def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, time
         wait_until(answers, timeout=timeout, what=f"the gateway for {spec.name} to answer at {gc.url}",
                    hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
     except WaitTimeout:
-        show_tail(f"the gateway container {gc.name}", _logs(container))
+        show_tail(f"the gateway container {gc.name}", container_logs(container))
         raise
 
 
 def _exit_error(container: Container, spec: ImageSpec) -> UserError:
     code = container.attrs.get("State", {}).get("ExitCode")
-    lines = _logs(container)
+    lines = container_logs(container)
     if code == MISSING_KERNELS_EXIT:
         for line in reversed(lines):
             try:
@@ -135,7 +135,7 @@ def _exit_error(container: Container, spec: ImageSpec) -> UserError:
     return UserError(f"the gateway container for {spec.name} exited with code {code} before it was ready")
 
 
-def _logs(container: Container) -> list[str]:
+def container_logs(container: Container) -> list[str]:
     try:
         return container.logs().decode(errors="replace").splitlines()
     except DockerException:

@@ -1,6 +1,8 @@
-"""Checks that read the image's configuration and layers: classes 2, 3, 4, 6, 8 and 10."""
+"""Checks that read the image's configuration and layers: classes 2, 3, 4, 6, 8 and 10, and for
+space images the variables Studio overrides (a class 9 warning)."""
 from ..spec import ImageSpec
-from ..studio import ALLOWED_UID_GID, APP_PORT, MAX_ID, PLATFORMS, RESERVED_PATHS
+from ..studio import (ALLOWED_UID_GID, APP_PORT, MAX_ID, PLATFORMS, RESERVED_PATHS,
+                      SPACE_RESERVED_PATHS, STUDIO_SET_ENVIRONMENT)
 from .findings import Finding
 from .layers import ImageLayers, resolve_user
 
@@ -39,11 +41,12 @@ def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
     if platform not in PLATFORMS:
         found.append(Finding(6, f"the image is {platform}",
                              f"build for {PLATFORMS[0]} (docker build --platform {PLATFORMS[0]})"))
-    for reserved in RESERVED_PATHS:
+    for reserved in SPACE_RESERVED_PATHS if spec.is_space else RESERVED_PATHS:
         if reserved.lstrip("/") in layers.final_paths:
             found.append(Finding(8, f"{reserved} exists in the image; Studio mounts its own "
                                     "content there", f"do not create {reserved}"))
-    if GATEWAY_PORT in (config.get("ExposedPorts") or {}):
+    # A space's app serves on that port itself; only Studio's gateway may in a KernelGateway image.
+    if not spec.is_space and GATEWAY_PORT in (config.get("ExposedPorts") or {}):
         found.append(Finding(8, f"the image EXPOSEs {APP_PORT}, the port of Studio's gateway",
                              f"remove EXPOSE {APP_PORT}; Studio runs its own Kernel Gateway on it"))
     size = attrs.get("Size") or 0
@@ -56,6 +59,8 @@ def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
         found.append(Finding(10, f"the image is {size / 1e9:.2f} GB, near the "
                                  f"{max_size / 1e9:.2f} GB limit", "keep the image small",
                              warning=True))
+    if spec.is_space:
+        found += _overridden_variables(spec, config)
     mount = spec.mount_path.lstrip("/")
     hidden = sorted(p for p in layers.final_paths if p.startswith(mount + "/")
                     and p.rsplit("/", 1)[-1] not in SKELETON)
@@ -64,4 +69,20 @@ def config_findings(spec: ImageSpec, attrs: dict, layers: ImageLayers,
                                 f"/{hidden[0]}) are hidden once Studio mounts the home there",
                              "install nothing the kernels need under the mount path",
                              warning=True))
+    return found
+
+
+def _overridden_variables(spec: ImageSpec, config: dict) -> list[Finding]:
+    """Variables Studio sets in a space: a value the image or container_config gives is lost."""
+    image_env = {entry.partition("=")[0] for entry in config.get("Env") or []}
+    given = dict(spec.container_config.environment) if spec.container_config else {}
+    found = []
+    for name in STUDIO_SET_ENVIRONMENT:
+        where = [w for w, names in (("the image's ENV", image_env), ("container_config", given))
+                 if name in names]
+        if where:
+            found.append(Finding(9, f"{name} is set in {' and '.join(where)}, but Studio sets "
+                                    "it in every space and overrides it",
+                                 f"do not set {name}; read Studio's value at run time",
+                                 warning=True))
     return found

@@ -13,26 +13,31 @@ from .config_checks import config_findings
 from .findings import Finding
 from .kernel_checks import inspect_image, kernel_findings, start_findings
 from .layers import read_layers
+from .space_checks import serving_findings
 from .record import PassRecord, pass_key
 
 
-def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runtime,
+def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runtime | None,
                    settings: Settings) -> list[Finding]:
     spec = image.spec
     docker_image = client.images.get(image.ref)
-    # Reading the layers is local work and the kernel checks mostly wait on containers: both
+    home = settings.state_dir / "validate" / "home" / spec.name
+    # Reading the layers is local work and the run checks mostly wait on containers: both
     # run at once.
     with ThreadPoolExecutor(max_workers=1) as pool:
         layers = pool.submit(read_layers, docker_image)
-        report = inspect_image(client, spec, image.ref, runtime)
-        kernel_problems, startable = kernel_findings(spec, report)
-        home = settings.state_dir / "validate" / "home" / spec.name
-        started = start_findings(client, spec, image.ref, runtime, home, settings.state_dir,
-                                 startable, settings.ready_timeout)
+        if spec.is_space:
+            ran = serving_findings(client, spec, image.ref, home, settings)
+        else:
+            report = inspect_image(client, spec, image.ref, runtime)
+            kernel_problems, startable = kernel_findings(spec, report)
+            ran = kernel_problems + start_findings(client, spec, image.ref, runtime, home,
+                                                   settings.state_dir, startable,
+                                                   settings.ready_timeout)
         findings = config_findings(spec, docker_image.attrs, layers.result(),
                                    int(settings.validate_max_size_gb * 1e9),
                                    int(settings.validate_warn_size_gb * 1e9))
-    return findings + kernel_problems + started
+    return findings + ran
 
 
 def validate_images(client: docker.DockerClient, images: list[BuiltImage], runtime: Runtime,

@@ -16,7 +16,7 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CELL = 'import os, socket; print(f"uid={os.getuid()} host={socket.gethostname()}")'
 
 
-@pytest.mark.parametrize("image", shipped_images())
+@pytest.mark.parametrize("image", shipped_images("kernel-gateway"))
 def test_a_notebook_on_the_image_kernel_runs_in_chromium(image, local_env, first_start_timeout, tmp_path):
     spec = load_spec(project_settings().images_dir / image)
     kernel = spec.kernels[0]

@@ -11,6 +11,7 @@ from studio_containers.cli_process import LocalRun, invoke_argv
 from studio_containers.ports import free_port
 from studio_containers.runtime.gateway import local_containers
 from studio_containers.runtime.kernel_client import execute
+from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
 from tests.helpers import project_settings, shipped_images
 
@@ -26,7 +27,7 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
 
 
-@pytest.mark.parametrize("image", shipped_images())
+@pytest.mark.parametrize("image", shipped_images("kernel-gateway"))
 def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
         image, local_env, first_start_timeout, tmp_path, client):
     spec = load_spec(project_settings().images_dir / image)
@@ -71,3 +72,24 @@ def test_local_stop_from_another_shell(local_env, first_start_timeout, tmp_path,
         run.kill()
     assert local_containers(client, tmp_path / "state") == []
     assert not alive(lab_pid)
+
+
+@pytest.mark.parametrize("image", shipped_images("space"))
+def test_local_serves_a_space_behind_its_token_and_ctrl_c_cleans_up(image, local_env,
+                                                                    first_start_timeout, tmp_path):
+    spec = load_spec(project_settings().images_dir / image)
+    run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
+    try:
+        url, front, token = run.wait_for_url(first_start_timeout)
+        base = f"{front}{spec.base_path}"
+        assert url.startswith(base) and url.endswith(f"?token={token}")
+        assert requests.get(url, timeout=30).status_code == 200
+        assert requests.get(f"{base}/api/status", timeout=10).status_code == 403
+        assert execute(base, token, "python3", PYTHON_UID).strip() == "1000"
+        assert len(space_containers(docker.from_env(), tmp_path / "state")) == 1
+        assert run.interrupt() == 0
+    finally:
+        run.kill()
+    assert space_containers(docker.from_env(), tmp_path / "state") == []
+    with pytest.raises(requests.ConnectionError):      # the front is gone with the session
+        requests.get(f"{base}/api/status", timeout=5)

@@ -1,7 +1,8 @@
 """Real engine, real images: fixtures build once per session and always clean up.
 
-`spec`/`built` run each test that uses them for every shipped image under images/; the
-validation fixtures (tests/fixtures/images/) derive from python-basic and use `python_basic`."""
+`spec`/`built` run each test that uses them for every shipped KernelGateway image under images/,
+`space` for every shipped space image; the validation fixtures (tests/fixtures/images/) derive
+from python-basic and use `python_basic`."""
 import secrets
 from pathlib import Path
 
@@ -55,9 +56,17 @@ def workspace(settings):
     return open_workspace(settings)  # fails (not skips) when no engine can be had
 
 
-@pytest.fixture(scope="session", params=shipped_images())
+@pytest.fixture(scope="session", params=shipped_images("kernel-gateway"))
 def spec(settings, request):
+    """Each shipped KernelGateway image's spec."""
     return load_spec(settings.images_dir / request.param)
+
+
+@pytest.fixture(scope="session", params=shipped_images("space"))
+def space(workspace, settings, request):
+    """Each shipped space image (JupyterLab, Code Editor), built."""
+    spec = load_spec(settings.images_dir / request.param)
+    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
 
 
 @pytest.fixture(scope="session")

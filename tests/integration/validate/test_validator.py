@@ -14,7 +14,11 @@ from studio_containers.spec import load_spec
 from studio_containers.validate.validator import validate_image, validate_images
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "images"
-CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("class-9-"))
+SPACE_FAILURES = {"class-9-entrypoint-exits": "the app's process exited with code 3",
+                  "class-9-token-required": "demands a token or password",
+                  "class-9-wrong-base-path": "timed out after 15s waiting for class-9-wrong-base-path "
+                                             "to serve /jupyterlab/default on port 8888"}
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +103,39 @@ def test_failures_stop_with_one_line_naming_images_and_classes(validation, capsy
     out = capsys.readouterr().out
     assert "FAIL class-3-user-mismatch: class 3 (UID/GID is not the image's user)" in out
     assert "Fix: end the Dockerfile with USER 1000:100" in out
+
+
+def test_every_shipped_space_image_passes(validation, space):
+    workspace, runtime, settings = validation
+    findings = validate_image(workspace.client, space, None, settings)
+    assert failing_classes(findings) == set(), [f.line(space.spec.name) for f in findings]
+
+
+@pytest.fixture(scope="module")
+def jupyterlab_python(workspace, settings):
+    """The image the class 9 fixtures are made FROM (`studio-containers/jupyterlab-python:latest`)."""
+    spec = load_spec(settings.images_dir / "jupyterlab-python")
+    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+
+
+@pytest.mark.parametrize("case", sorted(SPACE_FAILURES))
+def test_each_space_fixture_is_caught_as_class_9_with_what_went_wrong(validation, jupyterlab_python,
+                                                                      case, capsys):
+    workspace, _, settings = validation
+    settings = replace(settings, validate_space_ready_timeout=15)   # the wrong path never answers
+    image = build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+    findings = validate_image(workspace.client, image, None, settings)
+    lines = [f.line(case) for f in findings]
+    assert failing_classes(findings) == {9}, lines
+    assert SPACE_FAILURES[case] in " ".join(lines), lines
+    if case == "class-9-entrypoint-exits":      # the app's own last lines are shown
+        assert "config file /etc/jupyter/missing.py not found" in capsys.readouterr().err
+
+
+def test_a_variable_studio_overrides_is_a_class_9_warning(validation, jupyterlab_python):
+    workspace, _, settings = validation
+    case = "class-9-overrides-studio-variable"
+    image = build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+    findings = validate_image(workspace.client, image, None, settings)
+    assert failing_classes(findings) == set()
+    assert [(f.cls, f.warning) for f in findings if "SAGEMAKER_APP_TYPE" in f.evidence] == [(9, True)]

@@ -28,7 +28,9 @@ class Echo(RequestHandler):
         self.write({"method": self.request.method, "path": self.request.path,
                     "query": self.request.query, "body": self.request.body.decode(),
                     "authorization": self.request.headers.get("Authorization"),
-                    "host": self.request.headers.get("Host")})
+                    "host": self.request.headers.get("Host"),
+                    "xsrf_cookie": self.get_cookie("_xsrf"), "other_cookie": self.get_cookie("other"),
+                    "xsrf_header": self.request.headers.get("X-XSRFToken")})
 
     get = post = put = delete = _answer
 
@@ -92,9 +94,24 @@ def test_the_token_in_the_header_passes_and_is_not_relayed(front):
     reply = requests.post(url(front, "/jupyterlab/default/api/contents"), data="payload", timeout=10,
                           headers={"Authorization": f"token {TOKEN}"})
     assert reply.status_code == 200
-    assert reply.json() == {"method": "POST", "path": "/jupyterlab/default/api/contents",
-                            "query": "", "body": "payload", "authorization": None,
-                            "host": front.url.removeprefix("http://")}
+    seen = reply.json()
+    assert {k: seen[k] for k in ("method", "path", "query", "body", "authorization", "host")} == {
+        "method": "POST", "path": "/jupyterlab/default/api/contents", "query": "",
+        "body": "payload", "authorization": None, "host": front.url.removeprefix("http://")}
+
+
+def test_token_requests_skip_xsrf_as_in_jupyter_but_browser_requests_keep_it(front):
+    # Jupyter exempts token-authenticated requests from its XSRF check: the app gets a matching pair.
+    by_token = requests.post(url(front, "/jupyterlab/default/api/kernels"), timeout=10,
+                             headers={"Authorization": f"token {TOKEN}"},
+                             cookies={"other": "kept", "_xsrf": "stale"}).json()
+    assert by_token["xsrf_cookie"] and by_token["xsrf_cookie"] == by_token["xsrf_header"] != "stale"
+    assert by_token["other_cookie"] == "kept"
+    # A browser, known by the front's cookie, sends JupyterLab's own pair; the front adds none.
+    with requests.Session() as browser:
+        browser.get(url(front, token=TOKEN), timeout=10)
+        by_cookie = browser.post(url(front, "/jupyterlab/default/api/kernels"), timeout=10).json()
+    assert by_cookie["xsrf_cookie"] is None and by_cookie["xsrf_header"] is None
 
 
 def test_redirects_are_passed_to_the_client(front):

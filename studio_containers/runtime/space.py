@@ -1,0 +1,135 @@
+"""A space's app container (JupyterLab, Code Editor), run the way Studio runs it.
+
+Studio injects nothing into a space image: it starts the image's own ENTRYPOINT/CMD (or the
+AppImageConfig's ContainerConfig) as uid 1000, gid 100, with the space's volume at
+/home/sagemaker-user and its own variables set, and waits for the app on port 8888 at the app's
+base path. `space_container` describes exactly that; `start_space` runs it and waits.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import requests
+from docker.errors import DockerException
+from docker.models.containers import Container
+
+from ..console import show_tail
+from ..errors import UserError
+from ..ports import HOST
+from ..spec import ImageSpec
+from ..studio import APP_PORT, JUPYTER_LAB, SPACE_HOME
+from ..wait import NotYet, WaitTimeout, wait_until
+from .gateway import OWNER_LABEL, ROLE_LABEL, container_logs, owner, remove, remove_stale
+
+ROLE = "local-space"
+
+
+@dataclass(frozen=True)
+class SpaceContainer:
+    """Everything `docker run` needs for one space app."""
+    image: str
+    name: str
+    entrypoint: list[str] | None     # None: the image's own
+    command: list[str] | None        # None: the image's own CMD
+    user: str
+    environment: dict[str, str]
+    volumes: dict[str, dict[str, str]]
+    host_port: int
+    base_path: str
+    app_type: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The app as the container serves it (no token: only the front and checks use this)."""
+        return f"http://{HOST}:{self.host_port}{self.base_path}"
+
+    @property
+    def ready_url(self) -> str:
+        # Studio's own health check for JupyterLab; Code Editor answers on its base path.
+        return f"{self.url}/api/status" if self.app_type == JUPYTER_LAB else f"{self.url}/"
+
+    def run_kwargs(self) -> dict:
+        return dict(image=self.image, name=self.name, entrypoint=self.entrypoint,
+                    command=self.command, user=self.user, environment=self.environment,
+                    volumes=self.volumes, ports={f"{APP_PORT}/tcp": (HOST, self.host_port)},
+                    labels=self.labels, detach=True)
+
+
+def space_name(spec: ImageSpec) -> str:
+    return f"local-{spec.name}"
+
+
+def studio_environment(spec: ImageSpec, region: str) -> dict[str, str]:
+    """The variables Studio sets in every space (and so overrides the image's)."""
+    return {"SAGEMAKER_APP_TYPE": spec.app_type,
+            "SAGEMAKER_APP_TYPE_LOWERCASE": spec.app_type.lower(),
+            "SAGEMAKER_SPACE_NAME": space_name(spec),
+            "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
+def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, state_dir: Path,
+                    region: str, name: str | None = None) -> SpaceContainer:
+    config = spec.container_config
+    environment = dict(config.environment) if config else {}
+    environment.update(studio_environment(spec, region))
+    return SpaceContainer(
+        image=image,
+        name=name or f"studio-containers-space-{spec.name}-{owner(state_dir)}",
+        entrypoint=list(config.entrypoint) if config and config.entrypoint else None,
+        command=list(config.arguments) if config and config.arguments else None,
+        user=f"{spec.uid}:{spec.gid}",
+        environment=environment,
+        volumes={str(home): {"bind": SPACE_HOME, "mode": "rw"}},
+        host_port=host_port,
+        base_path=spec.base_path,
+        app_type=spec.app_type,
+        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name},
+    )
+
+
+def start_space(client: docker.DockerClient, sc: SpaceContainer, spec: ImageSpec,
+                timeout: float, hint: str = "setting local.ready_timeout") -> Container:
+    remove_stale(client, sc.name)
+    try:
+        container = client.containers.run(**sc.run_kwargs())
+    except DockerException as exc:
+        raise UserError(f"could not start the space container for {spec.name}: "
+                        f"{getattr(exc, 'explanation', None) or exc}") from None
+    try:
+        wait_serving(container, sc, spec, timeout, hint)
+    except BaseException:
+        remove(container)
+        raise
+    return container
+
+
+def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, timeout: float,
+                 hint: str) -> None:
+    """Until the app answers at its base path without a token, as Studio's health check asks."""
+    def serving():
+        container.reload()
+        if container.status in ("exited", "dead"):
+            code = container.attrs.get("State", {}).get("ExitCode")
+            show_tail(f"the space container for {spec.name}", container_logs(container))
+            raise UserError(f"{spec.name}: the app's process exited with code {code} before it "
+                            f"served {sc.base_path} on port {APP_PORT}; a space's entrypoint "
+                            "must keep running (its last lines are above)")
+        status = requests.get(sc.ready_url, timeout=2, allow_redirects=False).status_code
+        if status in (401, 403):
+            raise UserError(f"{spec.name}: {sc.ready_url.replace(sc.url, sc.base_path)} answered "
+                            f"{status}: the app demands a token or password, which Studio does "
+                            "not send; turn it off (JupyterLab: --IdentityProvider.token='' "
+                            "--ServerApp.password='')")
+        return status < 400 or NotYet(f"HTTP {status} at {sc.ready_url}")
+    try:
+        wait_until(serving, timeout=timeout, what=f"{spec.name} to serve {sc.base_path} on port "
+                   f"{APP_PORT}", hint=hint, retry_on=(requests.RequestException,))
+    except WaitTimeout:
+        show_tail(f"the space container for {spec.name}", container_logs(container))
+        raise
+
+
+def space_containers(client: docker.DockerClient, state_dir: Path) -> list[Container]:
+    labels = [f"{ROLE_LABEL}={ROLE}", f"{OWNER_LABEL}={owner(state_dir)}"]
+    return client.containers.list(all=True, filters={"label": labels})
