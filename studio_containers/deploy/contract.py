@@ -68,6 +68,7 @@ def stack_inputs(*, region: str, local_endpoint: str | None, stack: str, reposit
 def image_inputs(spec: ImageSpec, base_image: str) -> dict:
     """One entry of the stack's `images` variable: everything comes from the spec and the push."""
     return {
+        "app_type": spec.app_type,
         "display_name": spec.display_name,
         "base_image": base_image,
         "kernels": [{"name": k.name, "display_name": k.display_name} for k in spec.kernels],

@@ -6,6 +6,7 @@ from typing import Iterator
 from ..console import say
 from ..errors import UserError
 from ..settings import Settings
+from ..studio import KERNEL_GATEWAY
 from . import domain as domains
 from .contract import stack_inputs
 from .record import DeployRecord
@@ -62,11 +63,12 @@ class Deployment:
             repositories=repositories, images=images))
 
     def previous_inputs(self) -> dict[str, dict]:
-        return {name: entry["inputs"] for name, entry in self.record.images.items()
-                if "inputs" in entry}
+        # Records written before space images knew no app_type: theirs were KernelGateway images.
+        return {name: {"app_type": KERNEL_GATEWAY, **entry["inputs"]}
+                for name, entry in self.record.images.items() if "inputs" in entry}
 
     def domain_entries(self) -> dict[str, dict]:
-        return {name: {"AppImageConfigName": name,
+        return {name: {"AppType": entry.get("app_type", KERNEL_GATEWAY), "AppImageConfigName": name,
                        "ImageVersionNumber": entry.get("pinned") or entry["version"]}
                 for name, entry in self.record.images.items()}
 

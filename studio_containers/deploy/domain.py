@@ -1,7 +1,9 @@
 """Attaching images to a Studio domain without touching anyone else's.
 
-UpdateDomain replaces the whole CustomImages list, so every change here reads the domain,
-changes only the entries named by this stack, and writes back only when something differs.
+A domain lists custom images per app: KernelGateway images in KernelGatewayAppSettings, space
+images in JupyterLabAppSettings or CodeEditorAppSettings. UpdateDomain replaces a whole
+CustomImages list, so every change here reads the domain, changes only the entries named by this
+stack, and writes back only the lists that differ.
 """
 import json
 
@@ -9,8 +11,8 @@ from botocore.exceptions import ClientError
 
 from ..console import say
 from ..errors import UserError
+from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY
 
-APP_SETTINGS = "KernelGatewayAppSettings"
 LOCAL_DOMAIN = "studio-containers-local"
 
 
@@ -26,24 +28,35 @@ def describe(sm, domain_id: str) -> dict:
         raise UserError(f"DescribeDomain {domain_id}: {message}") from None
 
 
-def custom_images(domain: dict) -> list[dict]:
+def custom_images(domain: dict, app_type: str = KERNEL_GATEWAY) -> list[dict]:
     settings = domain.get("DefaultUserSettings") or {}
-    return list((settings.get(APP_SETTINGS) or {}).get("CustomImages") or [])
+    return list((settings.get(APP_SETTINGS_OF[app_type]) or {}).get("CustomImages") or [])
+
+
+def offered(domain: dict) -> dict[str, int | None]:
+    """Every custom image the domain offers, whatever its app: ImageName → version (None: latest)."""
+    return {entry["ImageName"]: entry.get("ImageVersionNumber")
+            for app_type in APP_SETTINGS_OF for entry in custom_images(domain, app_type)}
 
 
 def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
     """Makes the domain list exactly `ours` among the names in `owned`; others stay as they are.
 
-    `ours` maps ImageName to its entry (AppImageConfigName, ImageVersionNumber). Returns whether
-    the domain was written."""
-    current = custom_images(describe(sm, domain_id))
-    others = [entry for entry in current if entry["ImageName"] not in owned]
-    wanted = others + [{"ImageName": name, **entry} for name, entry in sorted(ours.items())]
-    if _canonical(wanted) == _canonical(current):
-        return False
-    sm.update_domain(DomainId=domain_id, DefaultUserSettings={
-        APP_SETTINGS: {"CustomImages": wanted}})
-    return True
+    `ours` maps ImageName to its entry: AppType, AppImageConfigName, ImageVersionNumber. Each
+    image goes in its app's list, and leaves the others. Returns whether the domain was written."""
+    domain = describe(sm, domain_id)
+    changed = {}
+    for app_type, setting in APP_SETTINGS_OF.items():
+        current = custom_images(domain, app_type)
+        others = [entry for entry in current if entry["ImageName"] not in owned]
+        wanted = others + [{"ImageName": name, **{k: v for k, v in entry.items() if k != "AppType"}}
+                           for name, entry in sorted(ours.items())
+                           if entry.get("AppType", KERNEL_GATEWAY) == app_type]
+        if _canonical(wanted) != _canonical(current):
+            changed[setting] = {"CustomImages": wanted}
+    if changed:
+        sm.update_domain(DomainId=domain_id, DefaultUserSettings=changed)
+    return bool(changed)
 
 
 def _canonical(entries: list[dict]) -> list[str]:

@@ -5,6 +5,7 @@ from ..console import say
 from ..errors import UserError
 from ..settings import Settings
 from . import domain as domains
+from . import space_configs
 from .contract import IMAGE_MODULE, REPOSITORY_MODULE, addresses, names_in_state, repository_name
 from .deployment import Deployment, deployment
 from .push import PushRecord
@@ -18,6 +19,7 @@ def down(settings: Settings, target_name: str) -> None:
         owned = set(d.record.images) | names_in_state(state, IMAGE_MODULE)
         repos = owned | names_in_state(state, REPOSITORY_MODULE)
         _detach(d, owned)
+        _remove_space_configs(d, owned)
         _empty_repositories(d.target.client("ecr"), settings.repository_prefix, repos, state)
         _leave_versions_to_their_image(d, owned, state)
         d.write_inputs(repos, d.previous_inputs())
@@ -30,6 +32,13 @@ def down(settings: Settings, target_name: str) -> None:
         d.record.save()
         PushRecord(settings.state_dir).forget(d.target.name)
     say(f"Removed everything this stack deployed on {d.target.name}")
+
+
+def _remove_space_configs(d: Deployment, owned: set[str]) -> None:
+    # Only those tagged as this stack's: KernelGateway images' configs are Terraform's to destroy.
+    for name in sorted(owned):
+        if space_configs.remove(d.sm, name, d.settings.deploy_stack):
+            say(f"{name}: deleted its AppImageConfig")
 
 
 def _detach(d: Deployment, owned: set[str]) -> None:

@@ -35,7 +35,10 @@ def _lookup(call, missing_code: str, **params):
 
 
 def check(client, state: dict, names: list[str], stack: str, prefix: str,
-          pending: set[str]) -> Adoption:
+          pending: set[str], spaces: frozenset[str] = frozenset()) -> Adoption:
+    """What of `names` AWS holds outside the state: ours is to be imported, anything else stops
+    the deploy. `spaces`: images whose AppImageConfig the deploy writes itself (space_configs.py)
+    and tags, so it is told ours by its tag and never imported."""
     ecr, iam, sm = client("ecr"), client("iam"), client("sagemaker")
     adoption = Adoption()
     for name in names:
@@ -63,10 +66,14 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
                      f"SageMaker Image {name}", stack)
                 adoption.images.append((at["image"], name))
                 image_ours = True
-        if at["config"] not in state:
-            if _lookup(sm.describe_app_image_config, "ResourceNotFound", AppImageConfigName=name):
-                _own(interrupted or image_ours, f"AppImageConfig {name}", stack)
-                adoption.images.append((at["config"], name))
+        config = (None if at["config"] in state else
+                  _lookup(sm.describe_app_image_config, "ResourceNotFound", AppImageConfigName=name))
+        if config and name in spaces:
+            tags = sm.list_tags(ResourceArn=config["AppImageConfigArn"]).get("Tags", [])
+            _own(interrupted or {"Key": TAG, "Value": stack} in tags, f"AppImageConfig {name}", stack)
+        elif config:
+            _own(interrupted or image_ours, f"AppImageConfig {name}", stack)
+            adoption.images.append((at["config"], name))
         if at["role"] not in state:
             role = role_name(name)
             listed = _lookup(iam.list_role_tags, "NoSuchEntity", RoleName=role)

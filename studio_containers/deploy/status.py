@@ -26,8 +26,7 @@ def status(settings: Settings, target_name: str) -> None:
     offered = {}
     if domain_id:
         try:
-            offered = {e["ImageName"]: e.get("ImageVersionNumber")
-                       for e in domains.custom_images(sm.describe_domain(DomainId=domain_id))}
+            offered = domains.offered(sm.describe_domain(DomainId=domain_id))
         except ClientError:
             domain_id = None
     rows = []

@@ -4,7 +4,7 @@ from ..pipeline import Checks, Prepared, prepare
 from ..settings import Settings
 from ..spec import ImageSpec, load_specs
 from . import domain as domains
-from . import ownership
+from . import ownership, space_configs
 from .contract import addresses, image_inputs, image_version
 from .deployment import Deployment, deployment
 from .ownership import Adoption
@@ -27,11 +27,12 @@ def up(settings: Settings, target_name: str, image: str | None,
         inputs = _write_inputs(d, specs, pushed)
         _keep_old_versions_and_adopt(d, state, pushed, adoption)
         applied = _apply(d, inputs)
+        configured = _write_space_configs(d, specs)
         _record(d, pushed, inputs, domain_id)
         attached = _attach_domain(d, domain_id)
         d.record.set_pending(set())
     changed = (any(b.rebuilt for b in prepared.built) or any(p.pushed for p in pushed)
-               or applied or attached)
+               or applied or configured or attached)
     _summary(d, pushed, domain_id, changed)
 
 
@@ -46,7 +47,8 @@ def _claim_names(d: Deployment, specs: list[ImageSpec]) -> tuple[dict, Adoption]
     names = [s.name for s in specs]
     state = d.runner.state()
     adoption = ownership.check(d.target.client, state, names, d.settings.deploy_stack,
-                               d.settings.repository_prefix, d.record.pending)
+                               d.settings.repository_prefix, d.record.pending,
+                               frozenset(s.name for s in specs if s.is_space))
     # Recorded before anything is made, so that a rerun after an interruption adopts it.
     d.record.set_pending(d.record.pending | set(names))
     return state, adoption
@@ -116,6 +118,12 @@ def _apply(d: Deployment, inputs: dict[str, dict]) -> bool:
     return applied
 
 
+def _write_space_configs(d: Deployment, specs: list[ImageSpec]) -> bool:
+    """Space images' AppImageConfigs, which provider 3.39 cannot write (space_configs.py)."""
+    written = [space_configs.ensure(d.sm, s, d.settings.deploy_stack) for s in specs if s.is_space]
+    return any(written)
+
+
 def _record(d: Deployment, pushed: list[PushedImage], inputs: dict[str, dict],
             domain_id: str) -> None:
     outputs = d.runner.outputs()
@@ -123,7 +131,7 @@ def _record(d: Deployment, pushed: list[PushedImage], inputs: dict[str, dict],
         entry = d.record.images.setdefault(p.name, {})
         version = image_version(outputs, p.name)
         entry.update(inputs=inputs[p.name], digest=p.digest, image_uri=p.image_uri,
-                     version=version, pinned=None)
+                     version=version, pinned=None, app_type=inputs[p.name]["app_type"])
         entry.setdefault("versions", {})[p.digest] = version
     d.record.data["domain_id"] = domain_id
     d.record.save()

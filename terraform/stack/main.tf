@@ -44,6 +44,7 @@ module "image" {
   for_each = var.images
 
   name           = each.key
+  app_type       = each.value.app_type
   display_name   = each.value.display_name
   base_image     = each.value.base_image
   repository_arn = module.repository[each.key].repository_arn

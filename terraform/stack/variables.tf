@@ -33,6 +33,7 @@ variable "repositories" {
 variable "images" {
   description = "Pushed images to deploy, keyed by name; written by the tasks from images/*/image.yaml and the pushed digests."
   type = map(object({
+    app_type     = string
     display_name = string
     base_image   = string
     kernels      = list(object({ name = string, display_name = string }))

@@ -1,9 +1,13 @@
-# One Studio KernelGateway image: the SageMaker Image, the ImageVersion pointing at an ECR image
-# by digest, the AppImageConfig telling Studio how to run it, and the role SageMaker pulls with.
+# One Studio image: the SageMaker Image, the ImageVersion pointing at an ECR image by digest, the
+# role SageMaker pulls with, and for a KernelGateway image the AppImageConfig telling Studio how
+# to run it.
 # Only blocks that hashicorp/aws 3.39.0 knows are used, so the module runs offline here.
 
 locals {
   create_role = var.create && var.role_arn == null
+  # Spaces' app image configs (jupyter_lab_image_config, code_editor_app_image_config) exist
+  # only in hashicorp/aws 5.x and later; with 3.39 the deploy writes them (README).
+  create_config = var.create && var.app_type == "KernelGateway"
   role_name   = coalesce(var.role_name, substr("${var.name}-studio-image", 0, 64))
   role_arn    = local.create_role ? try(aws_iam_role.this[0].arn, null) : var.role_arn
 }
@@ -73,7 +77,7 @@ resource "aws_sagemaker_image_version" "this" {
 }
 
 resource "aws_sagemaker_app_image_config" "this" {
-  count = var.create ? 1 : 0
+  count = local.create_config ? 1 : 0
 
   app_image_config_name = var.name
 

@@ -53,15 +53,26 @@ variable "role_name" {
   default     = null
 }
 
+variable "app_type" {
+  description = "The Studio app the image is for: KernelGateway (Studio Classic: the module makes its app image config), JupyterLab or CodeEditor (spaces: hashicorp/aws before 5.x cannot describe their app image config, so the module makes none; see README)."
+  type        = string
+  default     = "KernelGateway"
+
+  validation {
+    condition     = contains(["KernelGateway", "JupyterLab", "CodeEditor"], var.app_type)
+    error_message = "The app_type must be KernelGateway, JupyterLab or CodeEditor."
+  }
+}
+
 variable "kernels" {
-  description = "Kernels Studio shows: name = a kernelspec name inside the image, display_name free. 1 to 5 entries."
+  description = "KernelGateway images: kernels Studio shows (name = a kernelspec name inside the image, display_name free), 1 to 5 entries. Empty for spaces."
   type = list(object({
     name         = string
     display_name = string
   }))
 
   validation {
-    condition     = length(var.kernels) >= 1 && length(var.kernels) <= 5
+    condition     = length(var.kernels) <= 5
     error_message = "Studio takes 1 to 5 kernels per app image config."
   }
 }

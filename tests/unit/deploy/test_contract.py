@@ -167,7 +167,8 @@ def _input_problems(stack: Hcl) -> list[str]:
 
 
 def _written_inputs() -> dict:
-    spec = SimpleNamespace(display_name="A", kernels=[SimpleNamespace(name="k", display_name="K")],
+    spec = SimpleNamespace(app_type="KernelGateway", display_name="A",
+                           kernels=[SimpleNamespace(name="k", display_name="K")],
                            mount_path="/home/sagemaker-user", uid=1000, gid=100)
     return contract.stack_inputs(
         region="r", local_endpoint=None, stack="s", repository_prefix="p", keep_last_images=1,
@@ -245,7 +246,8 @@ def test_the_parser_sees_what_the_check_relies_on():
     assert role["name"].value == "local.role_name"
     images = Hcl.read(SOURCE / "stack").blocks("variable")[("images",)].attributes()
     attributes = images["type"].object_type().attributes()
-    assert set(attributes) == {"display_name", "base_image", "kernels", "mount_path", "uid", "gid"}
+    assert set(attributes) == {"app_type", "display_name", "base_image", "kernels", "mount_path",
+                               "uid", "gid"}
     assert set(attributes["kernels"].object_type().attributes()) == {"name", "display_name"}
 
 
@@ -291,7 +293,7 @@ def test_a_broken_contract_is_reported(tmp_path, file, old, new, reported):
 def test_image_inputs_come_from_the_spec():
     spec = load_spec(project_settings().images_dir / "python-basic")
     inputs = contract.image_inputs(spec, "r/x@sha256:" + "0" * 64)
-    assert inputs == {"display_name": spec.display_name, "base_image": "r/x@sha256:" + "0" * 64,
+    assert inputs == {"app_type": "KernelGateway", "display_name": spec.display_name, "base_image": "r/x@sha256:" + "0" * 64,
                       "kernels": [{"name": k.name, "display_name": k.display_name}
                                   for k in spec.kernels],
                       "mount_path": "/home/sagemaker-user", "uid": 1000, "gid": 100}

@@ -28,3 +28,39 @@ def test_attach_keeps_other_teams_images_and_writes_only_on_change():
     assert len(sm.updates) == 1
     assert domain.attach(sm, "d-1", {}, {"ours"})
     assert sm.images == [theirs]
+
+
+class FakeDomain:
+    """A domain whose UpdateDomain merges settings as AWS does: a given list replaces the old one."""
+
+    def __init__(self, settings: dict):
+        self.settings, self.updates = settings, []
+
+    def describe_domain(self, DomainId):
+        return {"DefaultUserSettings": {k: dict(v) for k, v in self.settings.items()}}
+
+    def update_domain(self, DomainId, DefaultUserSettings):
+        self.updates.append(DefaultUserSettings)
+        for key, value in DefaultUserSettings.items():
+            self.settings.setdefault(key, {}).update(value)
+
+
+def test_each_image_goes_in_its_apps_list_and_only_changed_lists_are_written():
+    theirs_lab = {"ImageName": "their-lab", "AppImageConfigName": "their-lab"}
+    sm = FakeDomain({"KernelGatewayAppSettings": {"CustomImages": []},
+                     "JupyterLabAppSettings": {"CustomImages": [theirs_lab]}})
+    ours = {"kernels": {"AppType": "KernelGateway", "AppImageConfigName": "kernels", "ImageVersionNumber": 1},
+            "lab": {"AppType": "JupyterLab", "AppImageConfigName": "lab", "ImageVersionNumber": 3}}
+    assert domain.attach(sm, "d-1", ours, {"kernels", "lab"})
+    settings = sm.describe_domain("d-1")["DefaultUserSettings"]
+    assert settings["KernelGatewayAppSettings"]["CustomImages"] == [
+        {"ImageName": "kernels", "AppImageConfigName": "kernels", "ImageVersionNumber": 1}]
+    assert settings["JupyterLabAppSettings"]["CustomImages"] == [
+        theirs_lab, {"ImageName": "lab", "AppImageConfigName": "lab", "ImageVersionNumber": 3}]
+    assert "CodeEditorAppSettings" not in sm.updates[0]      # nothing of ours there: not written
+    assert domain.offered(sm.describe_domain("d-1")) == {"kernels": 1, "their-lab": None, "lab": 3}
+    ours["lab"]["ImageVersionNumber"] = 4
+    assert domain.attach(sm, "d-1", ours, {"kernels", "lab"})
+    assert list(sm.updates[1]) == ["JupyterLabAppSettings"]   # only the list that changed
+    assert domain.attach(sm, "d-1", {}, {"kernels", "lab"})
+    assert domain.offered(sm.describe_domain("d-1")) == {"their-lab": None}
