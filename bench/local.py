@@ -5,14 +5,17 @@ import tempfile
 import time
 from pathlib import Path
 
+import requests
 from jupyter_client.manager import start_new_kernel
 
 from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import LocalRun
 from studio_containers.runtime.kernel_client import KernelSession
+from studio_containers.wait import wait_until
 
 from .common import Result, bench_cli
 
+SPACE_IMAGE = "jupyterlab-python"
 ROUND_TRIPS = 100
 STARTS = 3
 
@@ -43,6 +46,21 @@ def _through(url: str, token: str) -> list[float]:
         return _round_trips(session.run)
 
 
+def _space_start(cli) -> float:
+    """Seconds from `invoke local --image jupyterlab-python` to api/status answering through the front."""
+    cli.timed("validate", "--image", SPACE_IMAGE)       # built and validated, as for the kernels row
+    local = LocalRun(cli.env, "--image", SPACE_IMAGE)
+    try:
+        url, front, token = local.wait_for_url(600)
+        status = f"{url.split('/lab?')[0]}/api/status"
+        wait_until(lambda: requests.get(status, params={"token": token}, timeout=2).status_code == 200,
+                   timeout=60, interval=0.05, what="api/status through the token front",
+                   retry_on=(requests.RequestException,))
+        return time.monotonic() - local.started
+    finally:
+        local.interrupt()
+
+
 def run() -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
@@ -62,6 +80,8 @@ def run() -> list[Result]:
             first_cell = time.monotonic() - execute_started
             local.interrupt()
 
+        space_starts = [_space_start(cli) for _ in range(STARTS)]
+
         trips = {}
         for nodelay in (False, True):
             local = LocalRun(dict(cli.env, INVOKE_LOCAL_TCP_NODELAY=str(nodelay).lower()),
@@ -76,6 +96,8 @@ def run() -> list[Result]:
                           statistics.median(starts) <= 3))
     results.append(Result("  of which: start kernel and run the first cell", [first_cell], "-",
                           None))
+    results.append(Result("`invoke local` of a JupyterLab space (built) → api/status via the token front",
+                          space_starts, "≤ 3 s", statistics.median(space_starts) <= 3))
     results.append(Result("round trip `1+1`: ipykernel direct (ZMQ)", direct, "-", None, "ms"))
     for where, label in (("gateway", "through the gateway"),
                          ("lab", "JupyterLab → gateway → kernel")):

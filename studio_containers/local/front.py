@@ -8,9 +8,9 @@ with 403. Accepted requests are relayed to the app's port as they came (same Hos
 Origin, which the apps check), minus the front's own token.
 
 Jupyter exempts token-authenticated requests from its XSRF check, since a page of another site
-cannot know the token. The app behind the front has no token, so for a request that carried the
-front's token the front adds a matching XSRF cookie and header; browser requests, authenticated
-by the cookie, keep JupyterLab's own XSRF protection.
+cannot know the token. The app behind the front has no token, so for a state-changing request
+that carried the front's token the front adds a matching XSRF cookie and header; browser
+requests, authenticated by the cookie, keep JupyterLab's own XSRF protection.
 """
 import asyncio
 import hmac
@@ -99,7 +99,9 @@ class HttpRelay(RequestHandler):
             self.send_error(403)
             return
         headers = _relayed_headers(self, NOT_RELAYED)
-        if proof == "token":
+        # Only where Jupyter checks XSRF: a page loaded with ?token= must get JupyterLab's own
+        # _xsrf cookie, which it sets only when the request has none.
+        if proof == "token" and self.request.method not in ("GET", "HEAD", "OPTIONS"):
             headers = _with_xsrf_pair(headers)
         body = self.request.body if self.request.method in ("POST", "PATCH", "PUT") else None
         request = HTTPRequest(_upstream_url(self, self.upstream, "http"), method=self.request.method,

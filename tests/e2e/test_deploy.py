@@ -176,3 +176,60 @@ def test_up_killed_during_apply_converges(cli, tmp_path):
     cli("down")
     assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="killed"))
     assert gone(lambda: aws["iam"].get_role(RoleName="killed-studio-image"))
+
+
+SPACE_SPEC = """name: {name}
+app_type: JupyterLab
+container_config:
+  entrypoint: [jupyter-lab]
+  arguments: [--ServerApp.base_url=/jupyterlab/default]
+"""
+
+
+def test_a_space_image_is_deployed_next_to_another_teams_and_removed(cli, tmp_path):
+    aws = clients(cli)
+    sm, ec2 = aws["sagemaker"], aws["ec2"]
+    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
+    role = "arn:aws:iam::123456789012:role/other-team-role"
+    domain_id = sm.create_domain(DomainName="spaces", AuthMode="IAM", SubnetIds=[subnet], VpcId=vpc,
+                                 DefaultUserSettings={"ExecutionRole": role})["DomainArn"].rsplit("/", 1)[-1]
+    sm.create_image(ImageName="their-lab", RoleArn=role)
+    sm.create_app_image_config(AppImageConfigName="their-lab", JupyterLabAppImageConfig={})
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"JupyterLabAppSettings": {
+        "CustomImages": [{"ImageName": "their-lab", "AppImageConfigName": "their-lab"}]}})
+    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
+    folder = write_image(tmp_path / "images" / "lab", "FROM scratch\nCOPY marker /marker\n",
+                         SPACE_SPEC.format(name="lab"))
+    (folder / "marker").write_text("1")
+
+    assert "lab: creating its JupyterLab AppImageConfig" in cli("up", "--skip-validation").stdout
+    config = sm.describe_app_image_config(AppImageConfigName="lab")
+    assert config["JupyterLabAppImageConfig"] == {"ContainerConfig": {
+        "ContainerEntrypoint": ["jupyter-lab"],
+        "ContainerArguments": ["--ServerApp.base_url=/jupyterlab/default"]}}
+    assert "KernelGatewayImageConfig" not in config
+    assert sm.list_tags(ResourceArn=config["AppImageConfigArn"])["Tags"] == [
+        {"Key": "studio-containers:stack", "Value": "studio-containers"}]
+    assert sm.describe_image_version(ImageName="lab")["Version"] == 1
+
+    def lists():
+        settings = sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]
+        return {key: [e["ImageName"] for e in value.get("CustomImages", [])]
+                for key, value in settings.items() if key.endswith("AppSettings")}
+    assert lists() == {"JupyterLabAppSettings": ["their-lab", "lab"]}
+    assert "Nothing changed" in cli("up", "--skip-validation").stdout
+
+    (folder / "image.yaml").write_text(SPACE_SPEC.format(name="lab").replace(
+        "base_url=/jupyterlab/default", "base_url=/jupyterlab/default/"))
+    changed = cli("up", "--skip-validation").stdout
+    assert "lab: updating its JupyterLab AppImageConfig" in changed
+    assert sm.describe_app_image_config(AppImageConfigName="lab")["JupyterLabAppImageConfig"][
+        "ContainerConfig"]["ContainerArguments"] == ["--ServerApp.base_url=/jupyterlab/default/"]
+    assert "up to date" in cli("status").stdout
+
+    cli("down")
+    assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="lab"))
+    assert gone(lambda: sm.describe_image(ImageName="lab"))
+    assert sm.describe_app_image_config(AppImageConfigName="their-lab")
+    assert lists() == {"JupyterLabAppSettings": ["their-lab"]}

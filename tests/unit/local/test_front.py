@@ -107,9 +107,11 @@ def test_token_requests_skip_xsrf_as_in_jupyter_but_browser_requests_keep_it(fro
                              cookies={"other": "kept", "_xsrf": "stale"}).json()
     assert by_token["xsrf_cookie"] and by_token["xsrf_cookie"] == by_token["xsrf_header"] != "stale"
     assert by_token["other_cookie"] == "kept"
-    # A browser, known by the front's cookie, sends JupyterLab's own pair; the front adds none.
+    # A browser lands with ?token=: the app must see no _xsrf cookie, so that it sets its own.
     with requests.Session() as browser:
-        browser.get(url(front, token=TOKEN), timeout=10)
+        landing = browser.get(url(front, token=TOKEN), timeout=10).json()
+        assert landing["xsrf_cookie"] is None and landing["xsrf_header"] is None
+        # Then, known by the front's cookie, it sends JupyterLab's own pair; the front adds none.
         by_cookie = browser.post(url(front, "/jupyterlab/default/api/kernels"), timeout=10).json()
     assert by_cookie["xsrf_cookie"] is None and by_cookie["xsrf_header"] is None
 
