@@ -304,11 +304,15 @@ class StudioStore:
                     f"AppImageConfig {config.name} has no {wanted}; it cannot be used in "
                     f"{setting}.CustomImages.")
 
-    def update_domain(self, domain, changes: dict) -> None:
-        """Applies UpdateDomain to moto's Domain; `changes` holds the request's members."""
+    def check_domain_images(self, request: dict) -> None:
+        """Every CustomImages list of a CreateDomain/UpdateDomain request, checked."""
         for member in CUSTOM_IMAGE_SETTINGS:
             for setting in APP_SETTINGS:
-                self.check_custom_images((changes.get(member) or {}).get(setting), setting)
+                self.check_custom_images((request.get(member) or {}).get(setting), setting)
+
+    def update_domain(self, domain, changes: dict) -> None:
+        """Applies UpdateDomain to moto's Domain; `changes` holds the request's members."""
+        self.check_domain_images(changes)
         # Nested settings merge member by member; a list given (CustomImages) replaces the old
         # one whole, which is why callers must read, merge and write.
         for member, attribute in DOMAIN_SETTINGS.items():

@@ -13,8 +13,8 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
 from ..studio import APP_IMAGE_CONFIG_KINDS
-from .models import (DOMAIN_NETWORK, DOMAIN_SETTINGS, VERSION_DETAILS, ImageResolver, StudioStore,
-                     find_domain, studio_store)
+from .models import (CUSTOM_IMAGE_SETTINGS, DOMAIN_NETWORK, DOMAIN_SETTINGS, VERSION_DETAILS,
+                     ImageResolver, StudioStore, find_domain, studio_store)
 from .paging import listing
 from .validation import constraint_errors, validation_message
 
@@ -139,6 +139,12 @@ class StudioResponses:
 
     # Domain (moto has every other domain action, but not this one)
 
+    def create_domain(self):
+        # moto takes any settings; AWS checks the request and the custom images it lists first.
+        self._studio().check_domain_images(
+            {member: self._get_param(member) for member in CUSTOM_IMAGE_SETTINGS})
+        return MOTO_CREATE_DOMAIN(self)
+
     def update_domain(self):
         studio = self._studio()
         domain = find_domain(self.sagemaker_backend, self._get_param("DomainId"))
@@ -156,6 +162,9 @@ def _with_token(result: dict, token: str | None) -> dict:
     if token:
         result["NextToken"] = token
     return result
+
+
+MOTO_CREATE_DOMAIN = SageMakerResponse.create_domain     # before install() replaces it
 
 
 def methods() -> dict:

@@ -108,3 +108,45 @@ def test_install_adds_the_studio_actions_to_moto(monkeypatch):
         "update_domain"} <= set(added)
     assert all(getattr(SageMakerResponse, name) is method for name, method in added.items())
     assert responses.StudioResponses.resolve_image("x") == ("x", None)
+
+
+def test_space_configs_take_a_container_config_within_the_apis_limits(sagemaker, client_error):
+    container = {"ContainerEntrypoint": ["jupyter-lab"],
+                 "ContainerArguments": ["--ServerApp.base_url=/jupyterlab/default"],
+                 "ContainerEnvironmentVariables": {"A": "1"}}
+    sagemaker.create_app_image_config(AppImageConfigName="lab", JupyterLabAppImageConfig={
+        "ContainerConfig": container})
+    assert sagemaker.describe_app_image_config(AppImageConfigName="lab")[
+        "JupyterLabAppImageConfig"] == {"ContainerConfig": container}
+    listed = sagemaker.list_app_image_configs()["AppImageConfigs"]
+    assert listed[0]["JupyterLabAppImageConfig"] == {"ContainerConfig": container}
+    error = client_error(sagemaker.create_app_image_config, AppImageConfigName="ce",
+                         CodeEditorAppImageConfig={"ContainerConfig": {
+                             "ContainerEntrypoint": ["a", "b"], "ContainerArguments": ["x" * 65]}})
+    assert error["Code"] == "ValidationException"
+    assert error["Message"].startswith("2 validation errors detected: ")
+    assert "'codeEditorAppImageConfig.containerConfig.containerEntrypoint' failed to satisfy " \
+           "constraint: Member must have length less than or equal to 1" in error["Message"]
+    assert "Member must have length less than or equal to 64" in error["Message"]
+
+
+def test_create_domain_checks_the_custom_images_of_every_app(sagemaker, client_error):
+    sagemaker.create_image(ImageName="lab", RoleArn=ROLE)
+    sagemaker.create_app_image_config(AppImageConfigName="lab", JupyterLabAppImageConfig={})
+    settings = {"ExecutionRole": ROLE, "JupyterLabAppSettings": {"CustomImages": [
+        {"ImageName": "lab", "AppImageConfigName": "lab"}]}}
+    missing = {**settings, "CodeEditorAppSettings": {"CustomImages": [
+        {"ImageName": "nothing", "AppImageConfigName": "lab"}]}}
+    error = client_error(sagemaker.create_domain, DomainName="d1", AuthMode="IAM", SubnetIds=["s"],
+                         VpcId="v", DefaultUserSettings=missing)
+    assert "nothing" in error["Message"]
+    wrong_kind = {**settings, "KernelGatewayAppSettings": {"CustomImages": [
+        {"ImageName": "lab", "AppImageConfigName": "lab"}]}}
+    error = client_error(sagemaker.create_domain, DomainName="d2", AuthMode="IAM", SubnetIds=["s"],
+                         VpcId="v", DefaultUserSettings=wrong_kind)
+    assert "has no KernelGatewayImageConfig" in error["Message"]
+    assert sagemaker.list_domains()["Domains"] == []            # nothing half-created
+    arn = sagemaker.create_domain(DomainName="d3", AuthMode="IAM", SubnetIds=["s"], VpcId="v",
+                                  DefaultUserSettings=settings)["DomainArn"]
+    made = sagemaker.describe_domain(DomainId=arn.rsplit("/", 1)[-1])["DefaultUserSettings"]
+    assert made["JupyterLabAppSettings"]["CustomImages"][0]["ImageName"] == "lab"
