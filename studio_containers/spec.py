@@ -12,11 +12,26 @@ from typing import Any
 import yaml
 
 from .errors import UserError
-from .studio import (APP_TYPES, ARGUMENT_ITEMS, ARGUMENT_LENGTH, BASE_PATHS, DEFAULT_MOUNT_PATH,
-                     DEFAULT_UID_GID, ENTRYPOINT_ITEM_LENGTH, ENTRYPOINT_ITEMS,
-                     ENVIRONMENT_ITEMS, ENVIRONMENT_KEY_LENGTH, ENVIRONMENT_VALUE_LENGTH,
-                     KERNEL_GATEWAY, MAX_ID, NAME_RE, PLATFORMS, SPACE_APP_TYPES, SPACE_HOME,
-                     is_reserved)
+from .studio import (
+    APP_TYPES,
+    ARGUMENT_ITEMS,
+    ARGUMENT_LENGTH,
+    BASE_PATHS,
+    DEFAULT_MOUNT_PATH,
+    DEFAULT_UID_GID,
+    ENTRYPOINT_ITEM_LENGTH,
+    ENTRYPOINT_ITEMS,
+    ENVIRONMENT_ITEMS,
+    ENVIRONMENT_KEY_LENGTH,
+    ENVIRONMENT_VALUE_LENGTH,
+    KERNEL_GATEWAY,
+    MAX_ID,
+    NAME_RE,
+    PLATFORMS,
+    SPACE_APP_TYPES,
+    SPACE_HOME,
+    is_reserved,
+)
 
 SPEC_FILE = "image.yaml"
 # Jupyter kernelspec folder names (jupyter_client's _is_valid_kernel_name), case-insensitive.

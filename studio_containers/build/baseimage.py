@@ -15,7 +15,8 @@ import docker
 from docker.errors import DockerException
 
 from ..console import say, warn
-from .debian_base import IMAGE as DEBIAN_BASE, ensure_debian_base
+from .debian_base import IMAGE as DEBIAN_BASE
+from .debian_base import ensure_debian_base
 from .dockerbuild import image_exists, run_build
 
 TRUSTED_REPO = "studio-containers/trusted-base"

@@ -12,9 +12,9 @@ from pathlib import Path
 import docker
 
 from ..console import Tail, detail, say, show_tail
-from .dockerbuild import image_exists
-from ..host import apt_install, can_install_here
 from ..errors import UserError
+from ..host import apt_install, can_install_here
+from .dockerbuild import image_exists
 
 SUITE = "bookworm"
 PACKAGES = ("python3", "python3-venv", "python3-pip", "python-is-python3", "ca-certificates")

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 
 import docker
 
-from .baseimage import Base
 from ..console import say
+from ..spec import ImageSpec
+from .baseimage import Base
 from .contenthash import folder_hash
 from .dockerbuild import image_exists, run_build
-from ..spec import ImageSpec
 
 REPO_PREFIX = "studio-containers/"
 LABEL = "studio-containers"

@@ -6,7 +6,13 @@ from ..errors import UserError
 from ..settings import Settings
 from . import domain as domains
 from . import space_configs
-from .contract import IMAGE_MODULE, REPOSITORY_MODULE, addresses, names_in_state, repository_name
+from .contract import (
+    IMAGE_MODULE,
+    REPOSITORY_MODULE,
+    addresses,
+    names_in_state,
+    repository_name,
+)
 from .deployment import Deployment, deployment
 from .push import PushRecord
 from .targets import check_inputs

@@ -13,8 +13,14 @@ from ..console import say, show_tail
 from ..errors import UserError
 from ..pipeline import Checks, Prepared, prepare
 from ..ports import ensure_free, free_port
-from ..runtime.gateway import (container_logs, gateway_container, local_containers, prepare_home,
-                               remove, start_gateway)
+from ..runtime.gateway import (
+    container_logs,
+    gateway_container,
+    local_containers,
+    prepare_home,
+    remove,
+    start_gateway,
+)
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec

@@ -9,11 +9,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.exceptions import (
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+)
 from moto.sagemaker.models import SageMakerModelBackend
 
-from ..studio import (ALLOWED_UID_GID, APP_IMAGE_CONFIG_KINDS, APP_SETTINGS, DEFAULT_MOUNT_PATH,
-                      DEFAULT_UID_GID, KERNEL_GATEWAY_APP_SETTINGS)
+from ..studio import (
+    ALLOWED_UID_GID,
+    APP_IMAGE_CONFIG_KINDS,
+    APP_SETTINGS,
+    DEFAULT_MOUNT_PATH,
+    DEFAULT_UID_GID,
+    KERNEL_GATEWAY_APP_SETTINGS,
+)
 
 DEFAULT_FILE_SYSTEM = {"MountPath": DEFAULT_MOUNT_PATH, "DefaultUid": DEFAULT_UID_GID[0],
                        "DefaultGid": DEFAULT_UID_GID[1]}

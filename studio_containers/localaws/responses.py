@@ -13,8 +13,16 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
 from ..studio import APP_IMAGE_CONFIG_KINDS
-from .models import (CUSTOM_IMAGE_SETTINGS, DOMAIN_NETWORK, DOMAIN_SETTINGS, VERSION_DETAILS,
-                     ImageResolver, StudioStore, find_domain, studio_store)
+from .models import (
+    CUSTOM_IMAGE_SETTINGS,
+    DOMAIN_NETWORK,
+    DOMAIN_SETTINGS,
+    VERSION_DETAILS,
+    ImageResolver,
+    StudioStore,
+    find_domain,
+    studio_store,
+)
 from .paging import listing
 from .validation import constraint_errors, validation_message
 

@@ -129,8 +129,11 @@ def main() -> int:
 
     # moto reads its settings from the environment when imported, so only now that it is set.
     from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
-                                               create_backend_app)
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
 
     from . import moto_patches, responses
     from .ecr_local import LocalEcr

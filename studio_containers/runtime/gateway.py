@@ -22,6 +22,7 @@ from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
 from ..wait import NotYet, WaitTimeout, wait_until
 from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
+
 ROLE_LABEL = "studio-containers.role"
 ROLE = "local-gateway"
 OWNER_LABEL = "studio-containers.state-dir"

@@ -19,7 +19,14 @@ from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT, JUPYTER_LAB, SPACE_HOME
 from ..wait import NotYet, WaitTimeout, wait_until
-from .gateway import OWNER_LABEL, ROLE_LABEL, container_logs, owner, remove, remove_stale
+from .gateway import (
+    OWNER_LABEL,
+    ROLE_LABEL,
+    container_logs,
+    owner,
+    remove,
+    remove_stale,
+)
 
 ROLE = "local-space"
 

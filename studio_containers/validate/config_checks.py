@@ -1,8 +1,15 @@
 """Checks that read the image's configuration and layers: classes 2, 3, 4, 6, 8 and 10, and for
 space images the variables Studio overrides (a class 9 warning)."""
 from ..spec import ImageSpec
-from ..studio import (ALLOWED_UID_GID, APP_PORT, MAX_ID, PLATFORMS, RESERVED_PATHS,
-                      SPACE_RESERVED_PATHS, STUDIO_SET_ENVIRONMENT)
+from ..studio import (
+    ALLOWED_UID_GID,
+    APP_PORT,
+    MAX_ID,
+    PLATFORMS,
+    RESERVED_PATHS,
+    SPACE_RESERVED_PATHS,
+    STUDIO_SET_ENVIRONMENT,
+)
 from .findings import Finding
 from .layers import ImageLayers, resolve_user
 

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from ..studio import FAILURE_CLASSES
 
 
-
 @dataclass(frozen=True)
 class Finding:
     cls: int

@@ -11,6 +11,7 @@ import tarfile
 from dataclasses import dataclass, field
 
 from ..studio import MAX_ID
+
 ACCOUNT_FILES = ("etc/passwd", "etc/group")
 
 

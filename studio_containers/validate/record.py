@@ -1,8 +1,8 @@
 """Which images passed validation, so that an unchanged image is not checked again.
 
 A pass is keyed by everything that can change its outcome: the image id, its spec, the size
-limits and the checks' own source (this folder, Studio's rules, the spec loader, the container
-the kernels are started in, and the in-container launcher).
+limits and the checks' own source (this folder, Studio's rules, the spec loader, the containers
+the checks start, and the in-container launcher).
 """
 import hashlib
 import json
@@ -16,6 +16,7 @@ from ..settings import Settings
 
 CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), Path(studio.__file__),
                  Path(spec.__file__), Path(runtime.__file__).parent / "gateway.py",
+                 Path(runtime.__file__).parent / "space.py",
                  RUNTIME_DIR / "launch.py"]
 
 

@@ -13,8 +13,8 @@ from .config_checks import config_findings
 from .findings import Finding
 from .kernel_checks import inspect_image, kernel_findings, start_findings
 from .layers import read_layers
-from .space_checks import serving_findings
 from .record import PassRecord, pass_key
+from .space_checks import serving_findings
 
 
 def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runtime | None,

@@ -4,7 +4,6 @@ import pytest
 from studio_containers.cli_process import Cli
 
 
-
 @pytest.fixture
 def invoke(tmp_path):
     cli = Cli(tmp_path / "state", aws_repository_prefix="e2e")

@@ -7,7 +7,6 @@ from studio_containers.errors import UserError
 from studio_containers.spec import load_spec
 from tests.helpers import write_image
 
-
 SPEC = "name: {name}\nkernels: [{{name: python3}}]\n"
 
 

@@ -5,11 +5,10 @@ import json
 import pytest
 
 from studio_containers.build.images import build_image
-from studio_containers.errors import UserError
 from studio_containers.deploy.push import PushRecord, push_images
+from studio_containers.errors import UserError
 from studio_containers.spec import load_spec
 from tests.helpers import write_image
-
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,11 @@
 from datetime import datetime, timezone
 
 import pytest
-from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.exceptions import (
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+)
 from moto.sagemaker.models import Domain, sagemaker_backends
 
 from studio_containers.localaws.models import StudioStore, find_domain, studio_store

@@ -4,7 +4,12 @@ from io import BytesIO
 
 import pytest
 
-from studio_containers.localaws.server import EVENTS_PATH, LocalAwsApp, _action, _mutates
+from studio_containers.localaws.server import (
+    EVENTS_PATH,
+    LocalAwsApp,
+    _action,
+    _mutates,
+)
 
 
 class FakeState:
