@@ -59,11 +59,12 @@ def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
     assert "Stopped" in "".join(run.output)
 
 
-def test_local_stop_from_another_shell(local_env, first_start_timeout, tmp_path, client):
-    run = LocalRun(local_env, "--image", shipped_images()[0], "--port", str(free_port()))
+@pytest.mark.parametrize("image", shipped_images("kernel-gateway")[:1] + shipped_images("space")[:1])
+def test_local_stop_from_another_shell(image, local_env, first_start_timeout, tmp_path, client):
+    run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
     try:
         run.wait_for_url(first_start_timeout)
-        lab_pid = run.record()["lab_pid"]
+        lab_pid = run.record().get("lab_pid")      # KernelGateway sessions only
         stop = subprocess.run(invoke_argv("local", "--stop"), env=local_env, capture_output=True,
                               text=True, timeout=90)
         assert stop.returncode == 0 and "Stopped the running" in stop.stdout
@@ -71,7 +72,8 @@ def test_local_stop_from_another_shell(local_env, first_start_timeout, tmp_path,
     finally:
         run.kill()
     assert local_containers(client, tmp_path / "state") == []
-    assert not alive(lab_pid)
+    assert space_containers(client, tmp_path / "state") == []
+    assert lab_pid is None or not alive(lab_pid)
 
 
 @pytest.mark.parametrize("image", shipped_images("space"))
