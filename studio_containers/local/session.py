@@ -24,7 +24,6 @@ from ..runtime.gateway import (
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
-from .front import TokenFront
 from .lab import LabOptions, launch_lab, stop_lab, wait_lab
 from .lock import SessionLock
 
@@ -107,6 +106,7 @@ def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Pa
     say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, home "
         f"{home} at {spec.mount_path}) behind a token front on 127.0.0.1:{port}")
     started = time.monotonic()
+    from .front import TokenFront   # tornado's client and server: only space sessions need them
     front = TokenFront(port, secrets.token_urlsafe(32), sc.host_port).start()
     cleanup.callback(front.stop)
     container = start_space(prepared.client, sc, spec, settings.ready_timeout)
