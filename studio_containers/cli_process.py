@@ -3,7 +3,6 @@
 Each `Cli` has its own state folder and local-AWS ports, so runs never touch the user's `.state`
 or each other.
 """
-import json
 import os
 import queue
 import re
@@ -118,7 +117,8 @@ class LocalRun:
 
     def record(self) -> dict:
         """What the running session recorded: image, URL, container name, lab pid."""
-        return json.loads((Path(self.env["INVOKE_STATE_DIR"]) / "local" / "session.json").read_text())
+        from .local.lock import SessionLock
+        return SessionLock(Path(self.env["INVOKE_STATE_DIR"])).read()
 
     def gateway(self) -> tuple[str, str]:
         """URL and token of the running gateway container, read from the engine."""

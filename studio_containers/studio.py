@@ -47,7 +47,6 @@ APP_SETTINGS = {"KernelGatewayAppSettings": "KernelGatewayImageConfig",
 # Per app type: the AppImageConfig member that configures it, the domain setting listing it.
 APP_IMAGE_CONFIG_KIND = dict(zip(APP_TYPES, APP_IMAGE_CONFIG_KINDS))
 APP_SETTINGS_OF = {app_type: f"{app_type}AppSettings" for app_type in APP_TYPES}
-KERNEL_GATEWAY_APP_SETTINGS = "KernelGatewayAppSettings"
 
 # Studio's failure classes (docs/studio.md): what `invoke validate` reports them as.
 FAILURE_CLASSES = {

@@ -24,6 +24,7 @@ from ..runtime.gateway import (
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
+from ..studio import JUPYTER_LAB
 from .lab import LabOptions, launch_lab, stop_lab, wait_lab
 from .lock import SessionLock
 
@@ -111,7 +112,7 @@ def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Pa
     cleanup.callback(front.stop)
     container = start_space(prepared.client, sc, spec, settings.ready_timeout)
     cleanup.callback(remove, container)
-    url = f"{front.url}{sc.base_path}/" + ("lab" if spec.app_type == "JupyterLab" else "") + \
+    url = f"{front.url}{sc.base_path}/" + ("lab" if spec.app_type == JUPYTER_LAB else "") + \
         f"?token={front.token}"
     lock.record(image=spec.name, url=url, container=container.name)
     _ready(started, url, f"{spec.app_type} at {sc.base_path}")

@@ -19,16 +19,17 @@ from moto.sagemaker.models import SageMakerModelBackend
 from ..studio import (
     ALLOWED_UID_GID,
     APP_IMAGE_CONFIG_KINDS,
+    APP_IMAGE_CONFIG_KIND,
     APP_SETTINGS,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
-    KERNEL_GATEWAY_APP_SETTINGS,
+    KERNEL_GATEWAY,
 )
 
 DEFAULT_FILE_SYSTEM = {"MountPath": DEFAULT_MOUNT_PATH, "DefaultUid": DEFAULT_UID_GID[0],
                        "DefaultGid": DEFAULT_UID_GID[1]}
 # Only a Kernel Gateway image may move its home; Studio fixes the other apps' home.
-FILE_SYSTEM_KIND = APP_SETTINGS[KERNEL_GATEWAY_APP_SETTINGS]
+FILE_SYSTEM_KIND = APP_IMAGE_CONFIG_KIND[KERNEL_GATEWAY]
 VERSION_DETAILS = ("VendorGuidance", "JobType", "MLFramework", "ProgrammingLang", "Processor",
                    "Horovod", "ReleaseNotes")
 # UpdateDomain's members and the attributes of moto's Domain they change: settings merge, the
