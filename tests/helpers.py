@@ -36,10 +36,13 @@ def made_up_spec(**changes) -> ImageSpec:
     return ImageSpec(**{**fields, **changes})
 
 
-def shipped_images(kind: str | None = None) -> list[str]:
-    """The images under images/ (kind "kernel-gateway" or "space": only those): tests that check
-    something per image run for each, so a new image is covered without new test code."""
+def shipped_images(kind: str | None = None, app_type: str | None = None) -> list[str]:
+    """The images under images/ (kind "kernel-gateway" or "space", or one app type: only those):
+    tests that check something per image run for each, so a new image is covered without new
+    test code."""
     specs = load_specs(PROJECT_ROOT / "images")
     if kind is not None:
         specs = [s for s in specs if s.is_space == (kind == "space")]
+    if app_type is not None:
+        specs = [s for s in specs if s.app_type == app_type]
     return [spec.name for spec in specs]

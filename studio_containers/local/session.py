@@ -110,12 +110,12 @@ def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Pa
     from .front import TokenFront   # tornado's client and server: only space sessions need them
     front = TokenFront(port, secrets.token_urlsafe(32), sc.host_port).start()
     cleanup.callback(front.stop)
-    container = start_space(prepared.client, sc, spec, settings.ready_timeout)
+    container, base_path = start_space(prepared.client, sc, spec, settings.ready_timeout)
     cleanup.callback(remove, container)
-    url = f"{front.url}{sc.base_path}/" + ("lab" if spec.app_type == JUPYTER_LAB else "") + \
+    url = f"{front.url}{base_path}/" + ("lab" if spec.app_type == JUPYTER_LAB else "") + \
         f"?token={front.token}"
     lock.record(image=spec.name, url=url, container=container.name)
-    _ready(started, url, f"{spec.app_type} at {sc.base_path}")
+    _ready(started, url, f"{spec.app_type} at {base_path}")
     _watch(container, lambda: None)
 
 

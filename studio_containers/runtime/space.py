@@ -17,7 +17,7 @@ from ..console import show_tail
 from ..errors import UserError
 from ..ports import HOST
 from ..spec import ImageSpec
-from ..studio import APP_PORT, JUPYTER_LAB, SPACE_HOME
+from ..studio import APP_PORT, CODE_EDITOR, JUPYTER_LAB, SPACE_HOME
 from ..wait import NotYet, WaitTimeout, wait_until
 from .gateway import (
     OWNER_LABEL,
@@ -29,6 +29,9 @@ from .gateway import (
 )
 
 ROLE = "local-space"
+# How each app turns its own authentication off (Studio sends no token or password).
+AUTH_OFF = {JUPYTER_LAB: "--IdentityProvider.token='' --ServerApp.password=''",
+            CODE_EDITOR: "--without-connection-token; code-server: --auth none"}
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,21 @@ class SpaceContainer:
     labels: dict[str, str] = field(default_factory=dict)
 
     @property
-    def url(self) -> str:
-        """The app as the container serves it (no token: only the front and checks use this)."""
-        return f"http://{HOST}:{self.host_port}{self.base_path}"
+    def origin(self) -> str:
+        """The container's published port (no token: only the front and checks use this)."""
+        return f"http://{HOST}:{self.host_port}"
 
     @property
-    def ready_url(self) -> str:
+    def base_paths(self) -> tuple[str, ...]:
+        # Studio's docs spell Code Editor's path /CodeEditor/default; aws/sagemaker-distribution
+        # serves /codeeditor/default (from SAGEMAKER_APP_TYPE_LOWERCASE). Either is Studio's.
+        if self.app_type == CODE_EDITOR:
+            return tuple(dict.fromkeys((self.base_path, self.base_path.lower())))
+        return (self.base_path,)
+
+    def ready_path(self, base_path: str) -> str:
         # Studio's own health check for JupyterLab; Code Editor answers on its base path.
-        return f"{self.url}/api/status" if self.app_type == JUPYTER_LAB else f"{self.url}/"
+        return f"{base_path}/api/status" if self.app_type == JUPYTER_LAB else f"{base_path}/"
 
     def run_kwargs(self) -> dict:
         return dict(image=self.image, name=self.name, entrypoint=self.entrypoint,
@@ -96,7 +106,8 @@ def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, sta
 
 
 def start_space(client: docker.DockerClient, sc: SpaceContainer, spec: ImageSpec,
-                timeout: float, hint: str = "setting local.ready_timeout") -> Container:
+                timeout: float, hint: str = "setting local.ready_timeout") -> tuple[Container, str]:
+    """The running container and the base path it answered on."""
     remove_stale(client, sc.name)
     try:
         container = client.containers.run(**sc.run_kwargs())
@@ -104,16 +115,16 @@ def start_space(client: docker.DockerClient, sc: SpaceContainer, spec: ImageSpec
         raise UserError(f"could not start the space container for {spec.name}: "
                         f"{getattr(exc, 'explanation', None) or exc}") from None
     try:
-        wait_serving(container, sc, spec, timeout, hint)
+        return container, wait_serving(container, sc, spec, timeout, hint)
     except BaseException:
         remove(container)
         raise
-    return container
 
 
 def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, timeout: float,
-                 hint: str) -> None:
-    """Until the app answers at its base path without a token, as Studio's health check asks."""
+                 hint: str) -> str:
+    """Until the app answers at its base path without a token, as Studio's health check asks;
+    the base path it answered on."""
     def serving():
         container.reload()
         if container.status in ("exited", "dead"):
@@ -122,19 +133,36 @@ def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, time
             raise UserError(f"{spec.name}: the app's process exited with code {code} before it "
                             f"served {sc.base_path} on port {APP_PORT}; a space's entrypoint "
                             "must keep running (its last lines are above)")
-        status = requests.get(sc.ready_url, timeout=2, allow_redirects=False).status_code
-        if status in (401, 403):
-            raise UserError(f"{spec.name}: {sc.ready_url.replace(sc.url, sc.base_path)} answered "
-                            f"{status}: the app demands a token or password, which Studio does "
-                            "not send; turn it off (JupyterLab: --IdentityProvider.token='' "
-                            "--ServerApp.password='')")
-        return status < 400 or NotYet(f"HTTP {status} at {sc.ready_url}")
+        seen = []
+        for base_path in sc.base_paths:
+            path = sc.ready_path(base_path)
+            answer = requests.get(sc.origin + path, timeout=2, allow_redirects=False)
+            if answer.status_code in (401, 403) or _to_login(answer):
+                raise UserError(f"{spec.name}: {path} answered {answer.status_code}"
+                                f"{_where(answer)}: the app demands a token or password, which "
+                                f"Studio does not send; turn it off ({AUTH_OFF[spec.app_type]})")
+            if answer.status_code < 400:
+                return base_path
+            seen.append(f"HTTP {answer.status_code} at {path}")
+        if requests.get(sc.origin + "/", timeout=2, allow_redirects=False).status_code < 400:
+            seen.append("but / answers: the app serves the root, not Studio's base path")
+        return NotYet(", ".join(seen))
     try:
-        wait_until(serving, timeout=timeout, what=f"{spec.name} to serve {sc.base_path} on port "
-                   f"{APP_PORT}", hint=hint, retry_on=(requests.RequestException,))
+        return wait_until(serving, timeout=timeout, what=f"{spec.name} to serve {sc.base_path} on "
+                          f"port {APP_PORT}", hint=hint, retry_on=(requests.RequestException,))
     except WaitTimeout:
         show_tail(f"the space container for {spec.name}", container_logs(container))
         raise
+
+
+def _to_login(answer: requests.Response) -> bool:
+    # code-server with a password, Jupyter with one: a redirect to their login page.
+    location = answer.headers.get("Location", "") if answer.is_redirect else ""
+    return "login" in location.split("?", 1)[0].rsplit("/", 1)[-1]
+
+
+def _where(answer: requests.Response) -> str:
+    return f" (to {answer.headers['Location']})" if answer.is_redirect else ""
 
 
 def space_containers(client: docker.DockerClient, state_dir: Path) -> list[Container]:

@@ -17,7 +17,9 @@ FIX = {
     "JupyterLab": "start JupyterLab on 0.0.0.0:8888 with --ServerApp.base_url=/jupyterlab/default "
                   "--IdentityProvider.token='' --ServerApp.password='' --ServerApp.allow_origin='*' "
                   "(see images/jupyterlab-python/start-jupyterlab)",
-    "CodeEditor": "serve on 0.0.0.0:8888 under /CodeEditor/default without a connection token",
+    "CodeEditor": "serve VS Code on 0.0.0.0:8888 under /CodeEditor/default without a connection "
+                  "token or password (code-server serves only at /: see "
+                  "images/code-editor/serve-code-editor.js)",
 }
 
 
@@ -27,7 +29,7 @@ def serving_findings(client: docker.DockerClient, spec: ImageSpec, image: str, h
                          settings.aws_region,
                          name=f"studio-containers-validate-{spec.name}-{secrets.token_hex(4)}")
     try:
-        container = start_space(client, sc, spec, settings.validate_space_ready_timeout,
+        container, _ = start_space(client, sc, spec, settings.validate_space_ready_timeout,
                                 hint="setting validate.space_ready_timeout")
     except UserError as exc:
         return [Finding(9, f"started as Studio starts it, {exc}", FIX[spec.app_type])]

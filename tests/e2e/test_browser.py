@@ -1,7 +1,8 @@
 """A real browser (Debian's chromium, driven by Playwright) on the URL `invoke local` prints, for
 every shipped image: a notebook on a Python kernel runs a cell, and the output appears on the page.
-KernelGateway images are reached through the local JupyterLab; spaces serve JupyterLab themselves,
-behind the token front."""
+KernelGateway images are reached through the local JupyterLab; JupyterLab spaces serve it
+themselves, behind the token front. A Code Editor space opens VS Code, whose explorer lists the
+space's home through the editor's remote connection (a websocket through both fronts)."""
 import docker
 import pytest
 from playwright.sync_api import sync_playwright
@@ -14,6 +15,7 @@ from studio_containers.runtime.gateway import local_containers
 from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
 from tests.helpers import project_settings, shipped_images
+from tests.space_apps import HOME_FILE, HOME_TEXT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CELL = 'import os, socket; print(f"uid={os.getuid()} host={socket.gethostname()}")'
@@ -63,7 +65,7 @@ def test_a_notebook_on_the_image_kernel_runs_in_chromium(image, local_env, first
         run.kill()
 
 
-@pytest.mark.parametrize("image", shipped_images("space"))
+@pytest.mark.parametrize("image", shipped_images(app_type="JupyterLab"))
 def test_a_notebook_in_a_space_runs_in_chromium_through_the_token_front(image, local_env,
                                                                         first_start_timeout, tmp_path):
     run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
@@ -72,6 +74,35 @@ def test_a_notebook_in_a_space_runs_in_chromium_through_the_token_front(image, l
         [container] = space_containers(docker.from_env(), tmp_path / "state")
         text = run_a_cell(url, "Python 3", f"browser-space-{image}.png")
         assert f"uid=1000 host={container.attrs['Config']['Hostname']}" in text
+        assert run.interrupt() == 0
+    finally:
+        run.kill()
+
+
+@pytest.mark.parametrize("image", shipped_images(app_type="CodeEditor"))
+def test_code_editor_in_a_space_lists_the_home_in_chromium_through_the_token_front(
+        image, local_env, first_start_timeout, tmp_path):
+    home = tmp_path / "home" / image
+    home.mkdir(parents=True)
+    (home / HOME_FILE).write_text(HOME_TEXT)
+    run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
+    try:
+        url, _, _ = run.wait_for_url(first_start_timeout)
+        ARTIFACTS.mkdir(exist_ok=True)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            try:
+                page.goto(url)
+                # The explorer's rows come from the server over VS Code's remote websocket: a row
+                # for the file proves the workbench reached the space's home through the fronts.
+                page.locator(".explorer-folders-view .monaco-list-row",
+                             has_text=HOME_FILE).wait_for(timeout=90_000)
+                page.locator(".explorer-folders-view .monaco-list-row", has_text=HOME_FILE).click()
+                page.locator(".monaco-editor .view-lines", has_text=HOME_TEXT).wait_for(timeout=60_000)
+            finally:
+                page.screenshot(path=str(ARTIFACTS / f"browser-space-{image}.png"), full_page=True)
+                browser.close()
         assert run.interrupt() == 0
     finally:
         run.kill()

@@ -13,7 +13,9 @@ from studio_containers.runtime.gateway import local_containers
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
+from studio_containers.studio import JUPYTER_LAB
 from tests.helpers import project_settings, shipped_images
+from tests.space_apps import process_ids, ready_path
 
 PYTHON_UID = "import os; print(os.getuid())"
 
@@ -86,9 +88,13 @@ def test_local_serves_a_space_behind_its_token_and_ctrl_c_cleans_up(image, local
         base = f"{front}{spec.base_path}"
         assert url.startswith(base) and url.endswith(f"?token={token}")
         assert requests.get(url, timeout=30).status_code == 200
-        assert requests.get(f"{base}/api/status", timeout=10).status_code == 403
-        assert execute(base, token, "python3", PYTHON_UID).strip() == "1000"
-        assert len(space_containers(docker.from_env(), tmp_path / "state")) == 1
+        ready = f"{base}{ready_path(spec.app_type)}"
+        assert requests.get(ready, timeout=10).status_code == 403
+        assert requests.get(ready, params={"token": token}, timeout=10).status_code == 200
+        [container] = space_containers(docker.from_env(), tmp_path / "state")
+        assert process_ids(container) == {("1000", "100")}
+        if spec.app_type == JUPYTER_LAB:      # a kernel started through the printed URL
+            assert execute(base, token, "python3", PYTHON_UID).strip() == "1000"
         assert run.interrupt() == 0
     finally:
         run.kill()

@@ -2,6 +2,7 @@
 in one way) is caught with its class and only its class."""
 import io
 import json
+import re
 import tarfile
 from dataclasses import replace
 
@@ -18,7 +19,10 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.s
 SPACE_FAILURES = {"class-9-entrypoint-exits": "the app's process exited with code 3",
                   "class-9-token-required": "demands a token or password",
                   "class-9-wrong-base-path": "timed out after 15s waiting for class-9-wrong-base-path "
-                                             "to serve /jupyterlab/default on port 8888"}
+                                             "to serve /jupyterlab/default on port 8888",
+                  "class-9-code-editor-password": "/CodeEditor/default/ answered 302 (to ./login",
+                  "class-9-code-editor-at-root": "but / answers: the app serves the root, not "
+                                                 "Studio's base path"}
 
 
 @pytest.fixture(scope="module")
@@ -112,19 +116,24 @@ def test_every_shipped_space_image_passes(validation, space):
 
 
 @pytest.fixture(scope="module")
-def jupyterlab_python(workspace, settings):
-    """The image the class 9 fixtures are made FROM (`studio-containers/jupyterlab-python:latest`)."""
-    spec = load_spec(settings.images_dir / "jupyterlab-python")
-    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+def build_fixture(workspace, settings):
+    """Builds a class 9 fixture, first building the shipped image it is made FROM
+    (`FROM studio-containers/NAME:latest`)."""
+    def build(case: str) -> BuiltImage:
+        parent = re.search(r"^FROM studio-containers/([\w-]+):latest", (FIXTURES / case / "Dockerfile")
+                           .read_text(), re.MULTILINE).group(1)
+        build_image(workspace.client, load_spec(settings.images_dir / parent), workspace.base,
+                    workspace.settings.build_network)
+        return build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+    return build
 
 
 @pytest.mark.parametrize("case", sorted(SPACE_FAILURES))
-def test_each_space_fixture_is_caught_as_class_9_with_what_went_wrong(validation, jupyterlab_python,
+def test_each_space_fixture_is_caught_as_class_9_with_what_went_wrong(validation, build_fixture,
                                                                       case, capsys):
-    workspace, _, settings = validation
+    _, _, settings = validation
     settings = replace(settings, validate_space_ready_timeout=15)   # the wrong path never answers
-    image = build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
-    findings = validate_image(workspace.client, image, None, settings)
+    findings = validate_image(validation[0].client, build_fixture(case), None, settings)
     lines = [f.line(case) for f in findings]
     assert failing_classes(findings) == {9}, lines
     assert SPACE_FAILURES[case] in " ".join(lines), lines
@@ -132,10 +141,9 @@ def test_each_space_fixture_is_caught_as_class_9_with_what_went_wrong(validation
         assert "config file /etc/jupyter/missing.py not found" in capsys.readouterr().err
 
 
-def test_a_variable_studio_overrides_is_a_class_9_warning(validation, jupyterlab_python):
+def test_a_variable_studio_overrides_is_a_class_9_warning(validation, build_fixture):
     workspace, _, settings = validation
-    case = "class-9-overrides-studio-variable"
-    image = build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+    image = build_fixture("class-9-overrides-studio-variable")
     findings = validate_image(workspace.client, image, None, settings)
     assert failing_classes(findings) == set()
     assert [(f.cls, f.warning) for f in findings if "SAGEMAKER_APP_TYPE" in f.evidence] == [(9, True)]
