@@ -3,8 +3,8 @@ container's port: which base paths are Studio's, a login page or 403 is a demand
 exited app is said at once, a wrong path times out with what was seen."""
 import http.server
 import threading
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -84,8 +84,8 @@ def test_jupyterlab_is_ready_on_studios_health_check_only(app):
 @pytest.mark.parametrize("status, location", [(302, "./login?to=%2F"), (403, None), (401, None)])
 def test_a_login_page_or_a_refusal_is_a_demanded_token(app, status, location):
     app.routes["/CodeEditor/default/"] = (status, location)
-    with pytest.raises(UserError, match=f"/CodeEditor/default/ answered {status}.*demands a token or password.*"
-                                        "--without-connection-token"):
+    with pytest.raises(UserError, match=f"/CodeEditor/default/ answered {status}.*demands a token "
+                                        "or password.*--without-connection-token"):
         wait_serving(Container(), sc_for(CODE_EDITOR, app), CODE_EDITOR, timeout=5, hint="")
 
 
