@@ -1,6 +1,7 @@
 """Settings resolved from Invoke's config (invoke.yaml, INVOKE_* variables, task flags)."""
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from . import PROJECT_ROOT
@@ -80,6 +81,17 @@ class Settings:
             validate_space_ready_timeout=_seconds("validate.space_ready_timeout",
                                                   validate.get("space_ready_timeout", 120)),
         )
+
+    def dumps(self) -> str:
+        """The resolved settings as JSON, for a process of ours that must act as the task did
+        (the local AWS launching apps)."""
+        return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()})
+
+    @classmethod
+    def loads(cls, text: str) -> "Settings":
+        values = json.loads(text)
+        return cls(**{f.name: Path(values[f.name]) if f.type in (Path, "Path") else values[f.name]
+                      for f in fields(cls)})
 
 
 def port(name: str, value, allow_zero: bool = False) -> int:

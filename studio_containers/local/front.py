@@ -15,16 +15,15 @@ requests, authenticated by the cookie, keep JupyterLab's own XSRF protection.
 import asyncio
 import hmac
 import secrets
-import threading
 from urllib.parse import parse_qsl, urlencode
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-from tornado.httpserver import HTTPServer
 from tornado.routing import AnyMatches, Matcher, Rule, RuleRouter
 from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketClosedError, WebSocketHandler, websocket_connect
 
 from ..ports import HOST
+from ..tornado_thread import ServerThread
 
 COOKIE = "studio-containers-front"
 # Hop-by-hop headers (RFC 9110 7.6.1) and what the relay sets itself.
@@ -135,21 +134,27 @@ class WebSocketRelay(WebSocketHandler):
         self.auth, self.upstream_base = auth, upstream
         self.upstream = None
 
+    def allowed(self) -> bool:
+        return self.auth.check(self) is not None
+
+    def upstream_request(self) -> HTTPRequest:
+        return HTTPRequest(_upstream_url(self, self.upstream_base, "ws"),
+                           headers=_relayed_headers(self, NOT_RELAYED | WEBSOCKET_HANDSHAKE),
+                           request_timeout=REQUEST_TIMEOUT)
+
     async def get(self, *args, **kwargs):
-        if self.auth.check(self) is None:
+        if not self.allowed():
             self.set_status(403)
             self.finish("403: a token is required\n")
             return
         offered = [p.strip() for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",")
                    if p.strip()]
-        request = HTTPRequest(_upstream_url(self, self.upstream_base, "ws"),
-                              headers=_relayed_headers(self, NOT_RELAYED | WEBSOCKET_HANDSHAKE),
-                              request_timeout=REQUEST_TIMEOUT)
+        request = self.upstream_request()
         try:
             self.upstream = await websocket_connect(request, subprotocols=offered or None)
         except Exception as exc:  # noqa: BLE001 - any failure to reach the app is the same to the client
             self.set_status(502)
-            self.finish(f"502: the space's app refused the websocket: {exc}\n")
+            self.finish(f"502: the app refused the websocket: {exc}\n")
             return
         await super().get(*args, **kwargs)
 
@@ -184,52 +189,16 @@ class _IsWebSocket(Matcher):
         return {} if request.headers.get("Upgrade", "").lower() == "websocket" else None
 
 
-class TokenFront:
+class TokenFront(ServerThread):
     """The front, served from a thread of its own until stop()."""
 
     def __init__(self, port: int, token: str, upstream_port: int):
-        self.port, self.token = port, token
+        self.token = token
         auth, upstream = _Auth(token), f"{HOST}:{upstream_port}"
         kwargs = {"auth": auth, "upstream": upstream}
-        self.router = RuleRouter([
+        router = RuleRouter([
             Rule(_IsWebSocket(), Application([(r".*", WebSocketRelay, kwargs)],
                                              websocket_ping_interval=30)),
             Rule(AnyMatches(), Application([(r".*", HttpRelay, kwargs)])),
         ])
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._started = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="token-front", daemon=True)
-        self._error: BaseException | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self) -> "TokenFront":
-        self._thread.start()
-        self._started.wait()
-        if self._error:
-            raise self._error
-        return self
-
-    def _serve(self):
-        self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self._loop)
-        try:
-            server = HTTPServer(self.router)
-            server.listen(self.port, address=HOST)
-        except OSError as exc:
-            self._error = exc
-            self._started.set()
-            return
-        self._started.set()
-        try:
-            self._loop.run_forever()
-        finally:
-            server.stop()
-            self._loop.close()
-
-    def stop(self) -> None:
-        if self._loop is not None and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=5)
+        super().__init__(router, port, "token-front")

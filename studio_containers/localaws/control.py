@@ -109,7 +109,9 @@ class LocalAws:
                    LOCALAWS_REGISTRY_PASSWORD=creds.registry_password,
                    LOCALAWS_ACCESS_KEY_ID=creds.access_key_id,
                    LOCALAWS_SECRET_ACCESS_KEY=creds.secret_access_key,
-                   LOCALAWS_EVENTS_TOKEN=creds.events_token)
+                   LOCALAWS_EVENTS_TOKEN=creds.events_token,
+                   # CreateApp launches apps as the tasks would: same state, engine, base, runtime.
+                   LOCALAWS_SETTINGS=self.settings.dumps())
         proc = self.server.start([sys.executable, "-m", SERVER_MODULE], env, PROJECT_ROOT)
         sts = endpoint.client("sts", timeout=2)
         started = time.monotonic()

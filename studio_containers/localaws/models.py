@@ -3,8 +3,10 @@ and the changes UpdateDomain makes to moto's domains.
 
 Behaviour follows AWS: names are unique, version numbers grow per image and are never reused,
 CreateImageVersion is idempotent on its ClientToken, a version whose base image cannot be found
-ends CREATE_FAILED, and "not found" messages carry the phrases the hashicorp/aws provider looks for.
+ends CREATE_FAILED, what a domain lists cannot be deleted, and "not found" messages carry the
+phrases the hashicorp/aws provider looks for.
 """
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -65,6 +67,7 @@ class ImageVersion:
     details: dict
     creation_time: datetime = field(default_factory=lambda: now())
     last_modified_time: datetime = field(default_factory=lambda: now())
+    tags: list[dict] = field(default_factory=list)
 
     def describe(self) -> dict:
         return _without_none({
@@ -134,14 +137,26 @@ def studio_store(backend: SageMakerModelBackend) -> "StudioStore":
 
 
 def find_domain(backend: SageMakerModelBackend, domain_id: str):
-    """moto's Domain of that id.
+    """moto's Domain of that id; a missing one is ResourceNotFound, as AWS answers.
 
-    Provider 3.39 treats a domain as gone only on ValidationException containing "RecordNotFound"
-    (what AWS said then); moto says "Could not find domain", so a destroy would wedge.
+    hashicorp/aws 3.x, 4.x and 5.x all take ResourceNotFound for "gone" when they read or delete a
+    domain (3.x's wait for a deletion looks for "RecordNotFound", but its delete then accepts the
+    ResourceNotFound that wait ends with), so every provider version gets this one answer. moto's
+    ValidationException fails 3.x's refresh and every version's destroy.
     """
     if domain_id not in backend.domains:
-        raise ValidationError(f"RecordNotFound: Domain {domain_id} does not exist.")
+        raise ResourceNotFound(f"Cannot find Domain {domain_id}.")
     return backend.domains[domain_id]
+
+
+def custom_images(domains: Iterable) -> Iterator[tuple[str, dict]]:
+    """(domain id, entry) for every CustomImages entry of every app the domains' defaults list."""
+    for domain in domains:
+        for member in CUSTOM_IMAGE_SETTINGS:
+            settings = getattr(domain, DOMAIN_SETTINGS[member]) or {}
+            for setting in APP_SETTINGS:
+                for entry in (settings.get(setting) or {}).get("CustomImages") or []:
+                    yield domain.id, entry
 
 
 class StudioStore:
@@ -154,16 +169,18 @@ class StudioStore:
         self.app_image_configs: dict[str, AppImageConfig] = {}
 
     def arn(self, kind: str, name: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:{kind}/{name}"
+        # SageMaker lower-cases the resource part of its ARNs (the model's ImageVersionArn pattern
+        # allows nothing else), so names that differ only in case would share one ARN.
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:{kind}/{name.lower()}"
 
     # Images
 
     def create_image(self, name: str, role_arn: str, display_name: str | None,
                      description: str | None, tags: list[dict] | None) -> Image:
-        if name in self.images:
-            raise ResourceInUseException(f"Image {self.arn('image', name)} already exists.")
-        image = Image(name, self.arn("image", name), role_arn, display_name, description,
-                      list(tags or []))
+        arn = self.arn("image", name)
+        if any(i.arn == arn for i in self.images.values()):
+            raise ResourceInUseException(f"Image {arn} already exists.")
+        image = Image(name, arn, role_arn, display_name, description, list(tags or []))
         self.images[name] = image
         return image
 
@@ -191,13 +208,14 @@ class StudioStore:
         image.last_modified_time = now()
         return image
 
-    def delete_image(self, name: str) -> None:
+    def delete_image(self, name: str, domains: Iterable = ()) -> None:
         # AWS deletes the image with all its versions; the container images stay in ECR.
-        self.image(name)
+        image = self.image(name)
+        _refuse_if_listed(f"Image {image.arn}", domains, lambda e: e["ImageName"] == name)
         del self.images[name]
 
     def list_images(self, name_contains: str | None) -> list[Image]:
-        return [i for i in self.images.values() if not name_contains or name_contains in i.name]
+        return [i for i in self.images.values() if _name_contains(i.name, name_contains)]
 
     # Image versions
 
@@ -211,11 +229,7 @@ class StudioStore:
                     raise ValidationError("ClientToken was already used with a different "
                                           "BaseImage.")
                 return existing
-        taken = {a for v in image.versions.values() for a in v.aliases}
-        for alias in aliases or []:
-            if alias in taken:
-                raise ValidationError(f"Alias {alias} is already used by another version of "
-                                      f"image {image_name}.")
+        _check_aliases_free(image, aliases or [], None)
         container_image, failure = resolve(base_image)
         number = image.next_version
         image.next_version += 1
@@ -249,25 +263,50 @@ class StudioStore:
                 "does not exist.")
         return found[0]
 
-    def delete_image_version(self, image_name: str, number: int | None,
-                             alias: str | None) -> None:
+    def update_image_version(self, image_name: str, number: int | None, alias: str | None,
+                             aliases_to_add: list[str] | None,
+                             aliases_to_delete: list[str] | None, details: dict) -> ImageVersion:
+        version = self.image_version(image_name, number, alias)
+        add, delete = list(aliases_to_add or []), set(aliases_to_delete or [])
+        both = delete.intersection(add)
+        if both:
+            raise ValidationError(f"Alias {min(both)} cannot be both added and deleted.")
+        _check_aliases_free(self.images[image_name], add, version)
+        # Deleting an alias the version does not have changes nothing, as DeleteTags does.
+        kept = [a for a in version.aliases if a not in delete]
+        version.aliases = kept + [a for a in dict.fromkeys(add) if a not in kept]
+        version.details.update({k: v for k, v in details.items() if v is not None})
+        version.last_modified_time = now()
+        return version
+
+    def delete_image_version(self, image_name: str, number: int | None, alias: str | None,
+                             domains: Iterable = ()) -> None:
         if number is None and alias is None:
             raise ValidationError("Specify Version or Alias of the image version to delete.")
         version = self.image_version(image_name, number, alias)
+        _refuse_if_listed(f"ImageVersion {version.arn}", domains,
+                          lambda e: (e["ImageName"], e.get("ImageVersionNumber")) == (
+                              image_name, version.version))
         del self.images[image_name].versions[version.version]
 
     def list_image_versions(self, image_name: str) -> list[ImageVersion]:
         return list(self.image(image_name).versions.values())
 
+    def list_aliases(self, image_name: str, number: int | None, alias: str | None) -> list[str]:
+        """The aliases of one version, or of every version (oldest first) when none is named."""
+        if number is None and alias is None:
+            image = self.image(image_name)
+            return [a for n in sorted(image.versions) for a in image.versions[n].aliases]
+        return list(self.image_version(image_name, number, alias).aliases)
+
     # App image configs
 
     def create_app_image_config(self, name: str, configs: dict,
                                 tags: list[dict] | None) -> AppImageConfig:
-        if name in self.app_image_configs:
-            raise ResourceInUseException(
-                f"AppImageConfig {self.arn('app-image-config', name)} already exists.")
-        config = AppImageConfig(name, self.arn("app-image-config", name),
-                                _checked_app_configs(configs), list(tags or []))
+        arn = self.arn("app-image-config", name)
+        if any(c.arn == arn for c in self.app_image_configs.values()):
+            raise ResourceInUseException(f"AppImageConfig {arn} already exists.")
+        config = AppImageConfig(name, arn, _checked_app_configs(configs), list(tags or []))
         self.app_image_configs[name] = config
         return config
 
@@ -283,22 +322,33 @@ class StudioStore:
         config.last_modified_time = now()
         return config
 
-    def delete_app_image_config(self, name: str) -> None:
-        self.app_image_config(name)
+    def delete_app_image_config(self, name: str, domains: Iterable = ()) -> None:
+        config = self.app_image_config(name)
+        _refuse_if_listed(f"AppImageConfig {config.arn}", domains,
+                          lambda e: e["AppImageConfigName"] == name)
         del self.app_image_configs[name]
 
     def list_app_image_configs(self, name_contains: str | None) -> list[AppImageConfig]:
         return [c for c in self.app_image_configs.values()
-                if not name_contains or name_contains.lower() in c.name.lower()]
+                if _name_contains(c.name, name_contains)]
 
     # Tags
 
-    def taggable(self, kind: str, name: str):
+    def taggable(self, arn: str):
+        """The Image, ImageVersion or AppImageConfig of that ARN; None for other kinds."""
+        kind = arn.split(":", 5)[-1].partition("/")[0]
         if kind == "image":
-            return self.image(name)
-        if kind == "app-image-config":
-            return self.app_image_config(name)
-        return None
+            candidates = list(self.images.values())
+        elif kind == "image-version":
+            candidates = [v for i in self.images.values() for v in i.versions.values()]
+        elif kind == "app-image-config":
+            candidates = list(self.app_image_configs.values())
+        else:
+            return None
+        for resource in candidates:
+            if resource.arn == arn:
+                return resource
+        raise missing_resource()
 
     # Domains
 
@@ -332,6 +382,33 @@ class StudioStore:
             if changes.get(member) is not None:
                 setattr(domain, attribute, changes[member])
         domain.last_modified_time = now()
+
+
+def missing_resource() -> ValidationError:
+    # What AWS answers AddTags/ListTags/DeleteTags for an ARN of nothing (those operations model
+    # no error of their own, so a ValidationException).
+    return ValidationError("Resource does not exist")
+
+
+def _refuse_if_listed(what: str, domains: Iterable, listed: Callable[[dict], bool]) -> None:
+    for domain_id, entry in custom_images(domains):
+        if listed(entry):
+            raise ResourceInUseException(f"{what} is in use: Domain {domain_id} lists it in its "
+                                         "CustomImages.")
+
+
+def _check_aliases_free(image: Image, aliases: list[str], owner: ImageVersion | None) -> None:
+    taken = {a for v in image.versions.values() if v is not owner for a in v.aliases}
+    for alias in aliases:
+        if alias in taken:
+            raise ValidationError(f"Alias {alias} is already used by another version of "
+                                  f"image {image.name}.")
+
+
+def _name_contains(name: str, part: str | None) -> bool:
+    # The API reference does not say whether NameContains is case-sensitive; SageMaker compares
+    # names case-insensitively elsewhere (its ARNs are lower-cased), so both listings do too.
+    return not part or part.lower() in name.lower()
 
 
 def _checked_app_configs(configs: dict) -> dict:

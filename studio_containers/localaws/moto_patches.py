@@ -1,8 +1,9 @@
 """Fixes to moto's own SageMaker backend where it answers differently from AWS.
 
-Four of them: tag lookups find the Studio API's resources (and treat a domain's missing tags as
-none), AddTags overwrites a key's value, a missing domain is "RecordNotFound", and domains get
-random ids with their names unique. install() applies them, in the server process only.
+Four of them: tag lookups find the Studio API's resources (treating missing tags as none, and
+an ARN of nothing as AWS does), AddTags overwrites a key's value, a missing domain is
+ResourceNotFound, and domains get random ids with their names unique (and IAM Identity Center
+details only in SSO mode). install() applies them, in the server process only.
 """
 import secrets
 import string
@@ -12,20 +13,26 @@ from moto.sagemaker.exceptions import ResourceInUseException
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.utils import arn_formatter
 
-from .models import find_domain, studio_store
+from .models import find_domain, missing_resource, studio_store
 
 DOMAIN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
 def _find_taggable(original: Callable) -> Callable:
     def find(backend: SageMakerModelBackend, arn: str):
-        kind, _, name = arn.split(":")[-1].partition("/")
-        resource = studio_store(backend).taggable(kind, name)
-        if resource is not None:
-            return resource
-        resource = original(backend, arn)
-        if getattr(resource, "tags", []) is None:
-            # moto keeps tags=None for a domain created without tags, which breaks ListTags.
+        resource = studio_store(backend).taggable(arn)
+        if resource is None:
+            try:
+                resource = original(backend, arn)
+            except (ValueError, AttributeError):
+                # moto's lookup fails this way on a kind it does not know or an ARN with more
+                # than one "/"; either way there is nothing of that ARN here.
+                resource = None
+        if resource is None:
+            raise missing_resource()
+        if getattr(resource, "tags", None) is None:
+            # moto keeps tags=None for a domain created without tags, which breaks ListTags;
+            # versions saved before they could be tagged have no tags at all.
             resource.tags = []
         return resource
     return find
@@ -48,20 +55,33 @@ def _domain_not_found(method: Callable) -> Callable:
 
 def _create_domain(original: Callable) -> Callable:
     # moto names a domain "d-<DomainName>" (not a valid id for names with capitals or dots) and
-    # checks duplicates against ids, so a second domain of the same name slipped through.
+    # checks duplicates against ids, so a second domain of the same name slipped through. It also
+    # gives every domain an IAM Identity Center application, with an ARN the model's pattern
+    # refuses; AWS has one for an SSO domain only.
     def create(backend: SageMakerModelBackend, domain_name: str, **kwargs):
         if any(d.domain_name == domain_name for d in backend.domains.values()):
             raise ResourceInUseException(f"Resource Already Exists: Domain with name "
                                          f"{domain_name} already exists. Choose a different name.")
         original(backend, domain_name=domain_name, **kwargs)
         domain = backend.domains.pop(f"d-{domain_name}")
-        domain.id = "d-" + "".join(secrets.choice(DOMAIN_ID_ALPHABET) for _ in range(12))
+        domain.id = "d-" + _random_id(12)
         domain.arn = arn_formatter("domain", domain.id, backend.account_id, backend.region_name)
         domain.url = f"https://{domain.id}.studio.{backend.region_name}.sagemaker.aws"
+        if domain.auth_mode == "SSO":
+            domain.single_sign_on_managed_application_arn = (
+                f"arn:aws:sso::{backend.account_id}:application/ssoins-{_random_id(16)}/"
+                f"apl-{_random_id(16)}")
+        else:
+            domain.single_sign_on_managed_application_arn = None
+            domain.single_sign_on_managed_application_instance_id = None
         domain.tags = list(domain.tags or [])
         backend.domains[domain.id] = domain
         return {"DomainArn": domain.arn, "Url": domain.url}
     return create
+
+
+def _random_id(length: int) -> str:
+    return "".join(secrets.choice(DOMAIN_ID_ALPHABET) for _ in range(length))
 
 
 def patches() -> dict[str, Callable]:

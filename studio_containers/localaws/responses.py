@@ -23,7 +23,7 @@ from .models import (
     find_domain,
     studio_store,
 )
-from .paging import listing
+from .paging import listing, page
 from .validation import constraint_errors, validation_message
 
 # The time bounds a listing takes: request member → (attribute, keep what is after it).
@@ -57,6 +57,13 @@ class StudioResponses:
             raise ValidationError(validation_message(errors))
         return studio_store(self.sagemaker_backend)
 
+    def _domains(self) -> list:
+        # Deletes refuse what any of them lists in its CustomImages: the domains' defaults, and
+        # the user profiles' and spaces' own settings.
+        from .apps_models import apps_store
+        return list(self.sagemaker_backend.domains.values()) + \
+            apps_store(self.sagemaker_backend).settings_holders()
+
     def _listing(self, items: list, default_sort: str, time_filters: dict) -> tuple[list, str]:
         bounds = [(attribute, _utc(self._get_param(param)), after)
                   for param, (attribute, after) in time_filters.items()
@@ -84,7 +91,7 @@ class StudioResponses:
         return ActionResult({"ImageArn": image.arn})
 
     def delete_image(self):
-        self._studio().delete_image(self._get_param("ImageName"))
+        self._studio().delete_image(self._get_param("ImageName"), self._domains())
         return EmptyResult()
 
     def list_images(self):
@@ -106,15 +113,29 @@ class StudioResponses:
             self._get_param("ImageName"), self._get_param("Version"), self._get_param("Alias"))
         return ActionResult(version.describe())
 
+    def update_image_version(self):
+        version = self._studio().update_image_version(
+            self._get_param("ImageName"), self._get_param("Version"), self._get_param("Alias"),
+            self._get_param("AliasesToAdd"), self._get_param("AliasesToDelete"),
+            {k: self._get_param(k) for k in VERSION_DETAILS})
+        return ActionResult({"ImageVersionArn": version.arn})
+
     def delete_image_version(self):
         self._studio().delete_image_version(
-            self._get_param("ImageName"), self._get_param("Version"), self._get_param("Alias"))
+            self._get_param("ImageName"), self._get_param("Version"), self._get_param("Alias"),
+            self._domains())
         return EmptyResult()
 
     def list_image_versions(self):
         versions = self._studio().list_image_versions(self._get_param("ImageName"))
         found, token = self._listing(versions, "CREATION_TIME", TIME_FILTERS)
         return ActionResult(_with_token({"ImageVersions": [v.summary() for v in found]}, token))
+
+    def list_aliases(self):
+        aliases = self._studio().list_aliases(
+            self._get_param("ImageName"), self._get_param("Version"), self._get_param("Alias"))
+        found, token = page(aliases, self._get_param("MaxResults"), self._get_param("NextToken"))
+        return ActionResult(_with_token({"SageMakerImageVersionAliases": found}, token))
 
     # AppImageConfig
 
@@ -136,7 +157,8 @@ class StudioResponses:
         return ActionResult({"AppImageConfigArn": config.arn})
 
     def delete_app_image_config(self):
-        self._studio().delete_app_image_config(self._get_param("AppImageConfigName"))
+        self._studio().delete_app_image_config(self._get_param("AppImageConfigName"),
+                                               self._domains())
         return EmptyResult()
 
     def list_app_image_configs(self):

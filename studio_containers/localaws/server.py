@@ -115,6 +115,21 @@ def _auth_error(environ, start_response, exc):
     return _reply(start_response, "403 Forbidden", "text/xml", body.encode())
 
 
+def _apps_launcher(app: LocalAwsApp, env):
+    """CreateApp's launcher; apps that ran before this start are found again (or marked gone)."""
+    from ..settings import Settings
+    from . import apps_responses
+    from .apps_launcher import AppLauncher
+
+    launcher = AppLauncher(Settings.loads(env["LOCALAWS_SETTINGS"]), app.lock, app.state.save,
+                           env["LOCALAWS_SECRET_ACCESS_KEY"], env["LOCALAWS_REGISTRY_PASSWORD"])
+    apps_responses.install(launcher)
+    with app.lock:
+        launcher.reconcile(launcher.apps())
+        app.state.save()
+    return launcher
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -135,7 +150,7 @@ def main() -> int:
         create_backend_app,
     )
 
-    from . import moto_patches, responses
+    from . import moto_patches, responses, unimplemented
     from .ecr_local import LocalEcr
     from .persistence import CorruptState, StateFile
 
@@ -144,6 +159,7 @@ def main() -> int:
     ecr.install()
     responses.install(ecr.resolve)
     moto_patches.install()
+    unimplemented.install()
     state = StateFile(Path(env["LOCALAWS_STATE_FILE"]))
     try:
         restored = state.load()
@@ -155,6 +171,7 @@ def main() -> int:
     app = LocalAwsApp(DomainDispatcherApplication(create_backend_app), state, ecr,
                       env["LOCALAWS_ACCESS_KEY_ID"], env["LOCALAWS_SECRET_ACCESS_KEY"],
                       env["LOCALAWS_EVENTS_TOKEN"])
+    _apps_launcher(app, env)
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:

@@ -2,7 +2,8 @@
 
 botocore validates types and required members on the client, but not patterns, enums or value
 ranges; the service does, answering `ValidationException` with "N validation errors detected: …".
-The constraints come from botocore's own service model, so they are the ones AWS publishes.
+The constraints come from botocore's own service model, so they are the ones AWS publishes. The
+same checks hold for what AWS answers, so a response can be checked too (shape_errors).
 """
 import re
 from functools import lru_cache
@@ -11,8 +12,15 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 
 
 def constraint_errors(operation: OperationModel, params: dict) -> list[str]:
+    """What AWS refuses in a request to `operation`."""
+    return shape_errors(operation.input_shape, params)
+
+
+def shape_errors(shape: StructureShape | None, value: dict) -> list[str]:
+    """Missing required members, and values outside their pattern, enum, length or range."""
     errors: list[str] = []
-    _check_structure(operation.input_shape, params or {}, "", errors)
+    if shape is not None:
+        _check_structure(shape, value or {}, "", errors)
     return errors
 
 

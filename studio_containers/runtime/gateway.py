@@ -58,11 +58,14 @@ class GatewayContainer:
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
-                      host_port: int, state_dir: Path, tcp_nodelay: bool = True) -> GatewayContainer:
+                      host_port: int, state_dir: Path, tcp_nodelay: bool = True,
+                      name: str | None = None, labels: dict[str, str] | None = None
+                      ) -> GatewayContainer:
+    """`name` and `labels` (merged over ours) for callers other than `invoke local`."""
     kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
     return GatewayContainer(
         image=image,
-        name=f"studio-containers-local-{spec.name}-{owner(state_dir)}",
+        name=name or f"studio-containers-local-{spec.name}-{owner(state_dir)}",
         entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
@@ -71,7 +74,8 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
         working_dir=spec.mount_path,
-        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name},
+        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
+                **(labels or {})},
     )
 
 

@@ -77,19 +77,22 @@ def space_name(spec: ImageSpec) -> str:
     return f"local-{spec.name}"
 
 
-def studio_environment(spec: ImageSpec, region: str) -> dict[str, str]:
+def studio_environment(spec: ImageSpec, region: str, space: str | None = None) -> dict[str, str]:
     """The variables Studio sets in every space (and so overrides the image's)."""
     return {"SAGEMAKER_APP_TYPE": spec.app_type,
             "SAGEMAKER_APP_TYPE_LOWERCASE": spec.app_type.lower(),
-            "SAGEMAKER_SPACE_NAME": space_name(spec),
+            "SAGEMAKER_SPACE_NAME": space or space_name(spec),
             "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
 
 def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, state_dir: Path,
-                    region: str, name: str | None = None) -> SpaceContainer:
+                    region: str, name: str | None = None, space: str | None = None,
+                    labels: dict[str, str] | None = None) -> SpaceContainer:
+    """`name`, `space` (its SAGEMAKER_SPACE_NAME) and `labels` (merged over ours) for callers
+    other than `invoke local`."""
     config = spec.container_config
     environment = dict(config.environment) if config else {}
-    environment.update(studio_environment(spec, region))
+    environment.update(studio_environment(spec, region, space))
     return SpaceContainer(
         image=image,
         name=name or f"studio-containers-space-{spec.name}-{owner(state_dir)}",
@@ -101,7 +104,8 @@ def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, sta
         host_port=host_port,
         base_path=spec.base_path,
         app_type=spec.app_type,
-        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name},
+        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
+                **(labels or {})},
     )
 
 

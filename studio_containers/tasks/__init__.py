@@ -1,6 +1,7 @@
 """Invoke task collections, one module per topic; the top-level tasks.py assembles them."""
 import functools
 
+from botocore.exceptions import BotoCoreError, ClientError
 from docker.errors import DockerException
 from invoke import Exit
 
@@ -21,6 +22,12 @@ def user_errors(task_body):
         except DockerException as exc:
             message = str(getattr(exc, "explanation", None) or exc).splitlines()[0]
             raise Exit(f"error: Docker engine: {message}", code=1) from None
+        except ClientError as exc:      # an AWS answer a task did not turn into its own words
+            error = exc.response.get("Error", {})
+            raise Exit(f"error: {exc.operation_name}: {error.get('Code')}: {error.get('Message')}",
+                       code=1) from None
+        except BotoCoreError as exc:
+            raise Exit(f"error: AWS: {exc}", code=1) from None
     return wrapper
 
 

@@ -6,6 +6,7 @@ from ..errors import UserError
 from ..local.session import run_local, stop_local
 from ..settings import port as parse_port
 from ..spec import load_specs
+from ..studio import NAME_RE
 from . import settings, user_errors
 
 
@@ -30,4 +31,31 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
     run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation)
 
 
-ns = Collection(local)
+@task(help={"user": "the user profile (default: local-user); created when missing",
+            "space": "bring up this space's app instead of the user's KernelGateway apps",
+            "image": "with --space: the space image to run (default: the only one offered)",
+            "stop": "delete the user's (or the space's) apps"})
+@user_errors
+def studio(c, user="local-user", space=None, image=None, stop=False):
+    """A user's local Studio through the local AWS's Studio API, from what `invoke up` deployed."""
+    from ..local.studio_apps import LocalStudio
+    for flag, value in (("--user", user), ("--space", space), ("--image", image)):
+        if value is not None and not NAME_RE.match(value):
+            raise UserError(f"{flag}: {value!r} is not a SageMaker name (letters, digits and "
+                            "hyphens, at most 63, starting with a letter or digit)")
+    if image and not space:
+        raise UserError("--image: only with --space (a user's apps run every image the domain offers)")
+    s = settings(c)
+    studio = LocalStudio(s, user)
+    if stop:
+        count = studio.stop(space)
+        say(f"Deleted {count} app(s) of {'space ' + space if space else 'user ' + user}"
+            if count else "No app was running")
+        return
+    url = studio.up_space(space, image) if space else studio.up_user()
+    say(f"Ready: {'space ' + space if space else 'user ' + user} on domain {studio.domain_id}")
+    print(f"\n    Open {url}\n\n    `invoke studio --stop{' --space ' + space if space else ''}` "
+          "deletes the apps.\n", flush=True)
+
+
+ns = Collection(local, studio)

@@ -1,10 +1,15 @@
 """The local AWS's Studio API through boto3, checked against botocore's SageMaker model."""
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
+from studio_containers.localaws.validation import shape_errors
 from tests.aws_model import RawResponses, request_errors, response_errors, service_model
 
 KERNEL_GATEWAY = {"KernelSpecs": [{"Name": "python3", "DisplayName": "Python 3 (team)"}],
@@ -40,22 +45,29 @@ def test_every_studio_operation_matches_the_botocore_model(aws, role, domain_id)
     client = aws[1].client("sagemaker")
     raw = RawResponses(client)
     model = service_model("sagemaker")
+    # Capitals in the image name: AWS lower-cases them in ARNs, and the model's patterns say so.
     calls = [
-        ("CreateImage", {"ImageName": "fid-image", "RoleArn": role, "DisplayName": "Fid",
+        ("CreateImage", {"ImageName": "Fid-Image", "RoleArn": role, "DisplayName": "Fid",
                          "Description": "d", "Tags": [{"Key": "team", "Value": "a"}]}),
-        ("DescribeImage", {"ImageName": "fid-image"}),
-        ("UpdateImage", {"ImageName": "fid-image", "DisplayName": "Fid 2",
+        ("DescribeImage", {"ImageName": "Fid-Image"}),
+        ("UpdateImage", {"ImageName": "Fid-Image", "DisplayName": "Fid 2",
                          "DeleteProperties": ["Description"]}),
         ("ListImages", {"NameContains": "fid", "SortBy": "IMAGE_NAME", "SortOrder": "ASCENDING"}),
-        ("CreateImageVersion", {"ImageName": "fid-image", "BaseImage": "elsewhere/x:1",
+        ("CreateImageVersion", {"ImageName": "Fid-Image", "BaseImage": "elsewhere/x:1",
                                 "ClientToken": "token-1", "JobType": "NOTEBOOK_KERNEL",
                                 "Processor": "CPU", "Horovod": False}),
-        ("CreateImageVersion", {"ImageName": "fid-image", "BaseImage": "elsewhere/x:2",
+        ("CreateImageVersion", {"ImageName": "Fid-Image", "BaseImage": "elsewhere/x:2",
                                 "ClientToken": "token-2", "Aliases": ["stable"]}),
-        ("DescribeImageVersion", {"ImageName": "fid-image"}),
-        ("DescribeImageVersion", {"ImageName": "fid-image", "Version": 1}),
-        ("DescribeImageVersion", {"ImageName": "fid-image", "Alias": "stable"}),
-        ("ListImageVersions", {"ImageName": "fid-image", "SortBy": "VERSION", "MaxResults": 1}),
+        ("DescribeImageVersion", {"ImageName": "Fid-Image"}),
+        ("DescribeImageVersion", {"ImageName": "Fid-Image", "Version": 1}),
+        ("DescribeImageVersion", {"ImageName": "Fid-Image", "Alias": "stable"}),
+        ("UpdateImageVersion", {"ImageName": "Fid-Image", "Alias": "stable",
+                                "AliasesToAdd": ["v2.0"], "AliasesToDelete": ["stable"],
+                                "VendorGuidance": "STABLE", "MLFramework": "PyTorch 2.3",
+                                "ProgrammingLang": "Python 3.11", "ReleaseNotes": "n"}),
+        ("ListAliases", {"ImageName": "Fid-Image"}),
+        ("ListAliases", {"ImageName": "Fid-Image", "Version": 2, "MaxResults": 1}),
+        ("ListImageVersions", {"ImageName": "Fid-Image", "SortBy": "VERSION", "MaxResults": 1}),
         ("CreateAppImageConfig", {"AppImageConfigName": "fid-kg",
                                   "KernelGatewayImageConfig": KERNEL_GATEWAY,
                                   "Tags": [{"Key": "team", "Value": "a"}]}),
@@ -69,22 +81,28 @@ def test_every_studio_operation_matches_the_botocore_model(aws, role, domain_id)
         ("ListAppImageConfigs", {"NameContains": "fid", "SortBy": "Name"}),
         ("UpdateDomain", {"DomainId": domain_id, "DefaultUserSettings": {
             "KernelGatewayAppSettings": {"CustomImages": [
-                {"ImageName": "fid-image", "ImageVersionNumber": 1,
+                {"ImageName": "Fid-Image", "ImageVersionNumber": 1,
                  "AppImageConfigName": "fid-kg"}]},
             "JupyterLabAppSettings": {"CustomImages": [
-                {"ImageName": "fid-image", "AppImageConfigName": "fid-lab"}]}}}),
+                {"ImageName": "Fid-Image", "AppImageConfigName": "fid-lab"}]}}}),
         ("DescribeDomain", {"DomainId": domain_id}),
         ("AddTags", {"ResourceArn": "IMAGE_ARN", "Tags": [{"Key": "team", "Value": "b"}]}),
         ("ListTags", {"ResourceArn": "IMAGE_ARN"}),
         ("DeleteTags", {"ResourceArn": "IMAGE_ARN", "TagKeys": ["team"]}),
+        ("AddTags", {"ResourceArn": "VERSION_ARN", "Tags": [{"Key": "build", "Value": "1"}]}),
+        ("ListTags", {"ResourceArn": "VERSION_ARN"}),
         ("AddTags", {"ResourceArn": "CONFIG_ARN", "Tags": [{"Key": "k", "Value": "v"}]}),
         ("ListTags", {"ResourceArn": "CONFIG_ARN"}),
         ("ListTags", {"ResourceArn": "DOMAIN_ARN"}),
-        ("DeleteImageVersion", {"ImageName": "fid-image", "Version": 2}),
+        ("UpdateDomain", {"DomainId": domain_id, "DefaultUserSettings": {
+            "KernelGatewayAppSettings": {"CustomImages": []},
+            "JupyterLabAppSettings": {"CustomImages": []}}}),
+        ("DeleteImageVersion", {"ImageName": "Fid-Image", "Version": 2}),
         ("DeleteAppImageConfig", {"AppImageConfigName": "fid-lab"}),
-        ("DeleteImage", {"ImageName": "fid-image"}),
+        ("DeleteImage", {"ImageName": "Fid-Image"}),
     ]
     arns = {"IMAGE_ARN": "arn:aws:sagemaker:{r}:123456789012:image/fid-image",
+            "VERSION_ARN": "arn:aws:sagemaker:{r}:123456789012:image-version/fid-image/1",
             "CONFIG_ARN": "arn:aws:sagemaker:{r}:123456789012:app-image-config/fid-kg",
             "DOMAIN_ARN": "arn:aws:sagemaker:{r}:123456789012:domain/" + domain_id}
     problems = []
@@ -97,14 +115,16 @@ def test_every_studio_operation_matches_the_botocore_model(aws, role, domain_id)
         name, body = raw.bodies[-1]
         assert name == operation
         problems += [f"{operation} response: {e}" for e in response_errors(op_model, body)]
+        # ParamValidator ignores patterns, enums and lengths; AWS's answers keep them.
+        problems += [f"{operation} response: {e}"
+                     for e in shape_errors(op_model.output_shape, json.loads(body or b"{}"))]
     assert problems == []
     # Every operation of the issue's list was walked.
     walked = {op for op, _ in calls}
-    assert walked >= {f"{verb}{noun}" for noun in ("Image", "AppImageConfig")
+    assert walked >= {f"{verb}{noun}" for noun in ("Image", "ImageVersion", "AppImageConfig")
                       for verb in ("Create", "Describe", "Update", "Delete")} | {
-        "ListImages", "ListAppImageConfigs", "CreateImageVersion", "DescribeImageVersion",
-        "DeleteImageVersion", "ListImageVersions", "UpdateDomain", "AddTags", "ListTags",
-        "DeleteTags"}
+        "ListImages", "ListAppImageConfigs", "ListImageVersions", "ListAliases", "UpdateDomain",
+        "AddTags", "ListTags", "DeleteTags"}
 
 
 def _snake(operation: str) -> str:
@@ -199,7 +219,7 @@ ERRORS = [
             {"ImageName": "missing", "AppImageConfigName": "missing"}]}}},
      "ResourceNotFound", "does not exist"),
     ("missing domain", "describe_domain", {"DomainId": "d-000000000000"},
-     "ValidationException", "RecordNotFound"),
+     "ResourceNotFound", "Cannot find Domain d-000000000000"),
     ("bad sort key", "list_images", {"SortBy": "SIZE"},
      "ValidationException", "enum value set"),
 ]
@@ -263,3 +283,111 @@ def test_restart_keeps_every_resource_unchanged(aws, role, domain_id):
     assert local.start() == endpoint
     assert snapshot() == before
     assert before[5]["repositories"][0]["repositoryUri"] == repo["repositoryUri"]
+
+
+def test_every_listing_filters_by_time_through_the_server(sm, role):
+    sm.create_image(ImageName="Timed", RoleArn=role)
+    sm.create_image_version(ImageName="Timed", BaseImage="x/timed:1")
+    sm.create_app_image_config(AppImageConfigName="timed", JupyterLabAppImageConfig={})
+    now = datetime.now(timezone.utc)
+    # Naive datetimes are UTC to botocore, aware ones are converted: the server gets both alike.
+    for before, after in ((now - timedelta(hours=1), now + timedelta(hours=1)),
+                          (datetime(2020, 1, 1), datetime(2099, 1, 1))):
+        images = {"NameContains": "timed"}
+        for created, modified in (("CreationTimeAfter", "LastModifiedTimeAfter"),
+                                  ("CreationTimeBefore", "LastModifiedTimeBefore")):
+            bound = before if created.endswith("After") else after
+            assert [i["ImageName"] for i in sm.list_images(
+                **images, **{created: bound, modified: bound})["Images"]] == ["Timed"]
+            assert [v["Version"] for v in sm.list_image_versions(
+                ImageName="Timed", **{created: bound, modified: bound})["ImageVersions"]] == [1]
+            config_modified = modified.replace("LastModified", "Modified")
+            assert [c["AppImageConfigName"] for c in sm.list_app_image_configs(
+                NameContains="timed", **{created: bound, config_modified: bound})[
+                "AppImageConfigs"]] == ["timed"]
+        assert sm.list_images(**images, CreationTimeAfter=after)["Images"] == []
+        assert sm.list_image_versions(ImageName="Timed",
+                                      LastModifiedTimeBefore=before)["ImageVersions"] == []
+        assert sm.list_app_image_configs(NameContains="timed",
+                                         ModifiedTimeAfter=after)["AppImageConfigs"] == []
+
+
+def test_tags_of_a_version_and_of_a_deleted_domain(aws, sm, role):
+    sm.create_image(ImageName="Tagged", RoleArn=role)
+    version = sm.create_image_version(ImageName="Tagged", BaseImage="x/t:1")["ImageVersionArn"]
+    assert version.endswith(":image-version/tagged/1")
+    sm.add_tags(ResourceArn=version, Tags=[{"Key": "build", "Value": "7"}])
+    assert sm.list_tags(ResourceArn=version)["Tags"] == [{"Key": "build", "Value": "7"}]
+    ec2 = aws[1].client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    domain = sm.create_domain(DomainName="short-lived", AuthMode="IAM", SubnetIds=[subnet],
+                              VpcId=vpc, DefaultUserSettings={"ExecutionRole": role})["DomainArn"]
+    sm.delete_domain(DomainId=domain.rsplit("/", 1)[-1])
+    for arn in (domain, version.replace("/1", "/9")):
+        with pytest.raises(ClientError) as caught:
+            sm.list_tags(ResourceArn=arn)
+        response = caught.value.response
+        assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (
+            "ValidationException", 400)
+
+
+def _signed_post(endpoint, service: str, headers: dict, body: bytes) -> requests.Response:
+    request = AWSRequest(method="POST", url=endpoint.url + "/", data=body, headers=headers)
+    SigV4Auth(Credentials(endpoint.credentials.access_key_id,
+                          endpoint.credentials.secret_access_key),
+              service, endpoint.region).add_auth(request)
+    return requests.post(endpoint.url + "/", data=body, headers=dict(request.headers))
+
+
+@pytest.mark.parametrize("service, call, params, code, operation", [
+    ("sagemaker", "describe_hub", {"HubName": "h"}, "UnknownOperationException",
+     "sagemaker:DescribeHub"),
+    ("iam", "change_password", {"OldPassword": "a", "NewPassword": "b"}, "InvalidAction",
+     "iam:ChangePassword"),
+    ("ec2", "describe_capacity_reservation_fleets", {}, "InvalidAction",
+     "ec2:DescribeCapacityReservationFleets"),
+])
+def test_an_operation_the_local_aws_lacks_is_a_client_error_not_retried(
+        aws, service, call, params, code, operation):
+    with pytest.raises(ClientError) as caught:
+        getattr(aws[1].client(service), call)(**params)
+    response = caught.value.response
+    assert (response["Error"]["Code"], response["Error"]["Message"]) == (
+        code, f"The local AWS does not implement {operation}.")
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert response["ResponseMetadata"]["RetryAttempts"] == 0
+
+
+def test_an_operation_no_model_knows_is_a_client_error(aws):
+    endpoint = aws[1]
+    answer = _signed_post(endpoint, "sagemaker", {
+        "X-Amz-Target": "SageMaker.NoSuchOperation",
+        "Content-Type": "application/x-amz-json-1.1"}, b"{}")
+    assert answer.status_code == 400
+    assert answer.json()["__type"] == "UnknownOperationException"
+    assert "sagemaker:NoSuchOperation" in answer.text
+    answer = _signed_post(endpoint, "sts", {"Content-Type": "application/x-www-form-urlencoded"},
+                          b"Action=NoSuchAction&Version=2011-06-15")
+    assert answer.status_code == 400
+    assert b"<Code>InvalidAction</Code>" in answer.content and b"sts:NoSuchAction" in answer.content
+
+
+def test_what_a_domain_lists_cannot_be_deleted(sm, role, domain_id):
+    sm.create_image(ImageName="in-use", RoleArn=role)
+    sm.create_image_version(ImageName="in-use", BaseImage="x/in-use:1")
+    sm.create_app_image_config(AppImageConfigName="in-use", CodeEditorAppImageConfig={})
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"CodeEditorAppSettings": {
+        "CustomImages": [{"ImageName": "in-use", "ImageVersionNumber": 1,
+                          "AppImageConfigName": "in-use"}]}})
+    for delete, params in ((sm.delete_image, {"ImageName": "in-use"}),
+                           (sm.delete_image_version, {"ImageName": "in-use", "Version": 1}),
+                           (sm.delete_app_image_config, {"AppImageConfigName": "in-use"})):
+        with pytest.raises(ClientError) as caught:
+            delete(**params)
+        error = caught.value.response["Error"]
+        assert error["Code"] == "ResourceInUse" and f"Domain {domain_id}" in error["Message"]
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"CodeEditorAppSettings": {
+        "CustomImages": []}})
+    sm.delete_image(ImageName="in-use")
+    sm.delete_app_image_config(AppImageConfigName="in-use")

@@ -193,8 +193,103 @@ def test_update_domain_refuses_custom_images_that_are_missing_or_do_not_fit(
         settings, ["subnet-1"], modified)
 
 
-def test_a_missing_domain_is_record_not_found(moto_backend):
+def test_a_missing_domain_is_resource_not_found(moto_backend):
     backend = sagemaker_backends["123456789012"]["us-east-1"]
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ResourceNotFound) as caught:
         find_domain(backend, "d-000000000000")
-    assert caught.value.message == "RecordNotFound: Domain d-000000000000 does not exist."
+    assert caught.value.message == "Cannot find Domain d-000000000000."
+
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
+
+
+@pytest.mark.parametrize("what, arn", [
+    ("Image", f"{ARN}:image/img"), ("ImageVersion", f"{ARN}:image-version/img/1"),
+    ("AppImageConfig", f"{ARN}:app-image-config/lab")])
+def test_what_a_domain_lists_cannot_be_deleted(images, domain, found, what, arn):
+    images.create_image_version("img", "r/a:1", "t1", None, {}, found)
+    domain.default_space_settings = {"JupyterLabAppSettings": {"CustomImages": [
+        {"ImageName": "img", "ImageVersionNumber": 1, "AppImageConfigName": "lab"}]}}
+    delete = {"Image": lambda domains: images.delete_image("img", domains),
+              "ImageVersion": lambda domains: images.delete_image_version("img", 1, None, domains),
+              "AppImageConfig": lambda domains: images.delete_app_image_config("lab", domains)}
+    with pytest.raises(ResourceInUseException) as caught:
+        delete[what]([domain])
+    assert caught.value.message == (f"{what} {arn} is in use: Domain {domain.id} lists it in "
+                                    "its CustomImages.")
+    domain.default_space_settings = None
+    delete[what]([domain])      # once the domain lets go, it goes
+
+
+def test_a_version_the_domain_does_not_pin_and_other_images_can_go(images, domain, found):
+    for token in ("t1", "t2"):
+        images.create_image_version("img", "r/a:1", token, None, {}, found)
+    domain.default_user_settings["KernelGatewayAppSettings"]["CustomImages"] = [
+        {"ImageName": "img", "ImageVersionNumber": 2, "AppImageConfigName": "kg"}]
+    images.delete_image_version("img", 1, None, [domain])
+    images.delete_image("new", [domain])
+    images.delete_app_image_config("lab", [domain])
+    assert list(images.images) == ["img"] and list(images.images["img"].versions) == [2]
+    assert list(images.app_image_configs) == ["kg"]
+
+
+def test_arns_are_lower_case_so_names_differing_only_in_case_collide(store, found):
+    store.create_image("My.Image", ROLE, None, None, None)
+    version = store.create_image_version("My.Image", "r/a:1", "t1", None, {}, found)
+    config = store.create_app_image_config("My-Config", {"JupyterLabAppImageConfig": {}}, None)
+    assert (store.image("My.Image").arn, version.arn, version.image_arn, config.arn) == (
+        "arn:aws:sagemaker:us-east-1:123456789012:image/my.image",
+        "arn:aws:sagemaker:us-east-1:123456789012:image-version/my.image/1",
+        "arn:aws:sagemaker:us-east-1:123456789012:image/my.image",
+        "arn:aws:sagemaker:us-east-1:123456789012:app-image-config/my-config")
+    with pytest.raises(ResourceInUseException, match="image/my.image already exists"):
+        store.create_image("my.image", ROLE, None, None, None)
+    with pytest.raises(ResourceInUseException, match="app-image-config/my-config already"):
+        store.create_app_image_config("MY-CONFIG", {"JupyterLabAppImageConfig": {}}, None)
+
+
+def test_tags_find_images_versions_and_configs_by_arn(store, found):
+    version = store.create_image_version("img", "r/a:1", "t1", None, {}, found)
+    config = store.create_app_image_config("lab", {"JupyterLabAppImageConfig": {}}, None)
+    for resource in (store.image("img"), version, config):
+        assert store.taggable(resource.arn) is resource
+    assert version.tags == []
+    assert store.taggable("arn:aws:sagemaker:us-east-1:123456789012:domain/d-1") is None
+    for gone in (version.arn.replace("/1", "/2"), config.arn + "x",
+                 "arn:aws:sagemaker:us-east-1:123456789012:image/IMG"):
+        with pytest.raises(ValidationError) as caught:
+            store.taggable(gone)
+        assert caught.value.message == "Resource does not exist"
+
+
+def test_update_image_version_moves_aliases_and_details(store, found):
+    store.create_image_version("img", "r/a:1", "t1", ["stable", "old"], {}, found)
+    store.create_image_version("img", "r/a:2", "t2", None, {"JobType": "TRAINING"}, found)
+    with pytest.raises(ValidationError, match="Alias stable is already used"):
+        store.update_image_version("img", 2, None, ["stable"], None, {})
+    with pytest.raises(ValidationError, match="Alias x cannot be both added and deleted"):
+        store.update_image_version("img", 2, None, ["x"], ["x"], {})
+    store.update_image_version("img", None, "stable", None, ["stable", "never-there"], {})
+    latest = store.image_version("img", 2)
+    latest.last_modified_time = LONG_AGO
+    updated = store.update_image_version("img", None, None, ["stable", "stable", "latest"], None,
+                                         {"Processor": "GPU", "JobType": None})
+    assert updated is latest and updated.last_modified_time > LONG_AGO
+    assert updated.aliases == ["stable", "latest"]
+    assert (updated.describe()["Processor"], updated.describe()["JobType"]) == ("GPU", "TRAINING")
+    assert store.list_aliases("img", None, None) == ["old", "stable", "latest"]
+    assert store.list_aliases("img", 1, None) == ["old"]
+    assert store.list_aliases("img", None, "latest") == ["stable", "latest"]
+    with pytest.raises(ResourceNotFound, match="No ImageVersion with the name img and version 9"):
+        store.list_aliases("img", 9, None)
+    with pytest.raises(ResourceNotFound, match="No Image with the name nothing"):
+        store.update_image_version("nothing", 1, None, None, None, {})
+
+
+def test_name_contains_ignores_case_in_both_listings(store):
+    store.create_image("Team-Lab", ROLE, None, None, None)
+    store.create_app_image_config("Team-Lab", {"JupyterLabAppImageConfig": {}}, None)
+    assert [i.name for i in store.list_images("team")] == ["Team-Lab"]
+    assert [i.name for i in store.list_images("LAB")] == ["Team-Lab"]
+    assert [c.name for c in store.list_app_image_configs("tEAM")] == ["Team-Lab"]
+    assert store.list_images("nothing") == []

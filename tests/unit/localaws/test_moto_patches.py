@@ -1,10 +1,14 @@
 """The fixes to moto's SageMaker backend, through boto3 on moto in this process."""
 import re
 
+import boto3
 import pytest
+from botocore.config import Config
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
 from studio_containers.localaws import moto_patches
+from studio_containers.localaws.validation import shape_errors
+from tests.aws_model import service_model
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
@@ -21,11 +25,40 @@ def test_domains_get_random_ids_and_their_names_are_unique(sagemaker, domain_id,
     assert [d["DomainId"] for d in sagemaker.list_domains()["Domains"]] == [domain_id]
 
 
+def test_only_an_sso_domain_has_an_identity_center_application(sagemaker, domain_id):
+    iam = sagemaker.describe_domain(DomainId=domain_id)
+    assert "SingleSignOnApplicationArn" not in iam
+    assert "SingleSignOnManagedApplicationInstanceId" not in iam
+    sso = sagemaker.create_domain(DomainName="sso", AuthMode="SSO", SubnetIds=["s"], VpcId="v",
+                                  DefaultUserSettings={"ExecutionRole": ROLE})["DomainArn"]
+    described = sagemaker.describe_domain(DomainId=sso.rsplit("/", 1)[-1])
+    output = service_model("sagemaker").operation_model("DescribeDomain").output_shape
+    assert described["SingleSignOnApplicationArn"].startswith("arn:aws:sso::123456789012:")
+    assert shape_errors(output, {"SingleSignOnApplicationArn": described[
+        "SingleSignOnApplicationArn"]}) == []
+
+
+# What Terraform's hashicorp/aws sends: 3.x reads a domain as gone on ResourceNotFound and
+# deletes through it; 5.x matches nothing else. Both must get the same answer.
+PROVIDERS = {
+    "3.39": "APN/1.0 HashiCorp/1.0 Terraform/1.5.7 (+https://www.terraform.io) "
+            "terraform-provider-aws/3.39.0 (+https://registry.terraform.io/providers/hashicorp/aws)"
+            " aws-sdk-go/1.38.35 (go1.16; linux; amd64)",
+    "5.x": "APN/1.0 HashiCorp/1.0 Terraform/1.9.8 (+https://www.terraform.io) "
+           "terraform-provider-aws/5.80.0 (+https://registry.terraform.io/providers/hashicorp/aws)"
+           " aws-sdk-go-v2/1.32.6 os/linux lang/go#1.23.3 md/GOOS#linux md/GOARCH#amd64",
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.parametrize("action", ["describe_domain", "delete_domain"])
-def test_a_missing_domain_is_record_not_found(sagemaker, action, client_error):
+def test_a_missing_domain_is_resource_not_found_for_every_provider(patched, moto_backend, action,
+                                                                   provider, client_error):
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1",
+                             config=Config(user_agent=PROVIDERS[provider]))
     error = client_error(getattr(sagemaker, action), DomainId="d-000000000000")
-    assert error == {"Code": "ValidationException",
-                     "Message": "RecordNotFound: Domain d-000000000000 does not exist."}
+    assert error == {"Code": "ResourceNotFound",
+                     "Message": "Cannot find Domain d-000000000000."}
 
 
 def test_a_domain_without_tags_lists_none_and_add_tags_overwrites_a_key(sagemaker, domain_id):
@@ -50,8 +83,28 @@ def test_tag_actions_find_the_studio_resources(sagemaker, client_error):
     assert sagemaker.list_tags(ResourceArn=image)["Tags"] == [{"Key": "team", "Value": "b"}]
     sagemaker.delete_tags(ResourceArn=config, TagKeys=["k"])
     assert sagemaker.list_tags(ResourceArn=config)["Tags"] == []
-    gone = image.replace("/img", "/gone")
-    assert client_error(sagemaker.list_tags, ResourceArn=gone)["Code"] == "ResourceNotFound"
+    version = sagemaker.create_image_version(ImageName="img", BaseImage="r/img:1")[
+        "ImageVersionArn"]
+    sagemaker.add_tags(ResourceArn=version, Tags=[{"Key": "build", "Value": "1"}])
+    assert sagemaker.list_tags(ResourceArn=version)["Tags"] == [{"Key": "build", "Value": "1"}]
+    sagemaker.delete_tags(ResourceArn=version, TagKeys=["build"])
+    assert sagemaker.list_tags(ResourceArn=version)["Tags"] == []
+
+
+def test_tags_of_an_arn_of_nothing_are_a_validation_error(sagemaker, domain_id, client_error):
+    image = sagemaker.create_image(ImageName="img", RoleArn=ROLE)["ImageArn"]
+    domain = sagemaker.describe_domain(DomainId=domain_id)["DomainArn"]
+    sagemaker.delete_domain(DomainId=domain_id)
+    account = "arn:aws:sagemaker:us-east-1:123456789012"
+    gone = [image.replace("/img", "/gone"), image.replace(":image/", ":image-version/") + "/1",
+            domain, f"{account}:app/{domain_id}/ana/kernelgateway/default",
+            f"{account}:no-such-kind/x"]
+    for arn in gone:
+        for call in (lambda: sagemaker.list_tags(ResourceArn=arn),
+                     lambda: sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}]),
+                     lambda: sagemaker.delete_tags(ResourceArn=arn, TagKeys=["k"])):
+            assert client_error(call) == {"Code": "ValidationException",
+                                          "Message": "Resource does not exist"}, arn
 
 
 def test_install_replaces_each_method_it_names(monkeypatch):

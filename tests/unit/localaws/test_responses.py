@@ -89,9 +89,9 @@ def test_update_domain_reads_every_member_and_answers_the_domain_arn(sagemaker, 
         ["subnet-2"], "VpcOnly", "USER_PROFILE_NAME")
 
 
-def test_update_domain_of_a_missing_domain_is_record_not_found(sagemaker, client_error):
+def test_update_domain_of_a_missing_domain_is_resource_not_found(sagemaker, client_error):
     error = client_error(sagemaker.update_domain, DomainId="d-000000000000")
-    assert error["Code"] == "ValidationException" and "RecordNotFound" in error["Message"]
+    assert error == {"Code": "ResourceNotFound", "Message": "Cannot find Domain d-000000000000."}
 
 
 def test_install_adds_the_studio_actions_to_moto(monkeypatch):
@@ -104,8 +104,8 @@ def test_install_adds_the_studio_actions_to_moto(monkeypatch):
     assert {f"{verb}_{noun}" for verb in ("create", "describe", "update", "delete")
             for noun in ("image", "app_image_config")} | {
         "list_images", "list_app_image_configs", "create_image_version",
-        "describe_image_version", "delete_image_version", "list_image_versions",
-        "update_domain"} <= set(added)
+        "describe_image_version", "update_image_version", "delete_image_version",
+        "list_image_versions", "list_aliases", "update_domain"} <= set(added)
     assert all(getattr(SageMakerResponse, name) is method for name, method in added.items())
     assert responses.StudioResponses.resolve_image("x") == ("x", None)
 
@@ -150,3 +150,74 @@ def test_create_domain_checks_the_custom_images_of_every_app(sagemaker, client_e
                                   DefaultUserSettings=settings)["DomainArn"]
     made = sagemaker.describe_domain(DomainId=arn.rsplit("/", 1)[-1])["DefaultUserSettings"]
     assert made["JupyterLabAppSettings"]["CustomImages"][0]["ImageName"] == "lab"
+
+
+def test_every_listing_takes_its_time_bounds(sagemaker, clock):
+    sagemaker.create_image(ImageName="img", RoleArn=ROLE)
+    for n in range(3):
+        sagemaker.create_image_version(ImageName="img", BaseImage=f"repo/img:{n}")
+    sagemaker.create_app_image_config(AppImageConfigName="lab", JupyterLabAppImageConfig={})
+    versions = sagemaker.list_image_versions(ImageName="img", SortBy="VERSION",
+                                             SortOrder="ASCENDING")["ImageVersions"]
+    middle = _between(versions[0]["CreationTime"], versions[1]["CreationTime"])
+    for bounds, expected in (({"CreationTimeAfter": middle}, [2, 3]),
+                             ({"CreationTimeBefore": middle}, [1]),
+                             ({"LastModifiedTimeAfter": middle}, [2, 3]),
+                             ({"LastModifiedTimeBefore": middle}, [1])):
+        found = sagemaker.list_image_versions(ImageName="img", SortBy="VERSION",
+                                              SortOrder="ASCENDING", **bounds)["ImageVersions"]
+        assert [v["Version"] for v in found] == expected, bounds
+    # Naive datetimes are UTC to botocore; a bound before everything keeps everything.
+    long_ago = datetime(2000, 1, 1)
+    assert len(sagemaker.list_images(LastModifiedTimeAfter=long_ago)["Images"]) == 1
+    assert sagemaker.list_images(CreationTimeBefore=long_ago)["Images"] == []
+    assert len(sagemaker.list_app_image_configs(CreationTimeAfter=long_ago,
+                                                ModifiedTimeAfter=long_ago)["AppImageConfigs"]) == 1
+
+
+def test_update_image_version_and_list_aliases(sagemaker, client_error):
+    sagemaker.create_image(ImageName="Img", RoleArn=ROLE)
+    first = sagemaker.create_image_version(ImageName="Img", BaseImage="repo/img:1",
+                                           Aliases=["a1", "a2", "a3"])["ImageVersionArn"]
+    second = sagemaker.create_image_version(ImageName="Img", BaseImage="repo/img:2")
+    answer = sagemaker.update_image_version(ImageName="Img", Alias="a1", AliasesToAdd=["b"],
+                                            AliasesToDelete=["a2"], ReleaseNotes="notes")
+    assert answer["ImageVersionArn"] == first
+    assert sagemaker.describe_image_version(ImageName="Img", Version=1)["ReleaseNotes"] == "notes"
+    page = sagemaker.list_aliases(ImageName="Img", MaxResults=2)
+    rest = sagemaker.list_aliases(ImageName="Img", NextToken=page["NextToken"])
+    assert page["SageMakerImageVersionAliases"] + rest["SageMakerImageVersionAliases"] == [
+        "a1", "a3", "b"] and "NextToken" not in rest
+    sagemaker.update_image_version(ImageName="Img", AliasesToAdd=["latest"])
+    assert sagemaker.list_aliases(ImageName="Img", Version=2)["SageMakerImageVersionAliases"] == [
+        "latest"]
+    assert sagemaker.list_aliases(ImageName="Img", Alias="b")["SageMakerImageVersionAliases"] == [
+        "a1", "a3", "b"]
+    error = client_error(sagemaker.update_image_version, ImageName="Img", Version=2,
+                         AliasesToAdd=["a1"])
+    assert error["Code"] == "ValidationException" and "Alias a1 is already used" in error["Message"]
+    error = client_error(sagemaker.list_aliases, ImageName="Img", Version=7)
+    assert error["Code"] == "ResourceNotFound"
+    error = client_error(sagemaker.update_image_version, ImageName="Img", AliasesToAdd=["-bad"])
+    assert error["Code"] == "ValidationException" and "regular expression" in error["Message"]
+    assert second["ImageVersionArn"].endswith(":image-version/img/2")
+
+
+def test_what_a_domain_lists_cannot_be_deleted_through_the_api(sagemaker, domain_id,
+                                                               client_error):
+    sagemaker.create_image(ImageName="img", RoleArn=ROLE)
+    sagemaker.create_image_version(ImageName="img", BaseImage="repo/img:1")
+    sagemaker.create_app_image_config(AppImageConfigName="lab", JupyterLabAppImageConfig={})
+    sagemaker.update_domain(DomainId=domain_id, DefaultSpaceSettings={"JupyterLabAppSettings": {
+        "CustomImages": [{"ImageName": "img", "ImageVersionNumber": 1,
+                          "AppImageConfigName": "lab"}]}})
+    for delete, params in ((sagemaker.delete_image, {"ImageName": "img"}),
+                           (sagemaker.delete_image_version, {"ImageName": "img", "Version": 1}),
+                           (sagemaker.delete_app_image_config, {"AppImageConfigName": "lab"})):
+        error = client_error(delete, **params)
+        assert error["Code"] == "ResourceInUse" and domain_id in error["Message"]
+    sagemaker.update_domain(DomainId=domain_id, DefaultSpaceSettings={"JupyterLabAppSettings": {
+        "CustomImages": []}})
+    sagemaker.delete_app_image_config(AppImageConfigName="lab")
+    sagemaker.delete_image(ImageName="img")
+    assert sagemaker.list_images()["Images"] == []

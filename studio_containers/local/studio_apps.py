@@ -1,0 +1,158 @@
+"""`invoke studio`: a user's local Studio, brought up through the Studio API of the local AWS only,
+from what `invoke up --target local` deployed, as Studio's own front end would.
+
+For a user (Studio Classic): the user profile, one KernelGateway app per image the domain offers
+in KernelGatewayAppSettings (named after the image), and the JupyterServer app whose lab reaches
+them. For a space (new Studio): the space, and its app on the image asked for (or the only space
+image the domain offers). Missing pieces are created; Failed apps are created again. The URL is
+CreatePresignedDomainUrl's. `--stop` deletes the apps (profiles, spaces and homes stay).
+"""
+import time
+
+from botocore.exceptions import ClientError
+
+from ..console import detail, say
+from ..deploy.domain import LOCAL_DOMAIN, custom_images
+from ..errors import UserError
+from ..localaws.control import LocalAws
+from ..settings import Settings
+from ..studio import CODE_EDITOR, JUPYTER_LAB, KERNEL_GATEWAY
+
+JUPYTER_SERVER = "JupyterServer"
+LIVE = ("Pending", "InService")
+POLL_SECONDS = 0.5
+
+
+class LocalStudio:
+    def __init__(self, settings: Settings, user: str):
+        self.settings, self.user = settings, user
+        self.sm = LocalAws(settings).ensure_started().client("sagemaker")
+        self.domain_id = settings.deploy_domain_id or self._deployed_domain()
+        self.domain = self.sm.describe_domain(DomainId=self.domain_id)
+
+    def _deployed_domain(self) -> str:
+        for domain in self.sm.list_domains().get("Domains", []):
+            if domain["DomainName"] == LOCAL_DOMAIN:
+                return domain["DomainId"]
+        raise UserError("no local Studio domain yet: deploy images first with `./inv up` "
+                        "(--target local, the default)")
+
+    def _ensure(self, create, describe, what: str) -> None:
+        try:
+            describe()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFound":
+                raise
+            say(f"Creating {what}")
+            create()
+
+    def ensure_user(self) -> None:
+        self._ensure(lambda: self.sm.create_user_profile(DomainId=self.domain_id,
+                                                         UserProfileName=self.user),
+                     lambda: self.sm.describe_user_profile(DomainId=self.domain_id,
+                                                           UserProfileName=self.user),
+                     f"user profile {self.user}")
+
+    def ensure_space(self, space: str) -> None:
+        self._ensure(lambda: self.sm.create_space(
+            DomainId=self.domain_id, SpaceName=space,
+            OwnershipSettings={"OwnerUserProfileName": self.user},
+            SpaceSharingSettings={"SharingType": "Private"}),
+            lambda: self.sm.describe_space(DomainId=self.domain_id, SpaceName=space),
+            f"space {space}")
+
+    def _app(self, owner: dict, app_type: str, name: str, resource_spec: dict | None) -> dict:
+        key = dict(DomainId=self.domain_id, **owner, AppType=app_type, AppName=name)
+        try:
+            status = self.sm.describe_app(**key)["Status"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFound":
+                raise
+            status = None
+        if status not in LIVE:
+            say(f"Creating the {app_type} app {name}" + (" (it failed before)" if status == "Failed"
+                                                         else ""))
+            self.sm.create_app(**key, **({"ResourceSpec": resource_spec} if resource_spec else {}))
+        return key
+
+    def up_user(self) -> str:
+        self.ensure_user()
+        owner = {"UserProfileName": self.user}
+        entries = custom_images(self.domain, KERNEL_GATEWAY)
+        if not entries:
+            raise UserError(f"domain {self.domain_id} offers no KernelGateway image; deploy one "
+                            "with `./inv up`, or use --space for a space image")
+        apps = [self._app(owner, KERNEL_GATEWAY, e["ImageName"], self._spec(e)) for e in entries]
+        apps.append(self._app(owner, JUPYTER_SERVER, "default", None))
+        self._wait(apps)
+        return self.sm.create_presigned_domain_url(DomainId=self.domain_id,
+                                                   UserProfileName=self.user)["AuthorizedUrl"]
+
+    def up_space(self, space: str, image: str | None) -> str:
+        self.ensure_user()
+        self.ensure_space(space)
+        offered = [(app_type, e) for app_type in (JUPYTER_LAB, CODE_EDITOR)
+                   for e in custom_images(self.domain, app_type)]
+        chosen = [(t, e) for t, e in offered if image in (None, e["ImageName"])]
+        if not chosen or (image is None and len(chosen) > 1):
+            names = ", ".join(e["ImageName"] for _, e in offered) or "none"
+            raise UserError(f"--image: {'pick one of the' if offered else 'no'} space images "
+                            f"domain {self.domain_id} offers ({names})"
+                            + ("" if offered else "; deploy one with `./inv up`"))
+        app_type, entry = chosen[0]
+        running = [a for a in self._apps({"SpaceName": space}) if a["AppType"] != app_type]
+        for other in running:           # a space runs one app: switching type replaces it
+            self._delete([other])
+        app = self._app({"SpaceName": space}, app_type, "default", self._spec(entry))
+        self._wait([app])
+        return self.sm.create_presigned_domain_url(DomainId=self.domain_id, UserProfileName=self.user,
+                                                   SpaceName=space)["AuthorizedUrl"]
+
+    def _spec(self, entry: dict) -> dict:
+        arn = self.sm.describe_image(ImageName=entry["ImageName"])["ImageArn"]
+        return {"SageMakerImageArn": arn}
+
+    def _apps(self, owner: dict) -> list[dict]:
+        filters = {"UserProfileNameEquals" if "UserProfileName" in owner else "SpaceNameEquals":
+                   next(iter(owner.values()))}
+        found = self.sm.list_apps(DomainIdEquals=self.domain_id, **filters)["Apps"]
+        return [{"DomainId": a["DomainId"], **owner, "AppType": a["AppType"],
+                 "AppName": a["AppName"]} for a in found if a["Status"] in LIVE + ("Failed",)]
+
+    def _wait(self, apps: list[dict]) -> None:
+        deadline = time.monotonic() + max(self.settings.validate_space_ready_timeout, 600)
+        pending = list(apps)
+        failed = []
+        while pending:
+            for key in list(pending):
+                described = self.sm.describe_app(**key)
+                if described["Status"] == "InService":
+                    detail(f"{key['AppType']} {key['AppName']}: InService")
+                    pending.remove(key)
+                elif described["Status"] != "Pending":
+                    failed.append(f"{key['AppType']} {key['AppName']}: {described['Status']}: "
+                                  f"{described.get('FailureReason', 'no reason given')}")
+                    pending.remove(key)
+            if pending and time.monotonic() > deadline:
+                raise UserError(f"apps still Pending: {', '.join(k['AppName'] for k in pending)}")
+            if pending:
+                time.sleep(POLL_SECONDS)
+        if failed:
+            raise UserError("apps failed to start (DescribeApp's FailureReason): " + "; ".join(failed))
+
+    def _delete(self, apps: list[dict]) -> None:
+        for key in apps:
+            if self.sm.describe_app(**key)["Status"] in LIVE + ("Failed",):
+                say(f"Deleting the {key['AppType']} app {key['AppName']}")
+                self.sm.delete_app(**key)
+        while any(self.sm.describe_app(**key)["Status"] == "Deleting" for key in apps):
+            time.sleep(POLL_SECONDS)
+
+    def stop(self, space: str | None) -> int:
+        owner = {"SpaceName": space} if space else {"UserProfileName": self.user}
+        try:
+            apps = self._apps(owner)
+        except ClientError:
+            return 0
+        self._delete(apps)
+        return len(apps)

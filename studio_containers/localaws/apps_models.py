@@ -1,0 +1,270 @@
+"""Studio's user profiles, spaces and apps on the local AWS: their state and AWS's rules for them.
+
+moto has none of these. A profile or a space belongs to a domain; an app belongs to one of them.
+Which app types go where, and that an app's name is unique among its owner's live apps, follow
+AWS. Launching (the app's container) is not done here: the store tells its `launcher` when an
+app is created or deleted, and the launcher reports back through set_status().
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Protocol
+
+from moto.sagemaker.exceptions import (
+    ResourceInUseException,
+    ResourceNotFound,
+    ValidationError,
+)
+
+from ..studio import CODE_EDITOR, JUPYTER_LAB, KERNEL_GATEWAY
+from .models import _merged, now
+
+JUPYTER_SERVER = "JupyterServer"
+# The app types a profile and a space run here (Studio's other types need AWS's own images).
+PROFILE_APP_TYPES = (JUPYTER_SERVER, KERNEL_GATEWAY)
+SPACE_APP_TYPES = (JUPYTER_LAB, CODE_EDITOR)
+# A space's app and a profile's Jupyter server are always named "default".
+DEFAULT_APP_NAME = "default"
+LIVE = ("Pending", "InService", "Deleting")
+
+
+class Launcher(Protocol):
+    def launch(self, app: "App") -> None: ...
+    def stop(self, app: "App") -> None: ...
+
+
+@dataclass
+class UserProfile:
+    domain_id: str
+    name: str
+    arn: str
+    settings: dict
+    tags: list[dict]
+    status: str = "InService"
+    creation_time: datetime = field(default_factory=now)
+    last_modified_time: datetime = field(default_factory=now)
+
+    def summary(self) -> dict:
+        return {"DomainId": self.domain_id, "UserProfileName": self.name, "Status": self.status,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+
+    def describe(self) -> dict:
+        return {**self.summary(), "UserProfileArn": self.arn, "UserSettings": self.settings,
+                "HomeEfsFileSystemUid": 200001}
+
+
+@dataclass
+class Space:
+    domain_id: str
+    name: str
+    arn: str
+    settings: dict
+    tags: list[dict]
+    display_name: str | None = None
+    ownership: dict | None = None
+    sharing: dict | None = None
+    status: str = "InService"
+    creation_time: datetime = field(default_factory=now)
+    last_modified_time: datetime = field(default_factory=now)
+
+    def summary(self) -> dict:
+        found = {"DomainId": self.domain_id, "SpaceName": self.name, "Status": self.status,
+                 "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+        if self.display_name:
+            found["SpaceDisplayName"] = self.display_name
+        return found
+
+    def describe(self) -> dict:
+        found = {**self.summary(), "SpaceArn": self.arn, "SpaceSettings": self.settings}
+        if self.ownership:
+            found["OwnershipSettings"] = self.ownership
+        if self.sharing:
+            found["SpaceSharingSettings"] = self.sharing
+        return found
+
+
+@dataclass
+class App:
+    domain_id: str
+    owner_kind: str                 # "UserProfileName" or "SpaceName"
+    owner: str
+    app_type: str
+    name: str
+    arn: str
+    resource_spec: dict
+    tags: list[dict]
+    status: str = "Pending"
+    failure_reason: str | None = None
+    creation_time: datetime = field(default_factory=now)
+    # Where the launcher runs it: what a restart needs to find it again (no secrets).
+    runtime: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        return (self.domain_id, self.owner_kind, self.owner, self.app_type, self.name)
+
+    def summary(self) -> dict:
+        return {"DomainId": self.domain_id, self.owner_kind: self.owner, "AppType": self.app_type,
+                "AppName": self.name, "Status": self.status, "CreationTime": self.creation_time,
+                "ResourceSpec": self.resource_spec}
+
+    def describe(self) -> dict:
+        found = {**self.summary(), "AppArn": self.arn}
+        if self.failure_reason:
+            found["FailureReason"] = self.failure_reason
+        return found
+
+
+def apps_store(backend) -> "AppsStore":
+    """The apps store of a moto SageMaker backend, made on first use (saved along with it)."""
+    if not hasattr(backend, "apps_store"):
+        backend.apps_store = AppsStore(backend.account_id, backend.region_name)
+    return backend.apps_store
+
+
+class AppsStore:
+    def __init__(self, account_id: str, region: str):
+        self.account_id, self.region = account_id, region
+        self.profiles: dict[tuple[str, str], UserProfile] = {}
+        self.spaces: dict[tuple[str, str], Space] = {}
+        # Every app ever created, deleted ones included: AWS lists Deleted apps for a while.
+        self.apps: list[App] = []
+
+    def arn(self, kind: str, *parts: str) -> str:
+        # AWS lower-cases the resource part of these ARNs.
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:{kind}/" + \
+            "/".join(p.lower() for p in parts)
+
+    # User profiles
+
+    def create_profile(self, domain_id: str, name: str, settings: dict | None,
+                       tags: list | None) -> UserProfile:
+        if (domain_id, name) in self.profiles:
+            raise ResourceInUseException(f"Resource Already Exists: UserProfile with name {name} "
+                                         f"already exists. Choose a different name.")
+        profile = UserProfile(domain_id, name, self.arn("user-profile", domain_id, name),
+                              dict(settings or {}), list(tags or []))
+        self.profiles[(domain_id, name)] = profile
+        return profile
+
+    def profile(self, domain_id: str, name: str) -> UserProfile:
+        if (domain_id, name) not in self.profiles:
+            raise ResourceNotFound(f"User profile {self.arn('user-profile', domain_id, name)} "
+                                   "does not exist.")
+        return self.profiles[(domain_id, name)]
+
+    def update_profile(self, domain_id: str, name: str, settings: dict | None) -> UserProfile:
+        profile = self.profile(domain_id, name)
+        if settings:
+            profile.settings = _merged(profile.settings, settings)
+            profile.last_modified_time = now()
+        return profile
+
+    def delete_profile(self, domain_id: str, name: str) -> None:
+        self.profile(domain_id, name)
+        self._refuse_with_live_apps(domain_id, "UserProfileName", name, "User profile")
+        del self.profiles[(domain_id, name)]
+
+    # Spaces
+
+    def create_space(self, domain_id: str, name: str, settings: dict | None, tags: list | None,
+                     display_name: str | None, ownership: dict | None,
+                     sharing: dict | None) -> Space:
+        if (domain_id, name) in self.spaces:
+            raise ResourceInUseException(f"Resource Already Exists: Space with name {name} "
+                                         f"already exists. Choose a different name.")
+        if ownership and (domain_id, ownership.get("OwnerUserProfileName")) not in self.profiles:
+            self.profile(domain_id, ownership.get("OwnerUserProfileName"))
+        space = Space(domain_id, name, self.arn("space", domain_id, name), dict(settings or {}),
+                      list(tags or []), display_name, ownership, sharing)
+        self.spaces[(domain_id, name)] = space
+        return space
+
+    def space(self, domain_id: str, name: str) -> Space:
+        if (domain_id, name) not in self.spaces:
+            raise ResourceNotFound(f"Space {self.arn('space', domain_id, name)} does not exist.")
+        return self.spaces[(domain_id, name)]
+
+    def update_space(self, domain_id: str, name: str, settings: dict | None,
+                     display_name: str | None) -> Space:
+        space = self.space(domain_id, name)
+        if settings:
+            space.settings = _merged(space.settings, settings)
+        if display_name is not None:
+            space.display_name = display_name
+        space.last_modified_time = now()
+        return space
+
+    def delete_space(self, domain_id: str, name: str) -> None:
+        self.space(domain_id, name)
+        self._refuse_with_live_apps(domain_id, "SpaceName", name, "Space")
+        del self.spaces[(domain_id, name)]
+
+    def _refuse_with_live_apps(self, domain_id: str, kind: str, owner: str, what: str) -> None:
+        live = [a for a in self.apps
+                if (a.domain_id, a.owner_kind, a.owner) == (domain_id, kind, owner)
+                and a.status in LIVE]
+        if live:
+            raise ResourceInUseException(f"{what} {owner} has {len(live)} app(s) that are not "
+                                         f"deleted ({', '.join(a.name for a in live)}); delete "
+                                         "them first.")
+
+    def settings_holders(self) -> list[SimpleNamespace]:
+        """Profiles shaped as domains are (id and the two default settings), so the image API's
+        "still listed" checks read their CustomImages too (a space's settings list none)."""
+        return [SimpleNamespace(id=f"{p.domain_id} (user profile {p.name})",
+                                default_user_settings=p.settings, default_space_settings=None)
+                for p in self.profiles.values()]
+
+    # Apps
+
+    def owner_of(self, domain_id: str, profile: str | None, space: str | None) -> tuple[str, str]:
+        if bool(profile) == bool(space):
+            raise ValidationError("Exactly one of UserProfileName and SpaceName must be "
+                                  "specified.")
+        if profile:
+            self.profile(domain_id, profile)
+            return "UserProfileName", profile
+        self.space(domain_id, space)
+        return "SpaceName", space
+
+    def create_app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str,
+                   resource_spec: dict, tags: list | None) -> App:
+        kind, owner_name = owner
+        allowed = PROFILE_APP_TYPES if kind == "UserProfileName" else SPACE_APP_TYPES
+        if app_type not in allowed:
+            where = "a user profile" if kind == "UserProfileName" else "a space"
+            raise ValidationError(f"AppType {app_type} cannot be created for {where} on the "
+                                  f"local AWS; allowed: {', '.join(allowed)}.")
+        if app_type != KERNEL_GATEWAY and name != DEFAULT_APP_NAME:
+            raise ValidationError(f"AppName must be '{DEFAULT_APP_NAME}' for a {app_type} app.")
+        key = (domain_id, kind, owner_name, app_type, name)
+        if any(a.key == key and a.status in LIVE for a in self.apps):
+            raise ResourceInUseException(f"Resource Already Exists: App {name} of type "
+                                         f"{app_type} already exists for {owner_name}.")
+        app = App(domain_id, kind, owner_name, app_type, name,
+                  self.arn("app", domain_id, owner_name, app_type, name),
+                  dict(resource_spec or {}), list(tags or []))
+        self.apps.append(app)
+        return app
+
+    def app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str) -> App:
+        key = (domain_id, *owner, app_type, name)
+        found = [a for a in self.apps if a.key == key]
+        if not found:
+            raise ResourceNotFound(f"App {self.arn('app', domain_id, owner[1], app_type, name)} "
+                                   "does not exist.")
+        return found[-1]        # the newest of the same name; older ones are Deleted or Failed
+
+    def live_app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str) -> App:
+        app = self.app(domain_id, owner, app_type, name)
+        if app.status in ("Deleted", "Deleting"):
+            raise ResourceNotFound(f"App {app.arn} has already been deleted.")
+        return app
+
+    def list_apps(self, domain_id: str | None, profile: str | None, space: str | None) -> list[App]:
+        return [a for a in self.apps
+                if (not domain_id or a.domain_id == domain_id)
+                and (not profile or (a.owner_kind, a.owner) == ("UserProfileName", profile))
+                and (not space or (a.owner_kind, a.owner) == ("SpaceName", space))]
+

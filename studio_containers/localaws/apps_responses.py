@@ -1,0 +1,207 @@
+"""The Studio apps API's responses (user profiles, spaces, apps, presigned URLs), as thin
+delegates to apps_models.py, installed onto moto's SageMakerResponse in the server process.
+
+CreateApp decides the image synchronously (so a bad request is a 4xx, as in AWS) and hands the
+launch to the launcher, which reports the app's status as it goes.
+"""
+from moto.core.responses import ActionResult, EmptyResult
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse
+
+from ..studio import KERNEL_GATEWAY, SPACE_APP_TYPES
+from .apps_images import resolve
+from .apps_launcher import AppLauncher
+from .apps_models import JUPYTER_SERVER, AppsStore, apps_store
+from .models import find_domain
+from .paging import page
+from .responses import StudioResponses
+
+SORTS = {"CreationTime": "creation_time", "LastModifiedTime": "last_modified_time"}
+
+
+class AppsResponses:
+    """Methods copied onto SageMakerResponse; `self` is moto's response object."""
+
+    launcher: AppLauncher  # set by install()
+
+    def _apps(self) -> AppsStore:
+        StudioResponses._studio(self)       # the model's constraints, checked as AWS does
+        if self._get_param("DomainId"):
+            find_domain(self.sagemaker_backend, self._get_param("DomainId"))
+        return apps_store(self.sagemaker_backend)
+
+    def _page(self, items: list) -> tuple[list, str | None]:
+        descending = (self._get_param("SortOrder") or "Descending") == "Descending"
+        sort = SORTS.get(self._get_param("SortBy") or "CreationTime", "creation_time")
+        return page(sorted(items, key=lambda i: getattr(i, sort), reverse=descending),
+                    self._get_param("MaxResults"), self._get_param("NextToken"))
+
+    # User profiles
+
+    def _check_images(self, member: str, settings: dict | None) -> None:
+        # As for a domain: every image listed must exist and fit its app's settings.
+        StudioResponses._studio(self).check_domain_images({member: settings})
+
+    def create_user_profile(self):
+        self._check_images("DefaultUserSettings", self._get_param("UserSettings"))
+        profile = self._apps().create_profile(
+            self._get_param("DomainId"), self._get_param("UserProfileName"),
+            self._get_param("UserSettings"), self._get_param("Tags"))
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def describe_user_profile(self):
+        profile = self._apps().profile(self._get_param("DomainId"),
+                                       self._get_param("UserProfileName"))
+        return ActionResult(profile.describe())
+
+    def update_user_profile(self):
+        self._check_images("DefaultUserSettings", self._get_param("UserSettings"))
+        profile = self._apps().update_profile(
+            self._get_param("DomainId"), self._get_param("UserProfileName"),
+            self._get_param("UserSettings"))
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def delete_user_profile(self):
+        self._apps().delete_profile(self._get_param("DomainId"), self._get_param("UserProfileName"))
+        return EmptyResult()
+
+    def list_user_profiles(self):
+        domain, contains = self._get_param("DomainIdEquals"), self._get_param("UserProfileNameContains")
+        found = [p for p in self._apps().profiles.values()
+                 if (not domain or p.domain_id == domain)
+                 and (not contains or contains.lower() in p.name.lower())]
+        page, token = self._page(found)
+        return ActionResult(_with_token({"UserProfiles": [p.summary() for p in page]}, token))
+
+    # Spaces
+
+    def create_space(self):
+        space = self._apps().create_space(
+            self._get_param("DomainId"), self._get_param("SpaceName"),
+            self._get_param("SpaceSettings"), self._get_param("Tags"),
+            self._get_param("SpaceDisplayName"), self._get_param("OwnershipSettings"),
+            self._get_param("SpaceSharingSettings"))
+        return ActionResult({"SpaceArn": space.arn})
+
+    def describe_space(self):
+        space = self._apps().space(self._get_param("DomainId"), self._get_param("SpaceName"))
+        return ActionResult(space.describe())
+
+    def update_space(self):
+        space = self._apps().update_space(
+            self._get_param("DomainId"), self._get_param("SpaceName"),
+            self._get_param("SpaceSettings"), self._get_param("SpaceDisplayName"))
+        return ActionResult({"SpaceArn": space.arn})
+
+    def delete_space(self):
+        self._apps().delete_space(self._get_param("DomainId"), self._get_param("SpaceName"))
+        return EmptyResult()
+
+    def list_spaces(self):
+        domain, contains = self._get_param("DomainIdEquals"), self._get_param("SpaceNameContains")
+        found = [s for s in self._apps().spaces.values()
+                 if (not domain or s.domain_id == domain)
+                 and (not contains or contains.lower() in s.name.lower())]
+        page, token = self._page(found)
+        return ActionResult(_with_token({"Spaces": [s.summary() for s in page]}, token))
+
+    # Apps
+
+    def _owner(self, store: AppsStore) -> tuple[str, str]:
+        return store.owner_of(self._get_param("DomainId"), self._get_param("UserProfileName"),
+                              self._get_param("SpaceName"))
+
+    def create_app(self):
+        store = self._apps()
+        domain_id, app_type = self._get_param("DomainId"), self._get_param("AppType")
+        owner = self._owner(store)
+        domain = find_domain(self.sagemaker_backend, domain_id)
+        resource_spec = dict(self._get_param("ResourceSpec") or {})
+        runtime = {}
+        if app_type != JUPYTER_SERVER and app_type in (KERNEL_GATEWAY, *SPACE_APP_TYPES):
+            chosen = resolve(StudioResponses._studio(self), app_type, resource_spec, owner[1],
+                             _owner_settings(store, domain, owner))
+            runtime = {"image": chosen.container_image, "image_name": chosen.image_name,
+                       "version": chosen.version, "config_name": chosen.config_name,
+                       "config": chosen.config}
+            resource_spec.setdefault("SageMakerImageVersionArn", StudioResponses._studio(self)
+                                     .image_version(chosen.image_name, chosen.version).arn)
+        resource_spec.setdefault("InstanceType", "system" if app_type == JUPYTER_SERVER
+                                 else "ml.t3.medium")
+        app = store.create_app(domain_id, owner, app_type, self._get_param("AppName"),
+                               resource_spec, self._get_param("Tags"))
+        app.runtime = runtime
+        AppsResponses.launcher.launch(app)
+        return ActionResult({"AppArn": app.arn})
+
+    def describe_app(self):
+        store = self._apps()
+        app = store.app(self._get_param("DomainId"), self._owner(store),
+                        self._get_param("AppType"), self._get_param("AppName"))
+        return ActionResult(app.describe())
+
+    def delete_app(self):
+        store = self._apps()
+        app = store.live_app(self._get_param("DomainId"), self._owner(store),
+                             self._get_param("AppType"), self._get_param("AppName"))
+        AppsResponses.launcher.stop(app)
+        return EmptyResult()
+
+    def list_apps(self):
+        found = self._apps().list_apps(self._get_param("DomainIdEquals"),
+                                       self._get_param("UserProfileNameEquals"),
+                                       self._get_param("SpaceNameEquals"))
+        page, token = self._page(found)
+        return ActionResult(_with_token({"Apps": [a.summary() for a in page]}, token))
+
+    def create_presigned_domain_url(self):
+        """The URL of the profile's Jupyter server, or of a space's app, with its token."""
+        store = self._apps()
+        domain_id = self._get_param("DomainId")
+        store.profile(domain_id, self._get_param("UserProfileName"))
+        space = self._get_param("SpaceName")
+        if space:
+            store.space(domain_id, space)
+            candidates = [a for a in store.list_apps(domain_id, None, space)
+                          if a.app_type in SPACE_APP_TYPES]
+        else:
+            candidates = [a for a in store.list_apps(domain_id, self._get_param("UserProfileName"),
+                                                     None) if a.app_type == JUPYTER_SERVER]
+        urls = [u for u in (AppsResponses.launcher.url(a) for a in reversed(candidates)) if u]
+        if not urls:
+            which = f"space {space}" if space else \
+                f"user profile {self._get_param('UserProfileName')} (its JupyterServer app)"
+            raise ValidationError(f"No app of {which} is InService; create it with CreateApp "
+                                  "and wait until DescribeApp says InService.")
+        return ActionResult({"AuthorizedUrl": urls[0]})
+
+
+def _owner_settings(store: AppsStore, domain, owner: tuple[str, str]) -> list[dict]:
+    """Where an owner's CustomImages come from, most specific first."""
+    kind, name = owner
+    if kind == "UserProfileName":
+        return [store.profile(domain.id, name).settings, domain.default_user_settings]
+    # A space's own settings list no images (the model has no CustomImages there); its owner's
+    # profile does, then the domain's defaults for spaces and for users.
+    space = store.space(domain.id, name)
+    owner_name = (space.ownership or {}).get("OwnerUserProfileName")
+    profile = store.profiles.get((domain.id, owner_name))
+    return [profile.settings if profile else {}, domain.default_space_settings or {},
+            domain.default_user_settings]
+
+
+def _with_token(result: dict, token: str | None) -> dict:
+    if token:
+        result["NextToken"] = token
+    return result
+
+
+def methods() -> dict:
+    return {name: member for name, member in vars(AppsResponses).items()
+            if callable(member) and not name.startswith("__") and name != "launcher"}
+
+
+def install(launcher: AppLauncher) -> None:
+    AppsResponses.launcher = launcher
+    for name, method in methods().items():
+        setattr(SageMakerResponse, name, method)

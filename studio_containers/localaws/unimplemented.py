@@ -1,0 +1,53 @@
+"""Operations the local AWS does not implement: answered as a client error naming them.
+
+moto raises NotImplementedError for an action it has no method for (and from inside some it only
+half implements), and botocore's OperationNotFoundError for one its model lacks. In server mode
+either becomes an HTML 500, which SDKs and Terraform take for a passing fault and retry. AWS
+answers an operation it does not know with HTTP 400: `UnknownOperationException` in the JSON
+protocol, `InvalidAction` in the query protocols. install() answers that way, with a message that
+names the operation, in the server process only.
+"""
+import logging
+import warnings
+from typing import Callable
+
+from botocore.model import OperationNotFoundError
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse
+from moto.core.utils import get_service_model
+
+log = logging.getLogger("studio_containers.localaws.unimplemented")
+CODES = {"json": "UnknownOperationException", "query": "InvalidAction", "ec2": "InvalidAction"}
+
+
+class NotImplementedHere(ServiceException):
+    pass
+
+
+def _dispatch(original: Callable) -> Callable:
+    def dispatch(self: BaseResponse, request, full_url=None, headers=None):
+        try:
+            return original(self, request, full_url, headers)
+        except (NotImplementedError, OperationNotFoundError) as exc:
+            protocol = get_service_model(self.boto3_service_name).protocol
+            if protocol not in CODES:
+                raise       # REST services (none of which the deploy uses) keep moto's answer
+            operation = f"{self.boto3_service_name}:{self._get_action()}"
+            log.warning("%s is not implemented: %s", operation, exc)
+            error = NotImplementedHere(CODES[protocol],
+                                       f"The local AWS does not implement {operation}.")
+            with warnings.catch_warnings():
+                # moto warns that the code is not in the service's model; AWS's is not either.
+                warnings.simplefilter("ignore", UserWarning)
+                return self.serialized(ActionResult(error))
+    return dispatch
+
+
+def patches() -> dict[str, Callable]:
+    """The BaseResponse methods install() replaces, by name, built on moto's own."""
+    return {"_dispatch": _dispatch(BaseResponse._dispatch)}
+
+
+def install() -> None:
+    for name, method in patches().items():
+        setattr(BaseResponse, name, method)

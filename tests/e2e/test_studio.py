@@ -1,0 +1,65 @@
+"""End to end: `invoke up` on the local target, then `invoke studio` as a user runs it: the user's
+kernels come from the deployed KernelGateway image, a space serves the deployed JupyterLab image,
+and `--stop` leaves no app container or lab behind."""
+import shutil
+
+import docker
+import pytest
+import requests
+
+from studio_containers import PROJECT_ROOT
+from studio_containers.cli_process import URL_RE, Cli
+from studio_containers.localaws.apps_launcher import APP_LABEL, ROLE
+from studio_containers.runtime.gateway import ROLE_LABEL
+from studio_containers.runtime.kernel_client import execute
+
+UID = "import os; print(os.getuid())"
+IMAGES = ("python-basic", "jupyterlab-python")
+
+
+@pytest.fixture
+def cli(tmp_path):
+    for name in IMAGES:     # the same content as the shipped images, so nothing is rebuilt
+        shutil.copytree(PROJECT_ROOT / "images" / name, tmp_path / "images" / name)
+    cli = Cli(tmp_path / "state", images_dir=tmp_path / "images", aws_repository_prefix="e2e-studio")
+    yield cli
+    cli("studio", "--stop", check=False, timeout=300)
+    cli("studio", "--stop", "--space", "work", check=False, timeout=300)
+    cli("down", check=False, timeout=300)
+    cli("aws.stop", check=False)
+
+
+def app_containers() -> list:
+    return docker.from_env().containers.list(all=True, filters={"label": f"{ROLE_LABEL}={ROLE}"})
+
+
+def opened(output: str) -> tuple[str, str]:
+    url, _, token = URL_RE.search(output).groups()
+    return url.split("?")[0].removesuffix("/lab"), token
+
+
+def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli):
+    before = {c.id for c in app_containers()}
+    cli("up", timeout=900)
+
+    user = cli("studio", timeout=900).stdout
+    assert "Creating the KernelGateway app python-basic" in user
+    base, token = opened(user)
+    specs = requests.get(f"{base}/api/kernelspecs", params={"token": token}, timeout=30).json()
+    assert "python3__python-basic" in specs["kernelspecs"]
+    assert execute(base, token, "python3__python-basic", UID).strip() == "1000"
+    assert "Creating" not in cli("studio", timeout=300).stdout      # all there: nothing made again
+
+    space = cli("studio", "--space", "work", timeout=900).stdout
+    space_base, space_token = opened(space)
+    assert space_base.endswith("/jupyterlab/default")
+    assert requests.get(f"{space_base}/api/status", timeout=30).status_code == 403
+    assert execute(space_base, space_token, "python3", UID).strip() == "1000"
+
+    ours = [c for c in app_containers() if c.id not in before]
+    assert len(ours) == 2 and all(APP_LABEL in c.labels for c in ours)
+    assert "Deleted 2 app(s) of user local-user" in cli("studio", "--stop").stdout
+    assert "Deleted 1 app(s) of space work" in cli("studio", "--stop", "--space", "work").stdout
+    assert [c for c in app_containers() if c.id not in before] == []
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/api/status", timeout=5)

@@ -1,0 +1,139 @@
+"""CreateApp launches the real apps: images pushed to the local ECR and registered with boto3 only
+(as a user's notebook would), then KernelGateway, JupyterServer and space apps run as Studio runs
+them, fail as Studio fails them, and are found again after a restart of the local AWS."""
+import docker
+import pytest
+import requests
+
+from studio_containers.build.images import build_image
+from studio_containers.deploy.push import PushRecord, push_images
+from studio_containers.runtime.kernel_client import execute
+from studio_containers.spec import load_spec
+from studio_containers.wait import wait_until
+from tests.helpers import project_settings, shipped_images
+
+ROLE = "arn:aws:iam::123456789012:role/studio-apps-test"
+PROBE = "import os; print(os.getuid(), os.getgid(), os.getcwd())"
+
+
+def wait_status(sm, want=("InService", "Failed", "Deleted"), timeout=600, **app) -> dict:
+    return wait_until(lambda: (d := sm.describe_app(**app))["Status"] in want and d,
+                      timeout=timeout, interval=0.5, what=f"{app['AppName']} to settle")
+
+
+@pytest.fixture(scope="module")
+def studio(aws, workspace, python_basic, tmp_path_factory):
+    """python-basic and each shipped space image pushed and registered; a domain offering them;
+    user Ana and space work. Returns (sagemaker client, domain id, {name: image ARN})."""
+    local, endpoint = aws
+    ecr, sm = endpoint.client("ecr"), endpoint.client("sagemaker")
+    spaces = [build_image(workspace.client, load_spec(local.settings.images_dir / name),
+                          workspace.base, workspace.settings.build_network)
+              for name in shipped_images("space")]
+    pushed = push_images(workspace.client, ecr, [python_basic, *spaces], "apps",
+                         PushRecord(tmp_path_factory.mktemp("push")), "local",
+                         create_repository=True)
+    arns, settings = {}, {"KernelGatewayAppSettings": {"CustomImages": []}}
+    for image in pushed:
+        spec = next(b.spec for b in [python_basic, *spaces] if b.spec.name == image.name)
+        arns[image.name] = sm.create_image(ImageName=image.name, RoleArn=ROLE)["ImageArn"]
+        sm.create_image_version(ImageName=image.name, BaseImage=image.image_uri)
+        kind = f"{spec.app_type}ImageConfig" if spec.app_type == "KernelGateway" else \
+            f"{spec.app_type}AppImageConfig"
+        config = {"KernelSpecs": [{"Name": "python3"}]} if spec.app_type == "KernelGateway" else {}
+        sm.create_app_image_config(AppImageConfigName=image.name, **{kind: config})
+        settings.setdefault(f"{spec.app_type}AppSettings", {"CustomImages": []})[
+            "CustomImages"].append({"ImageName": image.name, "AppImageConfigName": image.name})
+    ec2 = endpoint.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    domain = sm.create_domain(DomainName="apps", AuthMode="IAM", SubnetIds=[subnet], VpcId=vpc,
+                              DefaultUserSettings={"ExecutionRole": ROLE, **settings})
+    domain_id = domain["DomainArn"].rsplit("/", 1)[-1]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="ana")
+    sm.create_space(DomainId=domain_id, SpaceName="work")
+    return sm, domain_id, arns
+
+
+def test_a_kernel_gateway_app_runs_kernels_reached_through_the_users_jupyter_server(studio):
+    sm, domain_id, arns = studio
+    kg = dict(DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName="basic")
+    sm.create_app(**kg, ResourceSpec={"SageMakerImageArn": arns["python-basic"]})
+    server = dict(DomainId=domain_id, UserProfileName="ana", AppType="JupyterServer",
+                  AppName="default")
+    sm.create_app(**server)
+    assert sm.describe_app(**kg)["Status"] == "Pending"      # the API answers while it starts
+    assert wait_status(sm, **kg)["Status"] == "InService", sm.describe_app(**kg)
+    assert wait_status(sm, **server)["Status"] == "InService", sm.describe_app(**server)
+
+    url = sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="ana")["AuthorizedUrl"]
+    base, token = url.split("/lab?token=")
+    specs = requests.get(f"{base}/api/kernelspecs", params={"token": token}, timeout=30).json()
+    assert "python3__basic" in specs["kernelspecs"]
+    assert "python-basic" in specs["kernelspecs"]["python3__basic"]["spec"]["display_name"]
+    assert execute(base, token, "python3__basic", PROBE).split() == ["1000", "100",
+                                                                      "/home/sagemaker-user"]
+    assert requests.get(f"{base}/api/kernelspecs", timeout=30).status_code == 403
+
+    sm.delete_app(**kg)
+    sm.delete_app(**server)
+    assert wait_status(sm, **kg)["Status"] == "Deleted"
+    assert wait_status(sm, **server)["Status"] == "Deleted"
+    labels = {"label": f"studio-containers.app={sm.describe_app(**kg)['AppArn']}"}
+    assert docker.from_env().containers.list(all=True, filters=labels) == []
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/api/status", timeout=5)
+
+
+@pytest.mark.parametrize("config, reason", [
+    ({"FileSystemConfig": {"DefaultUid": 0, "DefaultGid": 0}, "KernelSpecs": [{"Name": "python3"}]},
+     "Ensure that the UID/GID provided in the AppImageConfig (0/0) matches"),
+    ({"KernelSpecs": [{"Name": "nope"}]}, "KernelSpecs of AppImageConfig wrong: nope not found"),
+])
+def test_a_wrong_app_image_config_fails_the_app_with_studios_reason(studio, config, reason):
+    sm, domain_id, arns = studio
+    try:
+        sm.delete_app_image_config(AppImageConfigName="wrong")
+    except sm.exceptions.ResourceNotFound:
+        pass
+    sm.create_app_image_config(AppImageConfigName="wrong", KernelGatewayImageConfig=config)
+    sm.update_user_profile(DomainId=domain_id, UserProfileName="ana", UserSettings={
+        "KernelGatewayAppSettings": {"CustomImages": [
+            {"ImageName": "python-basic", "AppImageConfigName": "wrong"}]}})
+    app = dict(DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName="wrong")
+    try:
+        sm.create_app(**app, ResourceSpec={"SageMakerImageArn": arns["python-basic"]})
+        described = wait_status(sm, **app)
+        assert described["Status"] == "Failed" and reason in described["FailureReason"], described
+    finally:
+        sm.update_user_profile(DomainId=domain_id, UserProfileName="ana", UserSettings={
+            "KernelGatewayAppSettings": {"CustomImages": []}})
+
+
+@pytest.mark.parametrize("image", shipped_images("space"))
+def test_a_space_app_serves_its_base_path_behind_a_token_and_survives_a_restart(studio, aws, image):
+    sm, domain_id, arns = studio
+    local, _ = aws
+    app_type = load_spec(project_settings().images_dir / image).app_type
+    app = dict(DomainId=domain_id, SpaceName="work", AppType=app_type, AppName="default")
+    sm.create_app(**app, ResourceSpec={"SageMakerImageArn": arns[image]})
+    assert wait_status(sm, **app)["Status"] == "InService", sm.describe_app(**app)
+    url = sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="ana",
+                                         SpaceName="work")["AuthorizedUrl"]
+    assert requests.get(url, timeout=30).status_code == 200
+    assert requests.get(url.split("?")[0], timeout=30).status_code == 403
+
+    local.stop()                                    # the app keeps running; its front does not
+    local.start()
+    assert sm.describe_app(**app)["Status"] == "InService"
+    assert requests.get(url, timeout=30).status_code == 200   # the same URL and token again
+
+    arn = sm.describe_app(**app)["AppArn"]
+    [container] = docker.from_env().containers.list(filters={"label": f"studio-containers.app={arn}"})
+    local.stop()
+    container.remove(force=True)                    # gone while the local AWS was down
+    local.start()
+    described = sm.describe_app(**app)
+    assert described["Status"] == "Failed" and "container or process is gone" in described["FailureReason"]
+    sm.delete_app(**app)
+    assert wait_status(sm, **app)["Status"] == "Deleted"

@@ -1,0 +1,183 @@
+"""The Studio apps API (user profiles, spaces, apps) through boto3 on moto in this process, with a
+launcher that only records what it was asked: who may run what, which image and version an app
+gets, AWS's errors. Launching for real is tested in tests/integration/localaws/test_apps.py."""
+import pytest
+from moto.sagemaker.responses import SageMakerResponse
+
+from studio_containers.localaws import apps_responses
+from tests.unit.localaws.conftest import ROLE
+
+
+class RecordingLauncher:
+    def __init__(self):
+        self.launched, self.stopped = [], []
+
+    def launch(self, app):
+        self.launched.append(app)
+
+    def stop(self, app):
+        self.stopped.append(app)
+        app.status = "Deleted"
+
+    def url(self, app):
+        return f"http://127.0.0.1:1/{app.app_type}?token=t" if app.status == "InService" else None
+
+
+@pytest.fixture
+def launcher(patched, monkeypatch):
+    recording = RecordingLauncher()
+    monkeypatch.setattr(apps_responses.AppsResponses, "launcher", recording, raising=False)
+    for name, method in apps_responses.methods().items():
+        monkeypatch.setattr(SageMakerResponse, name, method, raising=False)
+    return recording
+
+
+@pytest.fixture
+def images(sagemaker, domain_id, launcher):
+    """A KernelGateway image "kg" (versions 1 and 2, alias "1.0" on 1) and a JupyterLab image
+    "lab", both attached to the domain's default user settings; "loose" attached nowhere."""
+    for name in ("kg", "lab", "loose"):
+        sagemaker.create_image(ImageName=name, RoleArn=ROLE)
+    sagemaker.create_image_version(ImageName="kg", BaseImage="r/kg:1", Aliases=["1.0"])
+    sagemaker.create_image_version(ImageName="kg", BaseImage="r/kg:2")
+    sagemaker.create_image_version(ImageName="lab", BaseImage="r/lab:1")
+    sagemaker.create_image_version(ImageName="loose", BaseImage="r/loose:1")
+    sagemaker.create_app_image_config(AppImageConfigName="kg", KernelGatewayImageConfig={
+        "KernelSpecs": [{"Name": "python3"}]})
+    sagemaker.create_app_image_config(AppImageConfigName="lab", JupyterLabAppImageConfig={})
+    sagemaker.update_domain(DomainId=domain_id, DefaultUserSettings={
+        "KernelGatewayAppSettings": {"CustomImages": [
+            {"ImageName": "kg", "AppImageConfigName": "kg"}]},
+        "JupyterLabAppSettings": {"CustomImages": [
+            {"ImageName": "lab", "AppImageConfigName": "lab"}]}})
+    sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="Ana")
+    sagemaker.create_space(DomainId=domain_id, SpaceName="work",
+                           OwnershipSettings={"OwnerUserProfileName": "Ana"})
+    return {name: sagemaker.describe_image(ImageName=name)["ImageArn"] for name in ("kg", "lab", "loose")}
+
+
+def test_user_profiles_and_spaces_follow_aws(sagemaker, domain_id, launcher, client_error):
+    arn = sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="Bo-1")["UserProfileArn"]
+    assert arn.endswith(f":user-profile/{domain_id}/bo-1")          # AWS lower-cases ARNs
+    assert client_error(sagemaker.create_user_profile, DomainId=domain_id,
+                        UserProfileName="Bo-1")["Code"] == "ResourceInUse"
+    bad = client_error(sagemaker.create_user_profile, DomainId=domain_id, UserProfileName="bo_1")
+    assert bad["Code"] == "ValidationException" and "userProfileName" in bad["Message"]
+    assert client_error(sagemaker.describe_user_profile, DomainId=domain_id,
+                        UserProfileName="nobody")["Code"] == "ResourceNotFound"
+    sagemaker.update_user_profile(DomainId=domain_id, UserProfileName="Bo-1",
+                                  UserSettings={"ExecutionRole": ROLE})
+    described = sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName="Bo-1")
+    assert (described["Status"], described["UserSettings"]) == ("InService", {"ExecutionRole": ROLE})
+    assert [p["UserProfileName"] for p in sagemaker.list_user_profiles(
+        DomainIdEquals=domain_id, UserProfileNameContains="bo")["UserProfiles"]] == ["Bo-1"]
+    assert client_error(sagemaker.create_space, DomainId=domain_id, SpaceName="s",
+                        OwnershipSettings={"OwnerUserProfileName": "nobody"})["Code"] == "ResourceNotFound"
+    sagemaker.create_space(DomainId=domain_id, SpaceName="s", SpaceDisplayName="S")
+    assert sagemaker.describe_space(DomainId=domain_id, SpaceName="s")["SpaceDisplayName"] == "S"
+    sagemaker.delete_space(DomainId=domain_id, SpaceName="s")
+    sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="Bo-1")
+    assert sagemaker.list_user_profiles()["UserProfiles"] == []
+
+
+def test_a_kernel_gateway_app_gets_the_attached_image_newest_version(sagemaker, domain_id, images,
+                                                                     launcher):
+    arn = sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="KernelGateway",
+                               AppName="kg-app", ResourceSpec={"SageMakerImageArn": images["kg"]})["AppArn"]
+    assert arn.endswith(f":app/{domain_id}/ana/kernelgateway/kg-app")
+    [app] = launcher.launched
+    assert app.runtime["image"] == "resolved/r/kg:2" and app.runtime["version"] == 2
+    assert app.runtime["config"] == {"KernelSpecs": [{"Name": "python3"}]}
+    described = sagemaker.describe_app(DomainId=domain_id, UserProfileName="Ana",
+                                       AppType="KernelGateway", AppName="kg-app")
+    assert described["Status"] == "Pending"
+    assert described["ResourceSpec"]["SageMakerImageVersionArn"].endswith("/kg/2")
+    assert [a["AppName"] for a in sagemaker.list_apps(UserProfileNameEquals="Ana")["Apps"]] == ["kg-app"]
+
+
+@pytest.mark.parametrize("spec, version", [({"SageMakerImageVersionAlias": "1.0"}, 1),
+                                           ({"version_arn": 1}, 1)])
+def test_an_app_may_ask_for_a_version_by_alias_or_arn(sagemaker, domain_id, images, launcher,
+                                                      spec, version):
+    if "version_arn" in spec:
+        spec = {"SageMakerImageVersionArn": sagemaker.describe_image_version(
+            ImageName="kg", Version=1)["ImageVersionArn"]}
+    else:
+        spec = {**spec, "SageMakerImageArn": images["kg"]}
+    sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="KernelGateway",
+                         AppName="kg-app", ResourceSpec=spec)
+    assert launcher.launched[0].runtime["version"] == version
+
+
+def test_what_studio_refuses_at_create_app(sagemaker, domain_id, images, launcher, client_error):
+    def create(**kw):
+        return client_error(sagemaker.create_app, DomainId=domain_id, **kw)
+    loose = create(UserProfileName="Ana", AppType="KernelGateway", AppName="x",
+                   ResourceSpec={"SageMakerImageArn": images["loose"]})
+    assert loose["Code"] == "ValidationException" and "loose is not attached to Ana" in loose["Message"]
+    assert "runs custom images only" in create(UserProfileName="Ana", AppType="KernelGateway",
+                                               AppName="x")["Message"]
+    assert "cannot be created for a user profile" in create(
+        UserProfileName="Ana", AppType="JupyterLab", AppName="default",
+        ResourceSpec={"SageMakerImageArn": images["lab"]})["Message"]
+    assert "AppName must be 'default'" in create(SpaceName="work", AppType="JupyterLab",
+                                                 AppName="other",
+                                                 ResourceSpec={"SageMakerImageArn": images["lab"]})["Message"]
+    assert create(UserProfileName="Ana", SpaceName="work", AppType="JupyterServer",
+                  AppName="default")["Code"] == "ValidationException"
+    assert create(UserProfileName="nobody", AppType="JupyterServer",
+                  AppName="default")["Code"] == "ResourceNotFound"
+    assert launcher.launched == []
+
+
+def test_one_live_app_per_name_and_a_profile_with_apps_is_not_deleted(sagemaker, domain_id, images,
+                                                                      launcher, client_error):
+    app = dict(DomainId=domain_id, SpaceName="work", AppType="JupyterLab", AppName="default")
+    sagemaker.create_app(**app, ResourceSpec={"SageMakerImageArn": images["lab"]})
+    assert launcher.launched[0].runtime["config"] == {}
+    assert client_error(sagemaker.create_app, **app,
+                        ResourceSpec={"SageMakerImageArn": images["lab"]})["Code"] == "ResourceInUse"
+    assert client_error(sagemaker.delete_space, DomainId=domain_id,
+                        SpaceName="work")["Code"] == "ResourceInUse"
+    sagemaker.delete_app(**app)
+    assert launcher.stopped == launcher.launched
+    assert sagemaker.describe_app(**app)["Status"] == "Deleted"
+    assert client_error(sagemaker.delete_app, **app)["Code"] == "ResourceNotFound"
+    sagemaker.create_app(**app, ResourceSpec={"SageMakerImageArn": images["lab"]})   # again
+    assert sagemaker.describe_app(**app)["Status"] == "Pending"
+
+
+def test_the_presigned_url_is_the_running_apps(sagemaker, domain_id, images, launcher, client_error):
+    assert "No app of user profile Ana" in client_error(
+        sagemaker.create_presigned_domain_url, DomainId=domain_id, UserProfileName="Ana")["Message"]
+    sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="JupyterServer",
+                         AppName="default")
+    launcher.launched[0].status = "InService"
+    assert sagemaker.create_presigned_domain_url(DomainId=domain_id, UserProfileName="Ana")[
+        "AuthorizedUrl"] == "http://127.0.0.1:1/JupyterServer?token=t"
+
+
+def test_an_image_a_user_profile_lists_cannot_be_deleted(sagemaker, domain_id, images, launcher,
+                                                          client_error):
+    sagemaker.update_user_profile(DomainId=domain_id, UserProfileName="Ana", UserSettings={
+        "KernelGatewayAppSettings": {"CustomImages": [
+            {"ImageName": "loose", "AppImageConfigName": "kg"}]}})
+    refused = client_error(sagemaker.delete_image, ImageName="loose")
+    assert refused["Code"] == "ResourceInUse" and "(user profile Ana)" in refused["Message"]
+    sagemaker.update_user_profile(DomainId=domain_id, UserProfileName="Ana", UserSettings={
+        "KernelGatewayAppSettings": {"CustomImages": []}})
+    sagemaker.delete_image(ImageName="loose")
+
+
+def test_a_profile_may_list_only_images_that_exist_and_fit(sagemaker, domain_id, images,
+                                                                     launcher, client_error):
+    missing = client_error(sagemaker.update_user_profile, DomainId=domain_id, UserProfileName="Ana",
+                           UserSettings={"KernelGatewayAppSettings": {"CustomImages": [
+                               {"ImageName": "nope", "AppImageConfigName": "kg"}]}})
+    assert missing["Code"] == "ResourceNotFound"
+    wrong_kind = client_error(sagemaker.update_user_profile, DomainId=domain_id,
+                              UserProfileName="Ana",
+                              UserSettings={"JupyterLabAppSettings": {"CustomImages": [
+                                  {"ImageName": "lab", "AppImageConfigName": "kg"}]}})
+    assert wrong_kind["Code"] == "ValidationException" and "has no JupyterLabAppImageConfig" in \
+        wrong_kind["Message"]
