@@ -7,6 +7,7 @@ import requests
 
 from studio_containers.build.images import build_image
 from studio_containers.deploy.push import PushRecord, push_images
+from studio_containers.localaws.control import LocalAws
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.spec import load_spec
 from studio_containers.wait import wait_until
@@ -19,6 +20,17 @@ PROBE = "import os; print(os.getuid(), os.getgid(), os.getcwd())"
 def wait_status(sm, want=("InService", "Failed", "Deleted"), timeout=600, **app) -> dict:
     return wait_until(lambda: (d := sm.describe_app(**app))["Status"] in want and d,
                       timeout=timeout, interval=0.5, what=f"{app['AppName']} to settle")
+
+
+@pytest.fixture(scope="module")
+def aws(local_aws_settings, tmp_path_factory):
+    """This module's local AWS; a space that never answers fails after 20 s, not Studio's 15 min."""
+    local = LocalAws(local_aws_settings(tmp_path_factory.mktemp("apps"),
+                                        validate__space_ready_timeout=20))
+    try:
+        yield local, local.start()
+    finally:
+        local.stop()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +64,17 @@ def studio(aws, workspace, python_basic, tmp_path_factory):
     domain_id = domain["DomainArn"].rsplit("/", 1)[-1]
     sm.create_user_profile(DomainId=domain_id, UserProfileName="ana")
     sm.create_space(DomainId=domain_id, SpaceName="work")
-    return sm, domain_id, arns
+    yield sm, domain_id, arns
+    # Apps outlive the local AWS: whatever a failed test left running is deleted through the API.
+    live = [a for a in sm.list_apps(DomainIdEquals=domain_id, MaxResults=100)["Apps"]
+            if a["Status"] in ("Pending", "InService", "Failed")]
+    for app in live:
+        key = {k: app[k] for k in ("DomainId", "AppType", "AppName") if k in app}
+        key.update({k: app[k] for k in ("UserProfileName", "SpaceName") if k in app})
+        wait_status(sm, want=("InService", "Failed", "Deleted"), **key)
+        if sm.describe_app(**key)["Status"] != "Deleted":
+            sm.delete_app(**key)
+            wait_status(sm, want=("Deleted",), **key)
 
 
 def test_a_kernel_gateway_app_runs_kernels_reached_through_the_users_jupyter_server(studio):
@@ -137,3 +159,28 @@ def test_a_space_app_serves_its_base_path_behind_a_token_and_survives_a_restart(
     assert described["Status"] == "Failed" and "container or process is gone" in described["FailureReason"]
     sm.delete_app(**app)
     assert wait_status(sm, **app)["Status"] == "Deleted"
+
+
+def test_a_space_app_that_never_serves_its_base_path_fails_with_what_it_served(studio):
+    sm, domain_id, arns = studio
+    sm.create_app_image_config(AppImageConfigName="lab-at-root", JupyterLabAppImageConfig={
+        "ContainerConfig": {"ContainerEntrypoint": ["jupyter-lab"],
+                            "ContainerArguments": ["--ip=0.0.0.0", "--port=8888",
+                                                   "--IdentityProvider.token="]}})
+    sm.update_user_profile(DomainId=domain_id, UserProfileName="ana", UserSettings={
+        "JupyterLabAppSettings": {"CustomImages": [
+            {"ImageName": "jupyterlab-python", "AppImageConfigName": "lab-at-root"}]}})
+    sm.create_space(DomainId=domain_id, SpaceName="broken",
+                    OwnershipSettings={"OwnerUserProfileName": "ana"})
+    app = dict(DomainId=domain_id, SpaceName="broken", AppType="JupyterLab", AppName="default")
+    try:
+        sm.create_app(**app, ResourceSpec={"SageMakerImageArn": arns["jupyterlab-python"]})
+        described = wait_status(sm, **app)
+        assert described["Status"] == "Failed", described
+        assert "InternalFailure" in described["FailureReason"]
+        assert "but / answers: the app serves the root" in described["FailureReason"]
+        labels = {"label": f"studio-containers.app={described['AppArn']}"}
+        assert docker.from_env().containers.list(all=True, filters=labels) == []
+    finally:
+        sm.update_user_profile(DomainId=domain_id, UserProfileName="ana", UserSettings={
+            "JupyterLabAppSettings": {"CustomImages": []}})
