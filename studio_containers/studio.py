@@ -56,7 +56,7 @@ FAILURE_CLASSES = {
     4: f"file owned by UID/GID > {MAX_ID}",
     5: "kernel files under the mount path",
     6: "not linux/amd64",
-    7: "python on PATH does not hold the kernels",
+    7: "kernel not usable through the image's PATH (its python, its interpreter)",
     8: f"reserved path or port {APP_PORT}",
     9: "space app not served as Studio expects",
     10: "image too large",

@@ -11,13 +11,15 @@ Input (environment, removed before the gateway starts):
 Exit 3 with one JSON line on stderr when a spec kernel is not in the image.
 
 With SC_MODE=inspect it starts nothing: it prints one JSON report of how kernels are found
-(the image's python, its prefix, each kernelspec and where it lives, kernelspecs elsewhere in
-the image) for `invoke validate`, and exits 0.
+(the image's python, its prefix, the PATH searched, each kernelspec with where it lives, its
+language and whether its interpreter exists, IRkernel's presence for R kernels, kernelspecs
+elsewhere in the image) for `invoke validate`, and exits 0.
 """
 import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -134,6 +136,89 @@ def write_overlay(overlay, wanted, found, synthetic, path):
             json.dump(spec, f, indent=1)
 
 
+def argv0_found(argv0, path):
+    """Whether the kernel's interpreter exists: a bare name on the image's PATH, else the file."""
+    if not argv0:
+        return False
+    if os.sep not in argv0:
+        return shutil.which(argv0, path=path) is not None
+    return os.path.isfile(argv0) and os.access(argv0, os.X_OK)
+
+
+def is_r(language):
+    return (language or "").strip().lower() == "r"
+
+
+# An R kernel needs the IRkernel package in the library of the R it starts; a kernelspec alone
+# (e.g. copied in from elsewhere) leaves a kernel that dies at start.
+R_CHECK = 'cat(requireNamespace("IRkernel", quietly = TRUE))'
+R_CHECK_TIMEOUT = 30
+
+
+def r_check_command(r):
+    """Rscript next to the kernel's R (or next to what a symlinked R points at), else R itself."""
+    if os.path.basename(r) == "Rscript":
+        return [r, "-e", R_CHECK]
+    for folder in (os.path.dirname(r), os.path.dirname(os.path.realpath(r))):
+        rscript = os.path.join(folder, "Rscript")
+        if os.path.isfile(rscript) and os.access(rscript, os.X_OK):
+            return [rscript, "-e", R_CHECK]
+    return [r, "--slave", "--no-restore", "-e", R_CHECK]
+
+
+def run_bounded(argv, env, timeout):
+    """(returncode, stdout, stderr); its own process group, so that R's children die with it."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # a grandchild that left the group still holds the pipes: do not wait for it
+        raise
+    return proc.returncode, out, err
+
+
+def irkernel_installed(r, env, timeout=None):
+    """(True/False, None), or (None, why) when R could not say."""
+    argv = r_check_command(r)
+    timeout = R_CHECK_TIMEOUT if timeout is None else timeout
+    try:
+        code, out, err = run_bounded(argv, env, timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"{argv[0]} did not answer within {timeout} s"
+    except OSError as exc:
+        return None, f"{argv[0]} could not be run: {exc}"
+    words = out.split()
+    if code == 0 and words and words[-1] in ("TRUE", "FALSE"):
+        return words[-1] == "TRUE", None
+    detail = err.strip()[-300:] or f"printed {out.strip()[-100:]!r}"
+    return None, f"{argv[0]} exited {code}: {detail}"
+
+
+def kernel_entry(spec_dir, argv, language, path, image_env):
+    argv = resolve_argv0(argv, path)
+    argv0 = argv[0] if argv else None
+    found = argv0_found(argv0, path)
+    entry = {"dir": spec_dir, "argv0": argv0,
+             # an unresolved bare name has no real path (realpath would invent one in the cwd)
+             "argv0_real": os.path.realpath(argv0) if argv0 and os.sep in argv0 else None,
+             "argv0_found": found, "language": language}
+    if is_r(language):
+        if found:
+            entry["irkernel"], entry["irkernel_error"] = irkernel_installed(argv0, image_env)
+        else:
+            entry["irkernel"] = None
+            entry["irkernel_error"] = "not checked: its interpreter was not found"
+    return entry
+
+
 # Where kernelspecs of other Pythons usually live: seen, but not used, by Studio.
 ELSEWHERE = ["/opt/*/share/jupyter/kernels", "/opt/*/*/share/jupyter/kernels",
              "/opt/*/envs/*/share/jupyter/kernels", "/usr/local/*/share/jupyter/kernels",
@@ -144,7 +229,7 @@ ELSEWHERE = ["/opt/*/share/jupyter/kernels", "/opt/*/*/share/jupyter/kernels",
 def inspect(path, home, image_env):
     python = image_python(path)
     report = {"python": python, "python_real": os.path.realpath(python) if python else None,
-              "prefix": None, "prefix_error": None, "kernels": {}, "elsewhere": {}}
+              "prefix": None, "prefix_error": None, "path": path, "kernels": {}, "elsewhere": {}}
     if python:
         try:
             report["prefix"] = python_prefix(python, image_env)
@@ -154,15 +239,17 @@ def inspect(path, home, image_env):
     for name, spec_dir in found.items():
         try:
             with open(os.path.join(spec_dir, "kernel.json")) as f:
-                argv = json.load(f).get("argv", [])
-        except (OSError, ValueError):
-            argv = []
-        argv = resolve_argv0(argv, path)
-        report["kernels"][name] = {"dir": spec_dir, "argv0": argv[0] if argv else None,
-                                   "argv0_real": os.path.realpath(argv[0]) if argv else None}
+                kernel_json = json.load(f)
+            argv, language = kernel_json.get("argv"), kernel_json.get("language")
+        except (OSError, ValueError, AttributeError):
+            argv, language = [], None
+        argv = argv if isinstance(argv, list) and all(isinstance(a, str) for a in argv) else []
+        language = language if isinstance(language, str) else None
+        report["kernels"][name] = kernel_entry(spec_dir, argv, language, path, image_env)
     for name, spec in conda_kernels(report["prefix"]).items():
-        report["kernels"].setdefault(name, {"dir": None, "argv0": spec["argv"][0],
-                                            "argv0_real": os.path.realpath(spec["argv"][0])})
+        if name not in report["kernels"]:
+            report["kernels"][name] = kernel_entry(None, spec["argv"], spec["language"], path,
+                                                   image_env)
     for pattern in ELSEWHERE:
         for d in sorted(glob.glob(pattern)):
             for name, spec_dir in find_kernelspecs([d]).items():

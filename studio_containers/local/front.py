@@ -36,23 +36,27 @@ XSRF_COOKIE = "_xsrf"       # tornado's, which jupyter_server and JupyterLab use
 
 
 class _Auth:
-    def __init__(self, token: str):
+    def __init__(self, token: str, port: int):
         self.token = token
         self.cookie_value = secrets.token_urlsafe(32)   # never the token itself
+        # Browsers share cookies across ports: each front has a name of its own (as Jupyter's
+        # username-<host>-<port>), so two spaces open at once do not overwrite each other's.
+        self.cookie = f"{COOKIE}-{port}"
 
     def check(self, handler: RequestHandler) -> str | None:
         """How the request proved itself: "token", "cookie", or None. Sets the cookie on a token."""
-        given = handler.get_query_argument("token", None) or _header_token(handler)
-        if given is not None and hmac.compare_digest(given, self.token):
-            handler.set_cookie(COOKIE, self.cookie_value, httponly=True, samesite="Strict")
+        given = handler.get_query_argument("token", None) or header_token(handler)
+        if given is not None and hmac.compare_digest(given.encode(), self.token.encode()):
+            handler.set_cookie(self.cookie, self.cookie_value, httponly=True, samesite="Strict")
             return "token"
-        cookie = handler.get_cookie(COOKIE)
-        if cookie is not None and hmac.compare_digest(cookie, self.cookie_value):
+        cookie = handler.get_cookie(self.cookie)
+        if cookie is not None and hmac.compare_digest(cookie.encode(), self.cookie_value.encode()):
             return "cookie"
         return None
 
 
-def _header_token(handler: RequestHandler) -> str | None:
+def header_token(handler: RequestHandler) -> str | None:
+    """The token of an `Authorization: token …` header, as Jupyter clients send it."""
     scheme, _, value = handler.request.headers.get("Authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "token" else None
 
@@ -68,8 +72,13 @@ def _relayed_headers(handler: RequestHandler, skip: set[str]) -> dict[str, str]:
     headers = {}
     for name, value in handler.request.headers.get_all():
         lower = name.lower()
-        if lower in skip or (lower == "authorization" and _header_token(handler) is not None):
+        if lower in skip or (lower == "authorization" and header_token(handler) is not None):
             continue
+        if lower == "cookie":   # the fronts' own cookies are theirs: no app sees them
+            value = "; ".join(c.strip() for c in value.split(";")
+                              if c.strip() and not c.strip().startswith(COOKIE + "-"))
+            if not value:
+                continue
         headers[name] = f"{headers[name]}; {value}" if lower == "cookie" and name in headers else (
             f"{headers[name]}, {value}" if name in headers else value)
     return headers
@@ -194,7 +203,7 @@ class TokenFront(ServerThread):
 
     def __init__(self, port: int, token: str, upstream_port: int):
         self.token = token
-        auth, upstream = _Auth(token), f"{HOST}:{upstream_port}"
+        auth, upstream = _Auth(token, port), f"{HOST}:{upstream_port}"
         kwargs = {"auth": auth, "upstream": upstream}
         router = RuleRouter([
             Rule(_IsWebSocket(), Application([(r".*", WebSocketRelay, kwargs)],

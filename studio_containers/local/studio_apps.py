@@ -3,9 +3,10 @@ from what `invoke up --target local` deployed, as Studio's own front end would.
 
 For a user (Studio Classic): the user profile, one KernelGateway app per image the domain offers
 in KernelGatewayAppSettings (named after the image), and the JupyterServer app whose lab reaches
-them. For a space (new Studio): the space, and its app on the image asked for (or the only space
-image the domain offers). Missing pieces are created; Failed apps are created again. The URL is
-CreatePresignedDomainUrl's. `--stop` deletes the apps (profiles, spaces and homes stay).
+them. For a space (new Studio): the space, and its app on the image asked for (or the first space
+image the domain offers, JupyterLab before Code Editor). Missing pieces are created; Failed apps
+are created again. The URL is CreatePresignedDomainUrl's. `--stop` deletes the apps (profiles,
+spaces and homes stay).
 """
 import time
 
@@ -14,12 +15,12 @@ from botocore.exceptions import ClientError
 from ..console import detail, say
 from ..deploy.domain import LOCAL_DOMAIN, custom_images
 from ..errors import UserError
+from ..localaws.apps_models import JUPYTER_SERVER
 from ..localaws.control import LocalAws
 from ..settings import Settings
 from ..studio import CODE_EDITOR, JUPYTER_LAB, KERNEL_GATEWAY
 
-JUPYTER_SERVER = "JupyterServer"
-LIVE = ("Pending", "InService")
+LIVE = ("Pending", "InService")     # for this task: apps that run or will
 POLL_SECONDS = 0.5
 
 
@@ -94,12 +95,17 @@ class LocalStudio:
         offered = [(app_type, e) for app_type in (JUPYTER_LAB, CODE_EDITOR)
                    for e in custom_images(self.domain, app_type)]
         chosen = [(t, e) for t, e in offered if image in (None, e["ImageName"])]
-        if not chosen or (image is None and len(chosen) > 1):
-            names = ", ".join(e["ImageName"] for _, e in offered) or "none"
-            raise UserError(f"--image: {'pick one of the' if offered else 'no'} space images "
-                            f"domain {self.domain_id} offers ({names})"
-                            + ("" if offered else "; deploy one with `./inv up`"))
-        app_type, entry = chosen[0]
+        if not chosen:
+            names = ", ".join(e["ImageName"] for _, e in offered)
+            raise UserError(f"--image: {image} is not among the space images domain "
+                            f"{self.domain_id} offers ({names})" if offered else
+                            f"domain {self.domain_id} offers no space image; deploy one with "
+                            "`./inv up`")
+        app_type, entry = chosen[0]     # JupyterLab images first: the common case
+        if len(chosen) > 1:
+            others = ", ".join(e["ImageName"] for _, e in chosen[1:])
+            say(f"Using {entry['ImageName']} for space {space} (also offered: {others}; "
+                "pick one with --image)")
         running = [a for a in self._apps({"SpaceName": space}) if a["AppType"] != app_type]
         for other in running:           # a space runs one app: switching type replaces it
             self._delete([other])
@@ -115,7 +121,8 @@ class LocalStudio:
     def _apps(self, owner: dict) -> list[dict]:
         filters = {"UserProfileNameEquals" if "UserProfileName" in owner else "SpaceNameEquals":
                    next(iter(owner.values()))}
-        found = self.sm.list_apps(DomainIdEquals=self.domain_id, **filters)["Apps"]
+        pages = self.sm.get_paginator("list_apps").paginate(DomainIdEquals=self.domain_id, **filters)
+        found = [app for page in pages for app in page["Apps"]]
         return [{"DomainId": a["DomainId"], **owner, "AppType": a["AppType"],
                  "AppName": a["AppName"]} for a in found if a["Status"] in LIVE + ("Failed",)]
 
@@ -145,14 +152,18 @@ class LocalStudio:
             if self.sm.describe_app(**key)["Status"] in LIVE + ("Failed",):
                 say(f"Deleting the {key['AppType']} app {key['AppName']}")
                 self.sm.delete_app(**key)
-        while any(self.sm.describe_app(**key)["Status"] == "Deleting" for key in apps):
+        deadline = time.monotonic() + 120
+        while True:
+            left = [k["AppName"] for k in apps if self.sm.describe_app(**k)["Status"] == "Deleting"]
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise UserError(f"apps still Deleting after 120 s: {', '.join(left)}; see the "
+                                "local AWS's log (`./inv aws.status`)")
             time.sleep(POLL_SECONDS)
 
     def stop(self, space: str | None) -> int:
         owner = {"SpaceName": space} if space else {"UserProfileName": self.user}
-        try:
-            apps = self._apps(owner)
-        except ClientError:
-            return 0
+        apps = self._apps(owner)
         self._delete(apps)
         return len(apps)

@@ -20,6 +20,7 @@ import os
 import signal
 import tarfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -27,7 +28,7 @@ from docker.errors import DockerException, ImageNotFound, NotFound
 
 from ..build.engine import connect
 from ..errors import UserError
-from ..local.lab import LabOptions, launch_lab, wait_lab
+from ..local.lab import STOP_TIMEOUT, LabOptions, launch_lab, stop_lab, wait_lab
 from ..pipeline import prepare
 from ..ports import HOST, free_port
 from ..runtime.gateway import (
@@ -42,6 +43,7 @@ from ..runtime.space import space_container, start_space
 from ..settings import Settings
 from ..spec import ContainerConfig, ImageSpec, Kernel
 from ..studio import (
+    CODE_EDITOR,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
     JUPYTER_LAB,
@@ -53,6 +55,7 @@ from .apps_models import JUPYTER_SERVER, App
 
 ROLE = "studio-app"
 APP_LABEL = "studio-containers.app"
+INSTANCE_LABEL = "studio-containers.app-instance"
 log = logging.getLogger("studio_containers.localaws.apps")
 
 
@@ -61,10 +64,13 @@ class AppLauncher:
                  secret: str, registry_password: str):
         self.settings = settings
         self.lock, self.save = lock, save
-        self.secret = secret.encode()
+        # A key of its own for app tokens, derived from the server's secret (never the key itself).
+        self.secret = hmac.new(secret.encode(), b"studio-containers apps", hashlib.sha256).digest()
         self.registry_password = registry_password
         self.folder = settings.state_dir / "aws" / "apps"
-        self.fronts = {}        # app ARN → TokenFront of a running space app
+        self.fronts = {}        # app instance → TokenFront of a running space app
+        self.labs = {}          # app instance → Popen of a JupyterServer app's lab started here
+        self.launching = set()  # app instances whose launch thread runs
         self.router = None      # the gateway router, started with the first Jupyter server
         self._prepared = None
         self._prepare_lock = threading.Lock()     # the runtime is built once, maybe for minutes
@@ -74,11 +80,14 @@ class AppLauncher:
 
     def launch(self, app: App) -> None:
         app.status, app.failure_reason = "Pending", None
+        self.launching.add(instance(app))
         threading.Thread(target=self._launch, args=(app,), name=f"launch {app.arn}",
                          daemon=True).start()
 
     def stop(self, app: App) -> None:
         app.status = "Deleting"
+        if instance(app) in self.launching:
+            return      # its launch thread sees Deleting when it ends, and deletes then
         threading.Thread(target=self._stop, args=(app,), name=f"delete {app.arn}",
                          daemon=True).start()
 
@@ -92,7 +101,7 @@ class AppLauncher:
             return None
         if app.app_type == JUPYTER_SERVER:
             return f"http://{HOST}:{app.runtime['port']}/lab?token={self.token(app, 'lab')}"
-        if app.app_type in (JUPYTER_LAB, "CodeEditor"):
+        if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
             suffix = "lab" if app.app_type == JUPYTER_LAB else ""
             return (f"http://{HOST}:{app.runtime['front_port']}{app.runtime['base_path']}/{suffix}"
                     f"?token={self.token(app, 'front')}")
@@ -103,30 +112,35 @@ class AppLauncher:
     def _launch(self, app: App) -> None:
         """Each launcher returns where the app runs; it is recorded under the server's lock, as
         a save may be pickling the app at any moment."""
+        where, reason = None, None
         try:
             where = {KERNEL_GATEWAY: self._launch_gateway, JUPYTER_SERVER: self._launch_server,
-                     JUPYTER_LAB: self._launch_space, "CodeEditor": self._launch_space
+                     JUPYTER_LAB: self._launch_space, CODE_EDITOR: self._launch_space
                      }[app.app_type](app)
         except (UserError, DockerException) as exc:
-            self._finish(app, "Failed", _reason(exc))
+            reason = _reason(exc)
         except Exception as exc:  # noqa: BLE001 - any failure is the app's; the log has the rest
             log.exception("launching %s failed", app.arn)
-            self._finish(app, "Failed", f"InternalFailure: {exc}")
-        else:
-            self._finish(app, "InService", None, where)
-
-    def _finish(self, app: App, status: str, reason: str | None, where: dict | None = None) -> None:
+            reason = f"InternalFailure: {exc}"
         with self.lock:
+            self.launching.discard(instance(app))
             if where:
                 app.runtime = {**app.runtime, **where}
-            deleted = app.status in ("Deleting", "Deleted")
-            if not deleted:
-                app.status, app.failure_reason = status, reason
+            deleting = app.status == "Deleting"
+            if not deleting:
+                app.status = "Failed" if reason else "InService"
+                app.failure_reason = reason
                 self.save()
-        if deleted and where:
-            # Deleted while it started: the delete found nothing to remove yet, so this does.
-            self._remove(app)
-        log.info("%s: %s%s", app.arn, status, f" ({reason})" if reason else "")
+        log.info("%s: %s", app.arn, "deleted while starting" if deleting else app.status +
+                 (f" ({reason})" if reason else ""))
+        if deleting:
+            self._stop(app)
+        elif reason:
+            self._remove(app)       # whatever the failed start left (a container, a front)
+
+    def _record(self, app: App, **where) -> None:
+        with self.lock:
+            app.runtime = {**app.runtime, **where}
 
     def _client(self):
         client = connect()
@@ -155,11 +169,10 @@ class AppLauncher:
                             f"{getattr(exc, 'explanation', None) or exc}") from None
 
     def _container_name(self, app: App) -> str:
-        digest = hashlib.sha256(app.arn.encode()).hexdigest()[:12]
-        return f"studio-containers-app-{owner(self.settings.state_dir)}-{digest}"
+        return f"studio-containers-app-{owner(self.settings.state_dir)}-{instance(app)}"
 
     def _labels(self, app: App) -> dict[str, str]:
-        return {ROLE_LABEL: ROLE, APP_LABEL: app.arn}
+        return {ROLE_LABEL: ROLE, APP_LABEL: app.arn, INSTANCE_LABEL: instance(app)}
 
     def home(self, app: App) -> Path:
         """The profile's home (shared by its apps, Studio's EFS) or the space's (its EBS volume)."""
@@ -175,7 +188,7 @@ class AppLauncher:
                                         for k in config.get("KernelSpecs") or []),
                      uid=fs["DefaultUid"], gid=fs["DefaultGid"], mount_path=fs["MountPath"])
         image = self._pull(client, app.runtime["image"])
-        _check_user(client, image, spec, app)
+        _check_user(client, image, spec, app, self._labels(app))
         runtime = self._runtime()
         gc = gateway_container(spec, image.id, runtime, prepare_home(self.home(app), spec),
                                self.token(app, "gateway"), free_port(), self.settings.state_dir,
@@ -217,26 +230,39 @@ class AppLauncher:
                 "front_port": front_port}
 
     def _start_front(self, app: App, app_port: int) -> int:
-        from ..local.front import TokenFront   # tornado: only when a space runs
+        from ..local.front import TokenFront  # tornado: only when a space runs
         port = app.runtime.get("front_port") or free_port()
-        self.fronts[app.arn] = TokenFront(port, self.token(app, "front"), app_port).start()
+        self.fronts[instance(app)] = TokenFront(port, self.token(app, "front"), app_port).start()
         return port
 
-    def _launch_server(self, app: App) -> dict:
+    def _ensure_router(self) -> bool:
+        """The gateway router, on its saved port when it is free; True when it had to move."""
         from .apps_router import GatewayRouter
         with self._router_lock:
-            if self.router is None:
+            if self.router is not None:
+                return False
+            try:
                 self.router = GatewayRouter(self).start()
+                return False
+            except OSError:
+                self.router = GatewayRouter(self, saved_port=False).start()
+                return True
+
+    def _launch_server(self, app: App) -> dict:
+        self._ensure_router()
         home = prepare_home(self.home(app), _spec(app, uid=DEFAULT_UID_GID[0],
                                                    gid=DEFAULT_UID_GID[1],
                                                    mount_path=DEFAULT_MOUNT_PATH))
         opts = self._lab_options(app, home, app.runtime.get("port") or free_port())
         proc = launch_lab(opts)
+        self.labs[instance(app)] = proc
+        # Recorded before the wait: a restart or a delete meanwhile must find the process.
+        self._record(app, port=opts.port, pid=proc.pid, state=str(opts.state_dir))
         wait_lab(proc, opts, self.settings.ready_timeout)
-        return {"port": opts.port, "pid": proc.pid, "state": str(opts.state_dir)}
+        return {}
 
     def _lab_options(self, app: App, home: Path, port: int) -> LabOptions:
-        state = self.folder / hashlib.sha256(app.arn.encode()).hexdigest()[:12]
+        state = self.folder / instance(app)
         state.mkdir(parents=True, exist_ok=True)
         return LabOptions(port=port, token=self.token(app, "lab"),
                           gateway_url=self.router.user_url(app.domain_id, app.owner),
@@ -248,25 +274,34 @@ class AppLauncher:
     def _stop(self, app: App) -> None:
         try:
             self._remove(app)
-        except Exception:  # noqa: BLE001 - the app is gone for the API either way
+        except Exception as exc:  # noqa: BLE001 - said in the app's status; the log has the rest
             log.exception("deleting %s left something behind", app.arn)
+            status, reason = "Failed", f"InternalFailure: the delete did not finish: {exc}"
+        else:
+            status, reason = "Deleted", None
         with self.lock:
-            app.status = "Deleted"
+            app.status, app.failure_reason = status, reason
             self.save()
 
     def _remove(self, app: App) -> None:
-        front = self.fronts.pop(app.arn, None)
+        """Stops everything of this app instance: found by its label and records, not by what
+        the launch got to report (a cut-off launch reports nothing)."""
+        front = self.fronts.pop(instance(app), None)
         if front is not None:
             front.stop()
         if app.app_type == JUPYTER_SERVER:
-            _stop_lab(app.runtime.get("pid"), app.runtime.get("state"))
+            proc = self.labs.pop(instance(app), None)
+            if proc is not None:
+                stop_lab(proc)
+            else:           # started before a restart: not our child any more
+                _stop_lab(app.runtime.get("pid"), app.runtime.get("state"))
             return
         client = connect()
-        if client is not None and app.runtime.get("container"):
-            try:
-                remove(client.containers.get(app.runtime["container"]))
-            except NotFound:
-                pass
+        if client is None:
+            return
+        for container in client.containers.list(
+                all=True, filters={"label": f"{INSTANCE_LABEL}={instance(app)}"}):
+            remove(container)
 
     def reconcile(self, apps: list[App]) -> None:
         """After a restart: what still runs is InService again (its front restarted); what is
@@ -275,28 +310,39 @@ class AppLauncher:
             if app.status == "Deleting":
                 self.stop(app)
             elif app.status in ("InService", "Pending"):
-                if app.status == "InService" and self._running(app):
-                    if app.app_type in (JUPYTER_LAB, "CodeEditor"):
-                        self._start_front(app, app.runtime["port"])
-                    elif app.app_type == JUPYTER_SERVER and self.router is None:
-                        from .apps_router import GatewayRouter
-                        self.router = GatewayRouter(self).start()
-                    continue
-                self._remove(app)
-                app.status = "Failed"
-                app.failure_reason = ("InternalFailure: the app stopped while the local AWS was "
-                                      "not running (its container or process is gone); delete it "
-                                      "and create it again")
+                reason = self._resume(app)
+                if reason:
+                    self._remove(app)
+                    app.status, app.failure_reason = "Failed", reason
+
+    def _resume(self, app: App) -> str | None:
+        """Serves an app found running again; the reason it cannot be, or None."""
+        if app.status == "Pending":
+            return ("InternalFailure: the local AWS stopped while the app was starting; delete "
+                    "it and create it again")
+        if not self._running(app):
+            return ("InternalFailure: the app stopped while the local AWS was not running (its "
+                    "container or process is gone); delete it and create it again")
+        try:
+            if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
+                self._start_front(app, app.runtime["port"])
+            elif app.app_type == JUPYTER_SERVER and self._ensure_router():
+                return (f"InternalFailure: the gateway router's port {app.runtime.get('port')} "
+                        "is taken by another program, so this lab cannot reach its kernels; "
+                        "delete the app and create it again")
+        except OSError as exc:
+            return (f"InternalFailure: port {app.runtime.get('front_port')} of the app's front "
+                    f"is taken ({exc.strerror}); delete the app and create it again")
+        return None
 
     def _running(self, app: App) -> bool:
         if app.app_type == JUPYTER_SERVER:
             return _lab_alive(app.runtime.get("pid"), app.runtime.get("state"))
         client = connect()
-        try:
-            container = client.containers.get(app.runtime.get("container") or "-")
-        except (NotFound, AttributeError):
+        if client is None:
             return False
-        return container.status == "running"
+        return bool(client.containers.list(filters={"label": f"{INSTANCE_LABEL}={instance(app)}",
+                                                    "status": "running"}))
 
     def kernel_gateways(self, domain_id: str, profile: str) -> list[tuple[App, str, str]]:
         """The profile's running KernelGateway apps: (app, gateway URL, its token)."""
@@ -325,11 +371,13 @@ def _spec(app: App, **fields) -> ImageSpec:
                         "platform": "linux/amd64", "kernels": (), "folder": Path("/"), **fields})
 
 
-def _check_user(client, image, spec: ImageSpec, app: App) -> None:
+def _check_user(client, image, spec: ImageSpec, app: App, labels: dict[str, str]) -> None:
     """Studio refuses to run an image whose own user is not the AppImageConfig's UID/GID."""
     user = (image.attrs.get("Config") or {}).get("User") or ""
     accounts = {}
-    container = client.containers.create(image.id, entrypoint=["/nonexistent"])
+    # Created, never started: only its files are read. Labelled, so a cut-off launch's cleanup
+    # finds it too.
+    container = client.containers.create(image.id, entrypoint=["/nonexistent"], labels=labels)
     try:
         for path in ("etc/passwd", "etc/group"):
             try:
@@ -353,6 +401,12 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:1024] if text else type(exc).__name__
 
 
+def instance(app: App) -> str:
+    """One incarnation of an app: a deleted app created again under the same ARN is another, so
+    a late cleanup of the old one never touches the new one's container or lab."""
+    return hashlib.sha256(f"{app.arn}:{app.creation_time.isoformat()}".encode()).hexdigest()[:12]
+
+
 def _lab_alive(pid, state) -> bool:
     if not pid or not state:
         return False
@@ -365,7 +419,13 @@ def _lab_alive(pid, state) -> bool:
     return b"jupyterlab" in cmdline and state.encode() in environ
 
 
-def _stop_lab(pid, state) -> None:
+def _stop_lab(pid, state, timeout: float = STOP_TIMEOUT) -> None:
+    """SIGTERM (the lab shuts its kernels down), then SIGKILL if it is still there."""
+    if not _lab_alive(pid, state):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _lab_alive(pid, state) and time.monotonic() < deadline:
+        time.sleep(0.2)
     if _lab_alive(pid, state):
-        os.kill(pid, signal.SIGTERM)
-
+        os.kill(pid, signal.SIGKILL)

@@ -17,7 +17,7 @@ from moto.sagemaker.exceptions import (
 )
 
 from ..studio import CODE_EDITOR, JUPYTER_LAB, KERNEL_GATEWAY
-from .models import _merged, now
+from .models import _merged, missing_resource, now
 
 JUPYTER_SERVER = "JupyterServer"
 # The app types a profile and a space run here (Studio's other types need AWS's own images).
@@ -49,8 +49,12 @@ class UserProfile:
                 "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
 
     def describe(self) -> dict:
-        return {**self.summary(), "UserProfileArn": self.arn, "UserSettings": self.settings,
-                "HomeEfsFileSystemUid": 200001}
+        found = {**self.summary(), "UserProfileArn": self.arn, "HomeEfsFileSystemUid": 200001}
+        # AWS leaves out settings never given; an empty object would be a settings block to
+        # Terraform, which plans to remove it on every run.
+        if self.settings:
+            found["UserSettings"] = self.settings
+        return found
 
 
 @dataclass
@@ -75,7 +79,9 @@ class Space:
         return found
 
     def describe(self) -> dict:
-        found = {**self.summary(), "SpaceArn": self.arn, "SpaceSettings": self.settings}
+        found = {**self.summary(), "SpaceArn": self.arn}
+        if self.settings:       # left out when never given, as for a user profile
+            found["SpaceSettings"] = self.settings
         if self.ownership:
             found["OwnershipSettings"] = self.ownership
         if self.sharing:
@@ -101,7 +107,7 @@ class App:
 
     @property
     def key(self) -> tuple:
-        return (self.domain_id, self.owner_kind, self.owner, self.app_type, self.name)
+        return app_key(self.domain_id, (self.owner_kind, self.owner), self.app_type, self.name)
 
     def summary(self) -> dict:
         return {"DomainId": self.domain_id, self.owner_kind: self.owner, "AppType": self.app_type,
@@ -139,19 +145,19 @@ class AppsStore:
 
     def create_profile(self, domain_id: str, name: str, settings: dict | None,
                        tags: list | None) -> UserProfile:
-        if (domain_id, name) in self.profiles:
+        if _key(domain_id, name) in self.profiles:
             raise ResourceInUseException(f"Resource Already Exists: UserProfile with name {name} "
                                          f"already exists. Choose a different name.")
         profile = UserProfile(domain_id, name, self.arn("user-profile", domain_id, name),
                               dict(settings or {}), list(tags or []))
-        self.profiles[(domain_id, name)] = profile
+        self.profiles[_key(domain_id, name)] = profile
         return profile
 
     def profile(self, domain_id: str, name: str) -> UserProfile:
-        if (domain_id, name) not in self.profiles:
+        if _key(domain_id, name) not in self.profiles:
             raise ResourceNotFound(f"User profile {self.arn('user-profile', domain_id, name)} "
                                    "does not exist.")
-        return self.profiles[(domain_id, name)]
+        return self.profiles[_key(domain_id, name)]
 
     def update_profile(self, domain_id: str, name: str, settings: dict | None) -> UserProfile:
         profile = self.profile(domain_id, name)
@@ -163,27 +169,27 @@ class AppsStore:
     def delete_profile(self, domain_id: str, name: str) -> None:
         self.profile(domain_id, name)
         self._refuse_with_live_apps(domain_id, "UserProfileName", name, "User profile")
-        del self.profiles[(domain_id, name)]
+        del self.profiles[_key(domain_id, name)]
 
     # Spaces
 
     def create_space(self, domain_id: str, name: str, settings: dict | None, tags: list | None,
                      display_name: str | None, ownership: dict | None,
                      sharing: dict | None) -> Space:
-        if (domain_id, name) in self.spaces:
+        if _key(domain_id, name) in self.spaces:
             raise ResourceInUseException(f"Resource Already Exists: Space with name {name} "
                                          f"already exists. Choose a different name.")
-        if ownership and (domain_id, ownership.get("OwnerUserProfileName")) not in self.profiles:
+        if ownership and _key(domain_id, ownership.get("OwnerUserProfileName") or "") not in self.profiles:
             self.profile(domain_id, ownership.get("OwnerUserProfileName"))
         space = Space(domain_id, name, self.arn("space", domain_id, name), dict(settings or {}),
                       list(tags or []), display_name, ownership, sharing)
-        self.spaces[(domain_id, name)] = space
+        self.spaces[_key(domain_id, name)] = space
         return space
 
     def space(self, domain_id: str, name: str) -> Space:
-        if (domain_id, name) not in self.spaces:
+        if _key(domain_id, name) not in self.spaces:
             raise ResourceNotFound(f"Space {self.arn('space', domain_id, name)} does not exist.")
-        return self.spaces[(domain_id, name)]
+        return self.spaces[_key(domain_id, name)]
 
     def update_space(self, domain_id: str, name: str, settings: dict | None,
                      display_name: str | None) -> Space:
@@ -198,7 +204,7 @@ class AppsStore:
     def delete_space(self, domain_id: str, name: str) -> None:
         self.space(domain_id, name)
         self._refuse_with_live_apps(domain_id, "SpaceName", name, "Space")
-        del self.spaces[(domain_id, name)]
+        del self.spaces[_key(domain_id, name)]
 
     def _refuse_with_live_apps(self, domain_id: str, kind: str, owner: str, what: str) -> None:
         live = [a for a in self.apps
@@ -216,6 +222,23 @@ class AppsStore:
                                 default_user_settings=p.settings, default_space_settings=None)
                 for p in self.profiles.values()]
 
+    # Tags
+
+    def tagged(self, arn: str):
+        """The profile, space or app of that ARN, for the tag actions; None for other kinds."""
+        kind = arn.split(":", 5)[-1].partition("/")[0]
+        # An app's ARN names each app ever created under that name: only a live one is there.
+        # AWS deletes a failed app by itself, and answers ListTags of one with a
+        # ValidationException (hashicorp/terraform-provider-aws#27265).
+        candidates = {"user-profile": self.profiles.values(), "space": self.spaces.values(),
+                      "app": [a for a in self.apps if a.status in LIVE]}.get(kind)
+        if candidates is None:
+            return None
+        found = next((r for r in candidates if r.arn == arn), None)
+        if found is None:
+            raise missing_resource()
+        return found
+
     # Apps
 
     def owner_of(self, domain_id: str, profile: str | None, space: str | None) -> tuple[str, str]:
@@ -223,10 +246,8 @@ class AppsStore:
             raise ValidationError("Exactly one of UserProfileName and SpaceName must be "
                                   "specified.")
         if profile:
-            self.profile(domain_id, profile)
-            return "UserProfileName", profile
-        self.space(domain_id, space)
-        return "SpaceName", space
+            return "UserProfileName", self.profile(domain_id, profile).name
+        return "SpaceName", self.space(domain_id, space).name
 
     def create_app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str,
                    resource_spec: dict, tags: list | None) -> App:
@@ -238,7 +259,7 @@ class AppsStore:
                                   f"local AWS; allowed: {', '.join(allowed)}.")
         if app_type != KERNEL_GATEWAY and name != DEFAULT_APP_NAME:
             raise ValidationError(f"AppName must be '{DEFAULT_APP_NAME}' for a {app_type} app.")
-        key = (domain_id, kind, owner_name, app_type, name)
+        key = app_key(domain_id, owner, app_type, name)
         if any(a.key == key and a.status in LIVE for a in self.apps):
             raise ResourceInUseException(f"Resource Already Exists: App {name} of type "
                                          f"{app_type} already exists for {owner_name}.")
@@ -249,7 +270,7 @@ class AppsStore:
         return app
 
     def app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str) -> App:
-        key = (domain_id, *owner, app_type, name)
+        key = app_key(domain_id, owner, app_type, name)
         found = [a for a in self.apps if a.key == key]
         if not found:
             raise ResourceNotFound(f"App {self.arn('app', domain_id, owner[1], app_type, name)} "
@@ -265,6 +286,26 @@ class AppsStore:
     def list_apps(self, domain_id: str | None, profile: str | None, space: str | None) -> list[App]:
         return [a for a in self.apps
                 if (not domain_id or a.domain_id == domain_id)
-                and (not profile or (a.owner_kind, a.owner) == ("UserProfileName", profile))
-                and (not space or (a.owner_kind, a.owner) == ("SpaceName", space))]
+                and (not profile or (a.owner_kind, a.owner.lower()) ==
+                     ("UserProfileName", profile.lower()))
+                and (not space or (a.owner_kind, a.owner.lower()) == ("SpaceName", space.lower()))]
 
+
+def _key(domain_id: str, name: str) -> tuple[str, str]:
+    # SageMaker's ARNs lower-case names, so names differing only in case are one resource (and
+    # the provider looks them up by the name it reads back from the ARN).
+    return domain_id, name.lower()
+
+
+def app_key(domain_id: str, owner: tuple[str, str], app_type: str, name: str) -> tuple:
+    return domain_id, owner[0], owner[1].lower(), app_type, name.lower()
+
+
+def merge_tags(resource, tags: list[dict]) -> None:
+    # AWS overwrites the value of a key that is already there.
+    keys = {t["Key"] for t in tags}
+    resource.tags = [t for t in resource.tags if t["Key"] not in keys] + list(tags)
+
+
+def remove_tags(resource, keys: list[str]) -> None:
+    resource.tags = [t for t in resource.tags if t["Key"] not in set(keys)]

@@ -1,5 +1,5 @@
-"""The Studio apps API's responses (user profiles, spaces, apps, presigned URLs), as thin
-delegates to apps_models.py, installed onto moto's SageMakerResponse in the server process.
+"""The Studio apps API's responses (user profiles, spaces, apps, their tags, presigned URLs), as
+thin delegates to apps_models.py, installed onto moto's SageMakerResponse in the server process.
 
 CreateApp decides the image synchronously (so a bad request is a 4xx, as in AWS) and hands the
 launch to the launcher, which reports the app's status as it goes.
@@ -11,12 +11,18 @@ from moto.sagemaker.responses import SageMakerResponse
 from ..studio import KERNEL_GATEWAY, SPACE_APP_TYPES
 from .apps_images import resolve
 from .apps_launcher import AppLauncher
-from .apps_models import JUPYTER_SERVER, AppsStore, apps_store
+from .apps_models import JUPYTER_SERVER, AppsStore, apps_store, merge_tags, remove_tags
 from .models import find_domain
-from .paging import page
+from .paging import page, with_token
 from .responses import StudioResponses
 
 SORTS = {"CreationTime": "creation_time", "LastModifiedTime": "last_modified_time"}
+# moto's tag actions, still answering for every ARN that is not a profile's, space's or app's
+# (taken before install() replaces them).
+MOTO_TAG_ACTIONS = {name: vars(SageMakerResponse)[name]
+                    for name in ("add_tags", "list_tags", "delete_tags")}
+# ListTags's MaxResults is 50 to 100; AWS's default is its minimum.
+TAGS_PAGE = 50
 
 
 class AppsResponses:
@@ -31,7 +37,7 @@ class AppsResponses:
         return apps_store(self.sagemaker_backend)
 
     def _page(self, items: list) -> tuple[list, str | None]:
-        descending = (self._get_param("SortOrder") or "Descending") == "Descending"
+        descending = self._get_param("SortOrder") == "Descending"     # the model: Ascending
         sort = SORTS.get(self._get_param("SortBy") or "CreationTime", "creation_time")
         return page(sorted(items, key=lambda i: getattr(i, sort), reverse=descending),
                     self._get_param("MaxResults"), self._get_param("NextToken"))
@@ -71,7 +77,7 @@ class AppsResponses:
                  if (not domain or p.domain_id == domain)
                  and (not contains or contains.lower() in p.name.lower())]
         page, token = self._page(found)
-        return ActionResult(_with_token({"UserProfiles": [p.summary() for p in page]}, token))
+        return ActionResult(with_token({"UserProfiles": [p.summary() for p in page]}, token))
 
     # Spaces
 
@@ -103,7 +109,7 @@ class AppsResponses:
                  if (not domain or s.domain_id == domain)
                  and (not contains or contains.lower() in s.name.lower())]
         page, token = self._page(found)
-        return ActionResult(_with_token({"Spaces": [s.summary() for s in page]}, token))
+        return ActionResult(with_token({"Spaces": [s.summary() for s in page]}, token))
 
     # Apps
 
@@ -152,7 +158,34 @@ class AppsResponses:
                                        self._get_param("UserProfileNameEquals"),
                                        self._get_param("SpaceNameEquals"))
         page, token = self._page(found)
-        return ActionResult(_with_token({"Apps": [a.summary() for a in page]}, token))
+        return ActionResult(with_token({"Apps": [a.summary() for a in page]}, token))
+
+    # Tags: Terraform reads a profile's and an app's tags on every refresh.
+
+    def _tagged(self):
+        return apps_store(self.sagemaker_backend).tagged(self._get_param("ResourceArn"))
+
+    def add_tags(self):
+        resource = self._tagged()
+        if resource is None:
+            return MOTO_TAG_ACTIONS["add_tags"](self)
+        merge_tags(resource, self._get_param("Tags") or [])
+        return ActionResult({"Tags": resource.tags})
+
+    def list_tags(self):
+        resource = self._tagged()
+        if resource is None:
+            return MOTO_TAG_ACTIONS["list_tags"](self)
+        found, token = page(resource.tags, self._get_param("MaxResults") or TAGS_PAGE,
+                            self._get_param("NextToken"))
+        return ActionResult(with_token({"Tags": found}, token))
+
+    def delete_tags(self):
+        resource = self._tagged()
+        if resource is None:
+            return MOTO_TAG_ACTIONS["delete_tags"](self)
+        remove_tags(resource, self._get_param("TagKeys") or [])
+        return EmptyResult()
 
     def create_presigned_domain_url(self):
         """The URL of the profile's Jupyter server, or of a space's app, with its token."""
@@ -185,15 +218,9 @@ def _owner_settings(store: AppsStore, domain, owner: tuple[str, str]) -> list[di
     # profile does, then the domain's defaults for spaces and for users.
     space = store.space(domain.id, name)
     owner_name = (space.ownership or {}).get("OwnerUserProfileName")
-    profile = store.profiles.get((domain.id, owner_name))
+    profile = store.profiles.get((domain.id, (owner_name or "").lower()))
     return [profile.settings if profile else {}, domain.default_space_settings or {},
             domain.default_user_settings]
-
-
-def _with_token(result: dict, token: str | None) -> dict:
-    if token:
-        result["NextToken"] = token
-    return result
 
 
 def methods() -> dict:

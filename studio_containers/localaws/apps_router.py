@@ -22,7 +22,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.web import Application, RequestHandler
 
 from ..files import write_private
-from ..local.front import WebSocketRelay
+from ..local.front import WebSocketRelay, header_token
 from ..ports import HOST, free_port
 from ..tornado_thread import ServerThread
 
@@ -32,11 +32,12 @@ TIMEOUT = 120
 
 
 class GatewayRouter(ServerThread):
-    def __init__(self, launcher):
+    def __init__(self, launcher, saved_port: bool = True):
+        """On the port it had before a restart (labs point at it), unless `saved_port` is False."""
         self.launcher = launcher
         self.kernels: dict[str, str] = {}      # kernel id → app ARN
         record = launcher.folder / "router.json"
-        port = _saved_port(record) or free_port()
+        port = (saved_port and _saved_port(record)) or free_port()
         write_private(record, json.dumps({"port": port}))
         kwargs = {"router": self}
         app = Application([
@@ -55,6 +56,13 @@ class GatewayRouter(ServerThread):
     def user_token(self, domain: str, user: str) -> str:
         return hmac.new(self.launcher.secret, f"router:{domain}/{user}".encode(),
                         hashlib.sha256).hexdigest()
+
+    def allows(self, handler: RequestHandler) -> bool:
+        """The request carries the user's token, as the gateway client sends it."""
+        domain, user = handler.path_kwargs["domain"], handler.path_kwargs["user"]
+        given = header_token(handler)
+        return given is not None and hmac.compare_digest(
+            given.encode(), self.user_token(domain, user).encode())
 
     async def gateway_of(self, gateways: dict[str, tuple], kernel_id: str) -> tuple | None:
         """The gateway running a kernel: remembered, or else asked of each (after a restart)."""
@@ -89,13 +97,10 @@ class _UserHandler(RequestHandler):
         self.router = router
 
     def prepare(self):
-        domain, user = self.path_kwargs["domain"], self.path_kwargs["user"]
-        scheme, _, given = self.request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "token" or not hmac.compare_digest(
-                given.strip(), self.router.user_token(domain, user)):
+        if not self.router.allows(self):
             self.send_error(403)
             return
-        self.gateways = self.router.gateways(domain, user)
+        self.gateways = self.router.gateways(self.path_kwargs["domain"], self.path_kwargs["user"])
 
     def write_error(self, status_code: int, **kwargs):
         self.finish({"message": self._reason if status_code != 403 else "a token is required"})
@@ -151,7 +156,8 @@ class KernelSpecs(_UserHandler):
                 renamed = _renamed_spec(spec, gateway[0])
                 specs[renamed["name"]] = renamed
                 default = default or renamed["name"]
-        self.finish({"default": default, "kernelspecs": specs})
+        # jupyter_server refuses a null default: "" while no app offers a kernel yet.
+        self.finish({"default": default or "", "kernelspecs": specs})
 
 
 class KernelSpec(_UserHandler):
@@ -233,10 +239,7 @@ class Channels(WebSocketRelay):
         self.router = router
 
     def allowed(self) -> bool:
-        domain, user = self.path_kwargs["domain"], self.path_kwargs["user"]
-        scheme, _, given = self.request.headers.get("Authorization", "").partition(" ")
-        return scheme.lower() == "token" and hmac.compare_digest(
-            given.strip(), self.router.user_token(domain, user))
+        return self.router.allows(self)
 
     async def get(self, *args, **kwargs):
         # Which app runs the kernel decides the upstream; asked before the relay connects,

@@ -20,8 +20,8 @@ from moto.sagemaker.models import SageMakerModelBackend
 
 from ..studio import (
     ALLOWED_UID_GID,
-    APP_IMAGE_CONFIG_KINDS,
     APP_IMAGE_CONFIG_KIND,
+    APP_IMAGE_CONFIG_KINDS,
     APP_SETTINGS,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,

@@ -53,6 +53,21 @@ def _domain_not_found(method: Callable) -> Callable:
     return checked
 
 
+def _refuse_with_users(original: Callable) -> Callable:
+    # AWS refuses to delete a domain that still has user profiles or spaces (moto deletes it and
+    # leaves them, and their apps, unreachable).
+    def delete(backend: SageMakerModelBackend, domain_id: str, *args, **kwargs):
+        from .apps_models import apps_store
+        store = apps_store(backend)
+        left = [f"user profile {p.name}" for p in store.profiles.values() if p.domain_id == domain_id]
+        left += [f"space {s.name}" for s in store.spaces.values() if s.domain_id == domain_id]
+        if left:
+            raise ResourceInUseException(f"Domain {domain_id} has {', '.join(left)}; delete "
+                                         "them first.")
+        return original(backend, domain_id, *args, **kwargs)
+    return delete
+
+
 def _create_domain(original: Callable) -> Callable:
     # moto names a domain "d-<DomainName>" (not a valid id for names with capitals or dots) and
     # checks duplicates against ids, so a second domain of the same name slipped through. It also
@@ -92,7 +107,7 @@ def patches() -> dict[str, Callable]:
         "add_tags": _add_tags,
         "create_domain": _create_domain(backend.create_domain),
         "describe_domain": _domain_not_found(backend.describe_domain),
-        "delete_domain": _domain_not_found(backend.delete_domain),
+        "delete_domain": _domain_not_found(_refuse_with_users(backend.delete_domain)),
     }
 
 

@@ -30,3 +30,10 @@ def page(items: list, max_results: int | None, next_token: str | None) -> tuple[
     end = start + size
     token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
     return items[start:end], token
+
+
+def with_token(result: dict, token: str | None) -> dict:
+    """A listing's answer, with NextToken only when there is a next page."""
+    if token:
+        result["NextToken"] = token
+    return result

@@ -23,7 +23,7 @@ from .models import (
     find_domain,
     studio_store,
 )
-from .paging import listing, page
+from .paging import listing, page, with_token
 from .validation import constraint_errors, validation_message
 
 # The time bounds a listing takes: request member → (attribute, keep what is after it).
@@ -97,7 +97,7 @@ class StudioResponses:
     def list_images(self):
         images = self._studio().list_images(self._get_param("NameContains"))
         found, token = self._listing(images, "CREATION_TIME", TIME_FILTERS)
-        return ActionResult(_with_token({"Images": [i.summary() for i in found]}, token))
+        return ActionResult(with_token({"Images": [i.summary() for i in found]}, token))
 
     # ImageVersion
 
@@ -129,13 +129,13 @@ class StudioResponses:
     def list_image_versions(self):
         versions = self._studio().list_image_versions(self._get_param("ImageName"))
         found, token = self._listing(versions, "CREATION_TIME", TIME_FILTERS)
-        return ActionResult(_with_token({"ImageVersions": [v.summary() for v in found]}, token))
+        return ActionResult(with_token({"ImageVersions": [v.summary() for v in found]}, token))
 
     def list_aliases(self):
         aliases = self._studio().list_aliases(
             self._get_param("ImageName"), self._get_param("Version"), self._get_param("Alias"))
         found, token = page(aliases, self._get_param("MaxResults"), self._get_param("NextToken"))
-        return ActionResult(_with_token({"SageMakerImageVersionAliases": found}, token))
+        return ActionResult(with_token({"SageMakerImageVersionAliases": found}, token))
 
     # AppImageConfig
 
@@ -164,7 +164,7 @@ class StudioResponses:
     def list_app_image_configs(self):
         configs = self._studio().list_app_image_configs(self._get_param("NameContains"))
         found, token = self._listing(configs, "CreationTime", CONFIG_TIME_FILTERS)
-        return ActionResult(_with_token(
+        return ActionResult(with_token(
             {"AppImageConfigs": [c.describe() for c in found]}, token))
 
     # Domain (moto has every other domain action, but not this one)
@@ -186,12 +186,6 @@ class StudioResponses:
 def _utc(moment: datetime) -> datetime:
     # moto parses timestamps to naive UTC; the model's times are aware, and the two do not compare.
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-
-
-def _with_token(result: dict, token: str | None) -> dict:
-    if token:
-        result["NextToken"] = token
-    return result
 
 
 MOTO_CREATE_DOMAIN = SageMakerResponse.create_domain     # before install() replaces it

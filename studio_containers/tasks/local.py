@@ -33,7 +33,7 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
 
 @task(help={"user": "the user profile (default: local-user); created when missing",
             "space": "bring up this space's app instead of the user's KernelGateway apps",
-            "image": "with --space: the space image to run (default: the only one offered)",
+            "image": "with --space: the space image to run (default: the first offered, JupyterLab first)",
             "stop": "delete the user's (or the space's) apps"})
 @user_errors
 def studio(c, user="local-user", space=None, image=None, stop=False):

@@ -21,7 +21,19 @@ from ..runtime.volume import MOUNT_POINT, Runtime
 from ..spec import ImageSpec
 from .findings import Finding
 
-PROBE = "import os, sys; print(os.getuid(), os.getgid(), sys.executable)"
+# Per kernel language (kernel.json's, lower-cased): code printing the kernel's UID and GID first.
+# Base R has no getuid(), hence `id`.
+PROBES = {
+    "python": "import os, sys; print(os.getuid(), os.getgid(), sys.executable)",
+    "r": 'cat(system("id -u", intern = TRUE), system("id -g", intern = TRUE), "\\n")',
+}
+# What each language's kernel needs besides its interpreter, for the fix of a kernel that fails.
+KERNEL_PACKAGES = {"python": "that its Python has ipykernel", "r": "that its R has IRkernel"}
+
+
+def language_key(language: str | None) -> str:
+    """kernel.json's language as PROBES keys it; none given is taken as Python, Studio's default."""
+    return (language or "python").strip().lower()
 
 
 def inspect_image(client: docker.DockerClient, spec: ImageSpec, image: str,
@@ -42,9 +54,30 @@ def _under(path: str | None, folder: str) -> bool:
     return bool(path) and (path == folder or path.startswith(folder.rstrip("/") + "/"))
 
 
-def kernel_findings(spec: ImageSpec, report: dict) -> tuple[list[Finding], list[str]]:
-    """Findings of classes 1, 5 and 7, and the kernels that may be started."""
-    found, startable = [], []
+def _missing_interpreter(name: str, info: dict, search_path: str | None) -> Finding:
+    argv0, spec_dir = info.get("argv0"), info.get("dir")
+    kernel_json = f"{spec_dir}/kernel.json" if spec_dir else "its kernel.json"
+    if not argv0:
+        return Finding(7, f"kernel {name} names no interpreter ({kernel_json} has no argv, or "
+                          f"cannot be read)", f"give {kernel_json} an argv")
+    if "/" in argv0:
+        evidence = f"kernel {name} runs {argv0}, which is not an executable file in the image"
+    else:
+        searched = f" ({search_path})" if search_path else ""
+        evidence = f"kernel {name} runs {argv0}, which is not on the image's PATH{searched}"
+    if language_key(info.get("language")) == "r":
+        fix = ("install R (Debian: `apt-get install r-base-core`), or put the bin folder of the "
+               "R that has IRkernel first on PATH (ENV PATH=<R's bin>:$PATH), or fix argv in "
+               f"{kernel_json}")
+    else:
+        fix = f"install the interpreter in the image, or fix argv in {kernel_json}"
+    return Finding(7, evidence, fix)
+
+
+def kernel_findings(spec: ImageSpec, report: dict) -> tuple[list[Finding], dict[str, str | None]]:
+    """Findings of classes 1, 5 and 7, and the kernels that may be started, with their language
+    as the inspect report gives it."""
+    found, startable = [], {}
     python, prefix = report.get("python"), report.get("prefix")
     seen_by = (f"{python} (sys.prefix {prefix})" if python else "no python on PATH")
     for kernel in spec.kernels:
@@ -59,8 +92,16 @@ def kernel_findings(spec: ImageSpec, report: dict) -> tuple[list[Finding], list[
             found.append(Finding(5, f"kernel {kernel.name} runs {info['argv0_real']}, under the "
                                     f"mount path {spec.mount_path}",
                                  "install the kernel's interpreter outside the home"))
+        elif info and info.get("argv0_found") is False:
+            found.append(_missing_interpreter(kernel.name, info, report.get("path")))
+        elif info and info.get("irkernel") is False:
+            found.append(Finding(7, f"IRkernel is not installed for {info.get('argv0')} (kernel "
+                                    f"{kernel.name})",
+                                 "`apt-get install r-cran-irkernel` if that R is Debian's "
+                                 "r-base-core, else `R -e 'install.packages(\"IRkernel\")'` in a "
+                                 "RUN step (at build time, not into the home)"))
         elif info:
-            startable.append(kernel.name)
+            startable[kernel.name] = info.get("language")
         elif not python or elsewhere:
             where = f" but it is in {', '.join(elsewhere)}" if elsewhere else ""
             found.append(Finding(7, f"Studio looks for kernel {kernel.name} through "
@@ -77,9 +118,10 @@ def kernel_findings(spec: ImageSpec, report: dict) -> tuple[list[Finding], list[
 
 
 def start_findings(client: docker.DockerClient, spec: ImageSpec, image: str, runtime: Runtime,
-                   home: Path, state_dir: Path, kernels: list[str],
+                   home: Path, state_dir: Path, kernels: dict[str, str | None],
                    timeout: float) -> list[Finding]:
-    """Starts the gateway as Studio would and runs code in each kernel."""
+    """Starts the gateway as Studio would and runs code in each kernel (name -> language, as
+    kernel_findings gives them), in the kernel's language."""
     if not kernels:
         return []
     token = secrets.token_urlsafe(24)
@@ -96,15 +138,25 @@ def start_findings(client: docker.DockerClient, spec: ImageSpec, image: str, run
                         f"{spec.uid}:{spec.gid}")]
     found = []
     try:
-        for name in kernels:
+        for name, language in kernels.items():
+            key = language_key(language)
+            # A kernel in a language without a probe is still started: an empty cell shows
+            # that it answers, though not as whom it runs.
+            probe = PROBES.get(key, "")
+            needs = KERNEL_PACKAGES.get(key)
             try:
-                output = execute(gc.url, token, name, PROBE, timeout=timeout).split()
+                output = execute(gc.url, token, name, probe, timeout=timeout).split()
             except Exception as exc:  # noqa: BLE001 - HTTP, websocket or kernel errors alike
                 found.append(Finding(7, f"kernel {name} did not start or run code: {exc}",
-                                     "check its kernel.json argv, that its Python has ipykernel "
-                                     f"and that it runs as {spec.uid}:{spec.gid}"))
+                                     "check its kernel.json argv, " + (f"{needs} " if needs else "")
+                                     + f"and that it runs as {spec.uid}:{spec.gid}"))
                 continue
-            if output[:2] != [str(spec.uid), str(spec.gid)]:
+            if key not in PROBES:
+                found.append(Finding(3, f"kernel {name} started, but its language {language} has "
+                                        "no probe here, so its UID/GID were not checked",
+                                     f"check in a notebook that it runs as {spec.uid}:{spec.gid}",
+                                     warning=True))
+            elif output[:2] != [str(spec.uid), str(spec.gid)]:
                 found.append(Finding(3, f"kernel {name} ran as {':'.join(output[:2])}",
                                      f"run as {spec.uid}:{spec.gid}"))
     finally:

@@ -3,6 +3,8 @@ every shipped image: a notebook on a Python kernel runs a cell, and the output a
 KernelGateway images are reached through the local JupyterLab; JupyterLab spaces serve it
 themselves, behind the token front. A Code Editor space opens VS Code, whose explorer lists the
 space's home through the editor's remote connection (a websocket through both fronts)."""
+from contextlib import contextmanager
+
 import docker
 import pytest
 from playwright.sync_api import sync_playwright
@@ -21,34 +23,40 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CELL = 'import os, socket; print(f"uid={os.getuid()} host={socket.gethostname()}")'
 
 
-def run_a_cell(url: str, kernel_display_name: str, screenshot: str) -> str:
-    """Opens the URL, makes a notebook from the launcher's card of the kernel, runs CELL there."""
+@contextmanager
+def chromium_page(url: str, screenshot: str):
+    """A chromium page on the URL; a screenshot of it is kept in test-artifacts/ whatever happens."""
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         try:
             page.goto(url)
-            card = page.locator('.jp-LauncherCard[data-category="Notebook"]',
-                                has_text=kernel_display_name)
-            card.first.click(timeout=60_000)
-            # A cell run before the kernel is connected is dropped: wait until it is idle.
-            # No reload: before local/lab/relay.py, about one first notebook in ten stayed
-            # "Unknown" here, and this wait is what caught it.
-            page.get_by_text(f"{kernel_display_name} | Idle").wait_for(timeout=60_000)
-            editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
-            editor.click(timeout=60_000)
-            page.keyboard.type(CELL)
-            page.keyboard.press("Shift+Enter")
-            output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
-            output.wait_for(timeout=60_000)
-            page.wait_for_function(
-                "document.querySelector('.jp-NotebookPanel .jp-OutputArea-output')"
-                ".innerText.includes('host=')", timeout=60_000)
-            return output.inner_text()
+            yield page
         finally:
             page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
             browser.close()
+
+
+def run_a_cell(url: str, kernel_display_name: str, screenshot: str) -> str:
+    """Opens the URL, makes a notebook from the launcher's card of the kernel, runs CELL there."""
+    with chromium_page(url, screenshot) as page:
+        card = page.locator('.jp-LauncherCard[data-category="Notebook"]', has_text=kernel_display_name)
+        card.first.click(timeout=60_000)
+        # A cell run before the kernel is connected is dropped: wait until it is idle.
+        # No reload: before local/lab/relay.py, about one first notebook in ten stayed
+        # "Unknown" here, and this wait is what caught it.
+        page.get_by_text(f"{kernel_display_name} | Idle").wait_for(timeout=60_000)
+        editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
+        editor.click(timeout=60_000)
+        page.keyboard.type(CELL)
+        page.keyboard.press("Shift+Enter")
+        output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
+        output.wait_for(timeout=60_000)
+        page.wait_for_function(
+            "document.querySelector('.jp-NotebookPanel .jp-OutputArea-output')"
+            ".innerText.includes('host=')", timeout=60_000)
+        return output.inner_text()
 
 
 @pytest.mark.parametrize("image", shipped_images("kernel-gateway"))
@@ -88,21 +96,13 @@ def test_code_editor_in_a_space_lists_the_home_in_chromium_through_the_token_fro
     run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
     try:
         url, _, _ = run.wait_for_url(first_start_timeout)
-        ARTIFACTS.mkdir(exist_ok=True)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            try:
-                page.goto(url)
-                # The explorer's rows come from the server over VS Code's remote websocket: a row
-                # for the file proves the workbench reached the space's home through the fronts.
-                page.locator(".explorer-folders-view .monaco-list-row",
-                             has_text=HOME_FILE).wait_for(timeout=90_000)
-                page.locator(".explorer-folders-view .monaco-list-row", has_text=HOME_FILE).click()
-                page.locator(".monaco-editor .view-lines", has_text=HOME_TEXT).wait_for(timeout=60_000)
-            finally:
-                page.screenshot(path=str(ARTIFACTS / f"browser-space-{image}.png"), full_page=True)
-                browser.close()
+        with chromium_page(url, f"browser-space-{image}.png") as page:
+            # The explorer's rows come from the server over VS Code's remote websocket: a row
+            # for the file proves the workbench reached the space's home through the fronts.
+            row = page.locator(".explorer-folders-view .monaco-list-row", has_text=HOME_FILE)
+            row.wait_for(timeout=90_000)
+            row.click()
+            page.locator(".monaco-editor .view-lines", has_text=HOME_TEXT).wait_for(timeout=60_000)
         assert run.interrupt() == 0
     finally:
         run.kill()

@@ -69,3 +69,11 @@ def test_nothing_passes_the_front_without_the_token(served, space):
         open_socket(space.spec.app_type, base, front.url, token=None)
     assert info.value.status_code == 403
     open_socket(space.spec.app_type, base, front.url, token=front.token).close()  # the app's own
+
+
+@pytest.mark.parametrize("space", ["jupyterlab-python"], indirect=True)
+def test_the_jupyterlab_example_runs_r_as_1000_100(served):
+    base, _, front = served
+    out = execute(base, front.token, "ir", 'cat(system("id -u", intern = TRUE), '
+                  'system("id -g", intern = TRUE), R.version$major, "\\n"); library(data.table)')
+    assert out.split() == ["1000", "100", "4"], out

@@ -30,6 +30,19 @@ def validation(workspace, python_basic, runtime, settings):
     return workspace, runtime, settings
 
 
+@pytest.fixture(scope="module")
+def build_fixture(workspace, settings):
+    """Builds a class 9 fixture, first building the shipped image it is made FROM
+    (`FROM studio-containers/NAME:latest`)."""
+    def build(case: str) -> BuiltImage:
+        parent = re.search(r"^FROM studio-containers/([\w-]+):latest", (FIXTURES / case / "Dockerfile")
+                           .read_text(), re.MULTILINE).group(1)
+        build_image(workspace.client, load_spec(settings.images_dir / parent), workspace.base,
+                    workspace.settings.build_network)
+        return build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+    return build
+
+
 def failing_classes(findings) -> set[int]:
     return {f.cls for f in findings if not f.warning}
 
@@ -41,15 +54,14 @@ def test_every_shipped_image_passes(validation, built):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_each_fixture_is_caught_with_its_class_only(validation, python_basic, case):
+def test_each_fixture_is_caught_with_its_class_only(validation, python_basic, build_fixture, case):
     workspace, runtime, settings = validation
     expected = int(case.split("-")[1])
     if expected == 10:
         size = workspace.client.images.get(python_basic.ref).attrs["Size"]
         settings = replace(settings, validate_max_size_gb=(size + 10_000_000) / 1e9,
                            validate_warn_size_gb=(size + 5_000_000) / 1e9)
-    image = build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
-    findings = validate_image(workspace.client, image, runtime, settings)
+    findings = validate_image(workspace.client, build_fixture(case), runtime, settings)
     lines = [f.line(case) for f in findings]
     assert failing_classes(findings) == {expected}, lines
     assert all(f"class {expected} (" in line for line in lines if line.startswith("FAIL")), lines
@@ -113,19 +125,6 @@ def test_every_shipped_space_image_passes(validation, space):
     workspace, runtime, settings = validation
     findings = validate_image(workspace.client, space, None, settings)
     assert failing_classes(findings) == set(), [f.line(space.spec.name) for f in findings]
-
-
-@pytest.fixture(scope="module")
-def build_fixture(workspace, settings):
-    """Builds a class 9 fixture, first building the shipped image it is made FROM
-    (`FROM studio-containers/NAME:latest`)."""
-    def build(case: str) -> BuiltImage:
-        parent = re.search(r"^FROM studio-containers/([\w-]+):latest", (FIXTURES / case / "Dockerfile")
-                           .read_text(), re.MULTILINE).group(1)
-        build_image(workspace.client, load_spec(settings.images_dir / parent), workspace.base,
-                    workspace.settings.build_network)
-        return build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
-    return build
 
 
 @pytest.mark.parametrize("case", sorted(SPACE_FAILURES))

@@ -30,7 +30,8 @@ class Echo(RequestHandler):
                     "authorization": self.request.headers.get("Authorization"),
                     "host": self.request.headers.get("Host"),
                     "xsrf_cookie": self.get_cookie("_xsrf"), "other_cookie": self.get_cookie("other"),
-                    "xsrf_header": self.request.headers.get("X-XSRFToken")})
+                    "xsrf_header": self.request.headers.get("X-XSRFToken"),
+                    "cookie_header": self.request.headers.get("Cookie")})
 
     get = post = put = delete = _answer
 
@@ -74,6 +75,8 @@ def url(front, path="/jupyterlab/default/api/status", **query) -> str:
                                   {"headers": {"Authorization": "token wrong"}},
                                   {"cookies": {COOKIE: "guessed"}}])
 def test_http_without_the_token_is_refused(front, auth):
+    if "cookies" in auth:
+        auth = {"cookies": {f"{COOKIE}-{front.port}": "guessed"}}
     reply = requests.get(url(front), timeout=10, **auth)
     assert reply.status_code == 403 and "X-App" not in reply.headers
 
@@ -85,9 +88,26 @@ def test_the_token_in_the_query_passes_and_leaves_a_cookie_that_passes_alone(fro
         seen = reply.json()
         assert seen["query"] == "other=1"                     # the front's token stays with it
         assert seen["host"] == front.url.removeprefix("http://")   # the app sees the Host it was asked as
-        cookie = next(c for c in browser.cookies if c.name == COOKIE)
+        cookie = next(c for c in browser.cookies if c.name == f"{COOKIE}-{front.port}")
         assert cookie.value != TOKEN and cookie.has_nonstandard_attr("HttpOnly")
-        assert browser.get(url(front), timeout=10).status_code == 200
+        by_cookie = browser.get(url(front), timeout=10, cookies={"other": "kept"})
+        assert by_cookie.status_code == 200
+        assert by_cookie.json()["other_cookie"] == "kept"       # the app's own cookies pass,
+        assert COOKIE not in by_cookie.json()["cookie_header"]  # the front's do not
+
+
+def test_two_fronts_keep_a_cookie_each(app_port):
+    """Browsers share cookies across ports: one space opened must not sign another out."""
+    first, second = (TokenFront(free_port(), t, app_port).start() for t in ("one", "two"))
+    try:
+        with requests.Session() as browser:
+            assert browser.get(url(first, token="one"), timeout=10).status_code == 200
+            assert browser.get(url(second, token="two"), timeout=10).status_code == 200
+            assert browser.get(url(first), timeout=10).status_code == 200
+            assert browser.get(url(second), timeout=10).status_code == 200
+    finally:
+        first.stop()
+        second.stop()
 
 
 def test_the_token_in_the_header_passes_and_is_not_relayed(front):

@@ -130,7 +130,7 @@ def test_what_studio_refuses_at_create_app(sagemaker, domain_id, images, launche
     assert launcher.launched == []
 
 
-def test_one_live_app_per_name_and_a_profile_with_apps_is_not_deleted(sagemaker, domain_id, images,
+def test_one_live_app_per_name_and_a_space_with_apps_is_not_deleted(sagemaker, domain_id, images,
                                                                       launcher, client_error):
     app = dict(DomainId=domain_id, SpaceName="work", AppType="JupyterLab", AppName="default")
     sagemaker.create_app(**app, ResourceSpec={"SageMakerImageArn": images["lab"]})
@@ -181,3 +181,106 @@ def test_a_profile_may_list_only_images_that_exist_and_fit(sagemaker, domain_id,
                                   {"ImageName": "lab", "AppImageConfigName": "kg"}]}})
     assert wrong_kind["Code"] == "ValidationException" and "has no JupyterLabAppImageConfig" in \
         wrong_kind["Message"]
+
+
+def test_settings_never_given_are_left_out_as_aws_does(sagemaker, domain_id, launcher):
+    # An empty UserSettings or SpaceSettings object would read back into Terraform as a settings
+    # block the configuration lacks, and every plan would remove it again.
+    sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="bare")
+    assert "UserSettings" not in sagemaker.describe_user_profile(DomainId=domain_id,
+                                                                 UserProfileName="bare")
+    sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="set",
+                                  UserSettings={"ExecutionRole": ROLE})
+    assert sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName="set")[
+        "UserSettings"] == {"ExecutionRole": ROLE}
+    sagemaker.create_space(DomainId=domain_id, SpaceName="bare")
+    assert "SpaceSettings" not in sagemaker.describe_space(DomainId=domain_id, SpaceName="bare")
+    sagemaker.create_space(DomainId=domain_id, SpaceName="set",
+                           SpaceSettings={"AppType": "JupyterLab"})
+    assert sagemaker.describe_space(DomainId=domain_id, SpaceName="set")["SpaceSettings"] == {
+        "AppType": "JupyterLab"}
+
+
+def test_profiles_spaces_and_apps_have_tags(sagemaker, domain_id, images, launcher, client_error):
+    from tests.aws_model import RawResponses, response_errors, service_model
+
+    raw = RawResponses(sagemaker)
+    profile = sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="tagged",
+                                            Tags=[{"Key": "a", "Value": "1"}])["UserProfileArn"]
+    space = sagemaker.describe_space(DomainId=domain_id, SpaceName="work")["SpaceArn"]
+    app = sagemaker.create_app(DomainId=domain_id, UserProfileName="tagged",
+                               AppType="JupyterServer", AppName="default",
+                               Tags=[{"Key": "b", "Value": "2"}])["AppArn"]
+    assert sagemaker.list_tags(ResourceArn=profile)["Tags"] == [{"Key": "a", "Value": "1"}]
+    assert sagemaker.list_tags(ResourceArn=space)["Tags"] == []
+    assert sagemaker.list_tags(ResourceArn=app)["Tags"] == [{"Key": "b", "Value": "2"}]
+
+    sagemaker.add_tags(ResourceArn=profile, Tags=[{"Key": "a", "Value": "one"},
+                                                  {"Key": "c", "Value": "3"}])
+    assert sagemaker.list_tags(ResourceArn=profile)["Tags"] == [{"Key": "a", "Value": "one"},
+                                                                {"Key": "c", "Value": "3"}]
+    sagemaker.delete_tags(ResourceArn=profile, TagKeys=["a"])
+    assert sagemaker.list_tags(ResourceArn=profile)["Tags"] == [{"Key": "c", "Value": "3"}]
+    sagemaker.add_tags(ResourceArn=space, Tags=[{"Key": "s", "Value": "x"}])
+    assert sagemaker.list_tags(ResourceArn=space)["Tags"] == [{"Key": "s", "Value": "x"}]
+    model = service_model("sagemaker")
+    for operation, body in raw.bodies:
+        assert response_errors(model.operation_model(operation), body) == [], (operation, body)
+
+    # Other resources' tags are answered as before.
+    assert sagemaker.list_tags(ResourceArn=images["kg"])["Tags"] == []
+
+    # A deleted app's ARN names nothing any more (nor a deleted profile's), as on AWS.
+    sagemaker.delete_app(DomainId=domain_id, UserProfileName="tagged", AppType="JupyterServer",
+                         AppName="default")
+    sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="tagged")
+    for arn in (app, profile):
+        gone = client_error(sagemaker.list_tags, ResourceArn=arn)
+        assert (gone["Code"], gone["Message"]) == ("ValidationException", "Resource does not exist")
+
+
+def test_a_failed_apps_tags_are_gone_as_aws_deletes_a_failed_app(sagemaker, domain_id, images,
+                                                                  launcher, client_error):
+    arn = sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="JupyterServer",
+                               AppName="default", Tags=[{"Key": "k", "Value": "v"}])["AppArn"]
+    launcher.launched[0].status = "Failed"
+    assert client_error(sagemaker.list_tags, ResourceArn=arn)["Code"] == "ValidationException"
+    again = sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana",
+                                 AppType="JupyterServer", AppName="default")["AppArn"]
+    assert again == arn and sagemaker.list_tags(ResourceArn=arn)["Tags"] == []
+
+
+def test_names_differing_only_in_case_are_one_resource_and_listings_ascend(
+        sagemaker, domain_id, images, launcher, client_error):
+    assert client_error(sagemaker.create_user_profile, DomainId=domain_id,
+                        UserProfileName="ANA")["Code"] == "ResourceInUse"
+    assert sagemaker.describe_user_profile(DomainId=domain_id,
+                                           UserProfileName="ana")["UserProfileName"] == "Ana"
+    for name in ("first", "second"):
+        sagemaker.create_app(DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway",
+                             AppName=name, ResourceSpec={"SageMakerImageArn": images["kg"]})
+    assert client_error(sagemaker.create_app, DomainId=domain_id, UserProfileName="Ana",
+                        AppType="KernelGateway", AppName="FIRST",
+                        ResourceSpec={"SageMakerImageArn": images["kg"]})["Code"] == "ResourceInUse"
+    listed = sagemaker.list_apps(DomainIdEquals=domain_id)["Apps"]
+    assert [a["AppName"] for a in listed] == ["first", "second"]       # oldest first by default
+    assert {a["UserProfileName"] for a in listed} == {"Ana"}
+    assert [a["AppName"] for a in sagemaker.list_apps(SortOrder="Descending")["Apps"]] == [
+        "second", "first"]
+
+
+def test_deleting_a_profile_with_live_apps_is_refused(sagemaker, domain_id, images, launcher,
+                                                      client_error):
+    sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="JupyterServer",
+                         AppName="default")
+    assert client_error(sagemaker.delete_user_profile, DomainId=domain_id,
+                        UserProfileName="Ana")["Code"] == "ResourceInUse"
+
+
+def test_a_domain_with_user_profiles_or_spaces_is_not_deleted(sagemaker, domain_id, images,
+                                                              launcher, client_error):
+    refused = client_error(sagemaker.delete_domain, DomainId=domain_id)
+    assert refused["Code"] == "ResourceInUse" and "user profile Ana" in refused["Message"]
+    sagemaker.delete_space(DomainId=domain_id, SpaceName="work")
+    sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="Ana")
+    sagemaker.delete_domain(DomainId=domain_id)

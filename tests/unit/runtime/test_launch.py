@@ -4,6 +4,10 @@ It runs inside the user's image with our bundled Python, without the package, so
 its copies of the package's constants are tested here."""
 import json
 import os
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from studio_containers import studio
@@ -81,3 +85,111 @@ def test_overlay_resolves_bare_python_on_image_path_and_renames(launch, tmp_path
     assert spec["argv"] == [str(bindir / "python"), "-m", "ipykernel_launcher"]
     assert spec["display_name"] == "Mine"
     assert (overlay / "python3" / "logo-64x64.png").exists()
+
+
+def executable(folder, name, script):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("#!/bin/sh\n" + script)
+    (folder / name).chmod(0o755)
+    return folder / name
+
+
+IRKERNEL_ARGV = ["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"]
+
+
+def test_inspect_reports_each_kernels_language_interpreter_and_irkernel(launch, tmp_path):
+    # The image's PATH holds only fakes: a python giving its prefix, and an R whose Rscript
+    # says IRkernel is there only when the image's own environment reaches it.
+    bindir, prefix, calls = tmp_path / "bin", tmp_path / "venv", tmp_path / "calls"
+    executable(bindir, "python", f"echo {prefix}\n")
+    executable(bindir, "R", f'echo "R $*" >> {calls}\necho FALSE\n')
+    executable(bindir, "Rscript", f'echo "Rscript $*" >> {calls}\n'
+               '[ "$R_LIBS_SITE" = /opt/r-libs ] && [ -z "$SC_MODE" ] && echo TRUE || echo FALSE\n')
+    kernels = prefix / "share" / "jupyter" / "kernels"
+    kernelspec(kernels, "python3", ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    for name, argv, language in (("ir", IRKERNEL_ARGV, "R"),
+                                 ("ir-gone", ["/nonexistent/R", *IRKERNEL_ARGV[1:]], "R"),
+                                 ("julia", ["julia", "-i"], "julia")):
+        d = kernelspec(kernels, name, argv)
+        (d / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": name,
+                                                   "language": language}))
+    env = {"SC_MODE": "inspect", "PATH": str(bindir), "HOME": str(tmp_path / "home"),
+           "R_LIBS_SITE": "/opt/r-libs"}
+    done = subprocess.run([sys.executable, "-s", "-E", launch.__file__], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+
+    assert report["path"] == str(bindir) and report["prefix"] == str(prefix)
+    found = report["kernels"]
+    assert found["python3"] == {"dir": str(kernels / "python3"), "argv0": str(bindir / "python"),
+                                "argv0_real": str(bindir / "python"), "argv0_found": True,
+                                "language": "python"}    # no R check for a Python kernel
+    assert found["ir"] == {"dir": str(kernels / "ir"), "argv0": str(bindir / "R"),
+                           "argv0_real": str(bindir / "R"), "argv0_found": True, "language": "R",
+                           "irkernel": True, "irkernel_error": None}
+    assert found["ir-gone"]["argv0"] == "/nonexistent/R" and found["ir-gone"]["argv0_found"] is False
+    assert found["ir-gone"]["irkernel"] is None
+    assert found["ir-gone"]["irkernel_error"].startswith("not checked")
+    assert found["julia"] == {"dir": str(kernels / "julia"), "argv0": "julia", "argv0_real": None,
+                              "argv0_found": False, "language": "julia"}
+    # one R start, through Rscript next to the kernel's R, asking for IRkernel
+    assert calls.read_text().splitlines() == [f"Rscript -e {launch.R_CHECK}"]
+    assert "IRkernel" in launch.R_CHECK
+
+
+def test_an_unreadable_or_argv_less_kernelspec_names_no_interpreter(launch, capsys, tmp_path):
+    kernels = tmp_path / "venv" / "share" / "jupyter" / "kernels"
+    (kernels / "broken").mkdir(parents=True)
+    (kernels / "broken" / "kernel.json").write_text("{not json")
+    (kernels / "no-argv").mkdir()
+    (kernels / "no-argv" / "kernel.json").write_text(json.dumps({"argv": "R", "language": "R"}))
+    (kernels / "odd").mkdir()
+    (kernels / "odd" / "kernel.json").write_text(json.dumps({"argv": [], "language": ["R"]}))
+    report = inspect_report(launch, capsys, tmp_path, str(tmp_path / "empty-bin"),
+                            str(tmp_path / "venv"))
+    for name, language in (("broken", None), ("no-argv", "R"), ("odd", None)):
+        entry = report["kernels"][name]
+        assert (entry["argv0"], entry["argv0_found"], entry["language"]) == (None, False, language)
+
+
+def inspect_report(launch, capsys, tmp_path, path, prefix):
+    python = executable(tmp_path / "python-bin", "python", f"echo {prefix}\n")
+    launch.inspect(f"{python.parent}:{path}", str(tmp_path / "home"), {"PATH": path})
+    return json.loads(capsys.readouterr().out.splitlines()[-1])
+
+
+def test_the_irkernel_check_reads_r_and_says_why_it_could_not(launch, tmp_path):
+    args = tmp_path / "args"
+    # no Rscript next to R: R itself, quietly, with the same expression
+    noisy = executable(tmp_path / "a", "R", f'echo "$*" > {args}\necho "site profile loaded"\n'
+                                            'printf FALSE\n')
+    assert launch.irkernel_installed(str(noisy), {}) == (False, None)
+    assert args.read_text().split() == ["--slave", "--no-restore", "-e", *launch.R_CHECK.split()]
+    # an R linked from elsewhere: the Rscript next to the real one
+    real = executable(tmp_path / "opt-r" / "bin", "R", "echo FALSE\n")
+    executable(tmp_path / "opt-r" / "bin", "Rscript", "echo TRUE\n")
+    (tmp_path / "usr-local-bin").mkdir()
+    (tmp_path / "usr-local-bin" / "R").symlink_to(real)
+    assert launch.irkernel_installed(str(tmp_path / "usr-local-bin" / "R"), {}) == (True, None)
+
+    broken = executable(tmp_path / "b", "R", "echo 'libR.so: cannot open shared object' >&2\nexit 127\n")
+    value, error = launch.irkernel_installed(str(broken), {})
+    assert value is None and f"{broken} exited 127" in error and "libR.so" in error
+    odd = executable(tmp_path / "c", "R", "echo maybe\n")
+    value, error = launch.irkernel_installed(str(odd), {})
+    assert value is None and "printed 'maybe'" in error
+    # an answer followed by an error is no answer
+    failing = executable(tmp_path / "e", "R", "echo TRUE\nexit 1\n")
+    value, error = launch.irkernel_installed(str(failing), {})
+    assert value is None and f"{failing} exited 1" in error
+
+
+def test_a_hanging_r_is_cut_off_with_its_children(launch, tmp_path):
+    # Not exec'd: the shell's child keeps the output pipes open unless the whole group is killed.
+    hanging = executable(tmp_path / "d", "R", f"{shutil.which('sleep')} 30\n")
+    started = time.monotonic()
+    value, error = launch.irkernel_installed(str(hanging), {}, timeout=0.5)
+    # the launcher gives left-over pipe holders 5 s more: well under that means none was left
+    assert time.monotonic() - started < 4
+    assert value is None and error == f"{hanging} did not answer within 0.5 s"
