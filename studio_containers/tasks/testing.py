@@ -20,7 +20,9 @@ from . import settings, user_errors
 def test(c, unit=False, k=None, pytest_args=""):
     """Run the tests: unit, integration (testcontainers) and end-to-end."""
     s = settings(c)
-    args = ["-m", "pytest", str(PROJECT_ROOT / "tests" / ("unit" if unit else ""))]
+    # The slowest tests listed at the end: CI must stay well under its time limit.
+    args = ["-m", "pytest", str(PROJECT_ROOT / "tests" / ("unit" if unit else "")),
+            "--durations=25"]
     if k:
         args += ["-k", k]
     args += shlex.split(pytest_args)

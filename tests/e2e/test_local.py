@@ -14,6 +14,7 @@ from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
 from studio_containers.studio import JUPYTER_LAB
+from studio_containers.validate.kernel_checks import PROBES
 from tests.helpers import project_settings, shipped_images
 from tests.space_apps import process_ids, ready_path
 
@@ -41,9 +42,9 @@ def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
         specs = requests.get(f"{base}/api/kernelspecs", headers={"Authorization": f"token {token}"},
                              timeout=30).json()
         assert sorted(specs["kernelspecs"]) == sorted(spec.kernel_names)
-        python = [k for k, body in specs["kernelspecs"].items() if body["spec"]["language"] == "python"]
-        for kernel in python:
-            assert execute(base, token, kernel, PYTHON_UID).strip() == str(spec.uid)
+        for kernel, body in specs["kernelspecs"].items():    # Python or R, each in its language
+            probe = PROBES[body["spec"]["language"].lower()]
+            assert execute(base, token, kernel, probe).split()[:2] == [str(spec.uid), str(spec.gid)]
         assert len(local_containers(client, tmp_path / "state")) == 1
         lab_pid = run.record()["lab_pid"]
         assert alive(lab_pid)

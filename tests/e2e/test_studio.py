@@ -1,5 +1,6 @@
 """End to end: `invoke up` on the local target, then `invoke studio` as a user runs it: the user's
-kernels come from the deployed KernelGateway image, a space serves the deployed JupyterLab image,
+kernels come from the deployed KernelGateway images (Python and R, two apps behind one lab), a
+space serves the deployed JupyterLab image,
 and `--stop` leaves no app container or lab behind."""
 import shutil
 
@@ -14,7 +15,8 @@ from studio_containers.runtime.gateway import ROLE_LABEL
 from studio_containers.runtime.kernel_client import execute
 
 UID = "import os; print(os.getuid())"
-IMAGES = ("python-basic", "jupyterlab-python")
+R_UID = 'cat(system("id -u", intern = TRUE))'
+IMAGES = ("python-basic", "r-kernel", "jupyterlab-python")
 
 
 @pytest.fixture
@@ -48,6 +50,8 @@ def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli):
     specs = requests.get(f"{base}/api/kernelspecs", params={"token": token}, timeout=30).json()
     assert "python3__python-basic" in specs["kernelspecs"]
     assert execute(base, token, "python3__python-basic", UID).strip() == "1000"
+    assert "ir__r-kernel" in specs["kernelspecs"]          # both apps reached through one lab
+    assert execute(base, token, "ir__r-kernel", R_UID).strip() == "1000"
     assert "Creating" not in cli("studio", timeout=300).stdout      # all there: nothing made again
 
     space = cli("studio", "--space", "work", timeout=900).stdout
@@ -57,8 +61,8 @@ def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli):
     assert execute(space_base, space_token, "python3", UID).strip() == "1000"
 
     ours = [c for c in app_containers() if c.id not in before]
-    assert len(ours) == 2 and all(APP_LABEL in c.labels for c in ours)
-    assert "Deleted 2 app(s) of user local-user" in cli("studio", "--stop").stdout
+    assert len(ours) == 3 and all(APP_LABEL in c.labels for c in ours)
+    assert "Deleted 3 app(s) of user local-user" in cli("studio", "--stop").stdout
     assert "Deleted 1 app(s) of space work" in cli("studio", "--stop", "--space", "work").stdout
     assert [c for c in app_containers() if c.id not in before] == []
     with pytest.raises(requests.ConnectionError):
