@@ -4,8 +4,10 @@ It uses jupyter_server's GatewayClient (the successor of nb2kg), so kernels and 
 from the KernelGateway container only, exactly as in Studio.
 """
 import os
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +71,7 @@ def lab_environment(opts: LabOptions) -> dict[str, str]:
     env = {name: os.environ[name] for name in PASSED_ENV if name in os.environ}
     env.update({
         # The user's own ~/.jupyter settings must not change what Studio's architecture does.
-        "JUPYTER_CONFIG_DIR": str(opts.state_dir / "jupyter-config"),
+        "JUPYTER_CONFIG_DIR": str(config_dir(opts.state_dir)),
         "JUPYTER_RUNTIME_DIR": str(opts.state_dir / "jupyter-runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(opts.state_dir / "lab-settings"),
     })
@@ -80,7 +82,7 @@ def write_config(opts: LabOptions) -> None:
     """The lab's own config folder: its tokens, the gateway, and Nagle off on kernel websockets.
 
     Readable by this user only: secrets travel here, not in argv (`ps`) or the environment."""
-    folder = opts.state_dir / "jupyter-config"
+    folder = config_dir(opts.state_dir)
     folder.mkdir(parents=True, exist_ok=True)
     text = ("# Written by studio-containers for the local JupyterLab.\n"
             f"c.IdentityProvider.token = {opts.token!r}\n"
@@ -153,3 +155,39 @@ def stop_lab(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def config_dir(state_dir: Path) -> Path:
+    """The lab's own config folder: also its mark, in its environment (JUPYTER_CONFIG_DIR)."""
+    return state_dir / "jupyter-config"
+
+
+def is_lab_of(pid: int, state_dir: Path) -> bool:
+    """Whether `pid` is a JupyterLab started for `state_dir`, known by its environment, so a
+    recycled pid or another checkout's lab is never taken for ours."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    mark = f"JUPYTER_CONFIG_DIR={config_dir(state_dir)}".encode()
+    return b"jupyterlab" in cmdline and mark in environ
+
+
+def labs_of(state_dir: Path) -> list[int]:
+    """Every running lab started for `state_dir`, found without any record (one whose session was
+    killed with SIGKILL left none)."""
+    return [int(entry) for entry in os.listdir("/proc")
+            if entry.isdigit() and int(entry) != os.getpid() and is_lab_of(int(entry), state_dir)]
+
+
+def stop_lab_pid(pid: int, state_dir: Path, timeout: float = STOP_TIMEOUT) -> None:
+    """Stops a lab that is not our child: SIGTERM (it shuts its kernels down), then SIGKILL."""
+    if not is_lab_of(pid, state_dir):
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while is_lab_of(pid, state_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if is_lab_of(pid, state_dir):
+        os.kill(pid, signal.SIGKILL)

@@ -1,7 +1,6 @@
 """An `invoke local` session, until Ctrl-C or `invoke local --stop`:
 - a KernelGateway image: its kernels behind a Kernel Gateway, reached by a local JupyterLab;
 - a space image (JupyterLab, Code Editor): its own app, behind a token front."""
-import os
 import secrets
 import signal
 import time
@@ -25,7 +24,7 @@ from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
 from ..studio import JUPYTER_LAB
-from .lab import LabOptions, launch_lab, stop_lab, wait_lab
+from .lab import LabOptions, labs_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
 from .lock import SessionLock
 
 POLL_SECONDS = 1.0
@@ -51,14 +50,14 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
     started_anything = False
     try:
         with _stop_on_signals(), ExitStack() as cleanup:
+            # Holding the lock, no session of ours runs: whatever one left (killed with SIGKILL,
+            # it cleaned nothing) goes before the ports are checked, since it may hold them.
+            _sweep(settings, lock)
             port = ensure_free(port, "--port")
             gateway_port = (None if spec.is_space
                             else ensure_free(settings.gateway_port, "local.gateway_port"))
             prepared = prepare(settings, [spec], runtime=not spec.is_space, verbose=verbose,
                                checks=Checks.SKIP if skip_validation else Checks.GATE)
-            for stale in local_containers(prepared.client, settings.state_dir) + \
-                    space_containers(prepared.client, settings.state_dir):   # a killed session's
-                remove(stale)
             home = prepare_home(settings.home_dir / spec.name, spec)
             started_anything = True
             if spec.is_space:
@@ -145,23 +144,23 @@ def stop_local(settings: Settings) -> bool:
     """Stop a running `invoke local`; sweep anything a killed one left. True when one was running."""
     lock = SessionLock(settings.state_dir)
     was_running = lock.stop()
-    leftover = lock.read()  # still there only when the session was killed without cleanup
-    _kill_lab(leftover.get("lab_pid"))
-    client = connect()
-    if client is not None:
-        for container in local_containers(client, settings.state_dir) + \
-                space_containers(client, settings.state_dir):
-            remove(container)
+    swept = _sweep(settings, lock)
     lock.info_path.unlink(missing_ok=True)
-    return was_running
+    return was_running or swept
 
 
-def _kill_lab(pid) -> None:
-    if not pid:
-        return
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return
-    if b"jupyterlab" in cmdline:  # never signal a pid that was reused by something else
-        os.kill(pid, signal.SIGTERM)
+def _sweep(settings: Settings, lock: SessionLock) -> bool:
+    """Stops the labs and removes the containers a session of this state folder left, found by
+    their marks (the lab's environment, the containers' labels), not by a record a killed session
+    may not have written. True when there was something."""
+    labs = labs_of(lock.dir)
+    for pid in labs:
+        say(f"Stopping a JupyterLab a killed `invoke local` left (pid {pid})")
+        stop_lab_pid(pid, lock.dir)
+    client = connect()
+    containers = [] if client is None else \
+        local_containers(client, settings.state_dir) + space_containers(client, settings.state_dir)
+    for container in containers:
+        say(f"Removing the container {container.name} a killed `invoke local` left")
+        remove(container)
+    return bool(labs or containers)

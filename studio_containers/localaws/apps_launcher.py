@@ -16,11 +16,8 @@ import hashlib
 import hmac
 import io
 import logging
-import os
-import signal
 import tarfile
 import threading
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +25,7 @@ from docker.errors import DockerException, ImageNotFound, NotFound
 
 from ..build.engine import connect
 from ..errors import UserError
-from ..local.lab import STOP_TIMEOUT, LabOptions, launch_lab, stop_lab, wait_lab
+from ..local.lab import LabOptions, is_lab_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
 from ..pipeline import prepare
 from ..ports import HOST, free_port
 from ..runtime.gateway import (
@@ -294,7 +291,7 @@ class AppLauncher:
             if proc is not None:
                 stop_lab(proc)
             else:           # started before a restart: not our child any more
-                _stop_lab(app.runtime.get("pid"), app.runtime.get("state"))
+                stop_lab_pid(app.runtime.get("pid"), Path(app.runtime.get("state") or "/nonexistent"))
             return
         client = connect()
         if client is None:
@@ -337,7 +334,7 @@ class AppLauncher:
 
     def _running(self, app: App) -> bool:
         if app.app_type == JUPYTER_SERVER:
-            return _lab_alive(app.runtime.get("pid"), app.runtime.get("state"))
+            return is_lab_of(app.runtime.get("pid") or 0, Path(app.runtime.get("state") or "/nonexistent"))
         client = connect()
         if client is None:
             return False
@@ -407,25 +404,3 @@ def instance(app: App) -> str:
     return hashlib.sha256(f"{app.arn}:{app.creation_time.isoformat()}".encode()).hexdigest()[:12]
 
 
-def _lab_alive(pid, state) -> bool:
-    if not pid or not state:
-        return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:
-        return False
-    # Never a recycled pid: the lab of this app has its own config folder in its environment.
-    return b"jupyterlab" in cmdline and state.encode() in environ
-
-
-def _stop_lab(pid, state, timeout: float = STOP_TIMEOUT) -> None:
-    """SIGTERM (the lab shuts its kernels down), then SIGKILL if it is still there."""
-    if not _lab_alive(pid, state):
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while _lab_alive(pid, state) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if _lab_alive(pid, state):
-        os.kill(pid, signal.SIGKILL)

@@ -1,5 +1,7 @@
 """End to end: `invoke local` as a user runs it, for every shipped image, driven through
 JupyterLab's REST API and kernel websocket."""
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -102,3 +104,38 @@ def test_local_serves_a_space_behind_its_token_and_ctrl_c_cleans_up(image, local
     assert space_containers(docker.from_env(), tmp_path / "state") == []
     with pytest.raises(requests.ConnectionError):      # the front is gone with the session
         requests.get(f"{base}/api/status", timeout=5)
+
+
+def test_a_session_killed_with_sigkill_is_swept_by_the_next_one_and_by_stop(
+        local_env, first_start_timeout, tmp_path, client):
+    """A closed terminal or the OOM killer: `invoke local` dies without cleaning up, its lab and
+    container stay. The next session on the same port sweeps them first; so does `--stop`."""
+    port = free_port()
+    first = LocalRun(local_env, "--image", "python-basic", "--port", str(port))
+    try:
+        first.wait_for_url(first_start_timeout)
+        orphan_lab = first.record()["lab_pid"]
+        os.kill(first.proc.pid, signal.SIGKILL)         # only invoke: its lab has its own session
+        first.proc.wait(30)
+    finally:
+        first.kill()
+    assert alive(orphan_lab) and len(local_containers(client, tmp_path / "state")) == 1
+
+    second = LocalRun(local_env, "--image", "python-basic", "--port", str(port))
+    try:
+        url, _, _ = second.wait_for_url(first_start_timeout)
+        assert f"Stopping a JupyterLab a killed `invoke local` left (pid {orphan_lab})" in \
+            "".join(second.output)
+        assert not alive(orphan_lab)
+        assert requests.get(url, timeout=30).status_code == 200
+        second_lab = second.record()["lab_pid"]
+        os.kill(second.proc.pid, signal.SIGKILL)
+        second.proc.wait(30)
+        stop = subprocess.run(invoke_argv("local", "--stop"), env=local_env, capture_output=True,
+                              text=True, timeout=120)
+        assert stop.returncode == 0 and "Traceback" not in stop.stderr, stop.stderr
+        assert "Stopping a JupyterLab a killed" in stop.stdout
+    finally:
+        second.kill()
+    assert not alive(second_lab)
+    assert local_containers(client, tmp_path / "state") == []

@@ -58,3 +58,26 @@ def test_the_lab_gets_no_secrets_of_the_users_shell(tmp_path, monkeypatch):
     assert env["JUPYTER_CONFIG_DIR"] == str(tmp_path / "jupyter-config")
     assert set(env) <= {"PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
                         "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR"}
+
+
+def test_a_lab_is_found_by_its_mark_without_any_record(tmp_path):
+    """What a killed session left is found by the lab's environment, and only ours."""
+    import subprocess
+    import sys
+
+    from studio_containers.local.lab import config_dir, labs_of, stop_lab_pid
+
+    def fake_lab(state_dir):
+        return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "jupyterlab"],
+                                env={"JUPYTER_CONFIG_DIR": str(config_dir(state_dir))})
+    ours, theirs = fake_lab(tmp_path / "ours"), fake_lab(tmp_path / "theirs")
+    try:
+        assert labs_of(tmp_path / "ours") == [ours.pid]
+        stop_lab_pid(theirs.pid, tmp_path / "ours")      # not ours: left alone
+        assert theirs.poll() is None
+        stop_lab_pid(ours.pid, tmp_path / "ours")
+        assert ours.wait(10) is not None and labs_of(tmp_path / "ours") == []
+    finally:
+        for proc in (ours, theirs):
+            proc.kill()
+            proc.wait()
