@@ -18,6 +18,7 @@ import io
 import logging
 import tarfile
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +31,7 @@ from ..pipeline import prepare
 from ..ports import HOST, free_port
 from ..runtime.gateway import (
     ROLE_LABEL,
+    container_logs,
     gateway_container,
     owner,
     prepare_home,
@@ -331,6 +333,43 @@ class AppLauncher:
             return (f"InternalFailure: port {app.runtime.get('front_port')} of the app's front "
                     f"is taken ({exc.strerror}); delete the app and create it again")
         return None
+
+    def watch(self, interval: float = 2.0) -> None:
+        """Notices, as Studio does, an app whose container or lab stopped on its own (killed, out
+        of memory, its process exited): it becomes Failed with why, and what is left is removed."""
+        threading.Thread(target=self._watch, args=(interval,), name="apps watch",
+                         daemon=True).start()
+
+    def _watch(self, interval: float) -> None:
+        while True:
+            time.sleep(interval)
+            with self.lock:
+                serving = [a for a in self.apps() if a.status == "InService"]
+            if any(a.app_type != JUPYTER_SERVER for a in serving) and connect() is None:
+                continue        # the engine not answering for a moment says nothing of the apps
+            for app in serving:
+                if self._running(app):
+                    continue
+                reason = f"InternalFailure: the app stopped on its own{self._exit(app)}"
+                with self.lock:
+                    if app.status != "InService":
+                        continue        # deleted meanwhile
+                    app.status, app.failure_reason = "Failed", reason
+                    self.save()
+                log.warning("%s: %s", app.arn, reason)
+                self._remove(app)
+
+    def _exit(self, app: App) -> str:
+        """How the app's container ended, for its FailureReason."""
+        client = connect()
+        if client is None or app.app_type == JUPYTER_SERVER:
+            return ""
+        for container in client.containers.list(
+                all=True, filters={"label": f"{INSTANCE_LABEL}={instance(app)}"}):
+            code = container.attrs.get("State", {}).get("ExitCode")
+            last = [line for line in container_logs(container) if line.strip()][-1:]
+            return f" (exit code {code}" + (f"; last line: {last[0][:300]}" if last else "") + ")"
+        return " (its container is gone)"
 
     def _running(self, app: App) -> bool:
         if app.app_type == JUPYTER_SERVER:

@@ -127,6 +127,7 @@ def _apps_launcher(app: LocalAwsApp, env):
     with app.lock:
         launcher.reconcile(launcher.apps())
         app.state.save()
+    launcher.watch()
     return launcher
 
 

@@ -184,3 +184,18 @@ def test_a_space_app_that_never_serves_its_base_path_fails_with_what_it_served(s
     finally:
         sm.update_user_profile(DomainId=domain_id, UserProfileName="ana", UserSettings={
             "JupyterLabAppSettings": {"CustomImages": []}})
+
+
+def test_an_app_whose_container_is_killed_is_noticed_as_failed(studio):
+    sm, domain_id, arns = studio
+    app = dict(DomainId=domain_id, UserProfileName="ana", AppType="KernelGateway", AppName="killed")
+    sm.create_app(**app, ResourceSpec={"SageMakerImageArn": arns["python-basic"]})
+    arn = wait_status(sm, **app)["AppArn"]
+    [container] = docker.from_env().containers.list(filters={"label": f"studio-containers.app={arn}"})
+    container.kill()                                # the OOM killer, say
+    described = wait_status(sm, want=("Failed",), timeout=60, **app)
+    assert "stopped on its own (exit code 137" in described["FailureReason"], described
+    assert docker.from_env().containers.list(all=True, filters={
+        "label": f"studio-containers.app={arn}"}) == []
+    sm.delete_app(**app)
+    assert wait_status(sm, want=("Deleted",), **app)["Status"] == "Deleted"

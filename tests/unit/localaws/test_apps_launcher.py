@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from studio_containers.errors import UserError
+from studio_containers.localaws import apps_launcher
 from studio_containers.localaws.apps_launcher import AppLauncher, instance
 from studio_containers.localaws.apps_models import App
 from studio_containers.wait import wait_until
@@ -102,3 +103,19 @@ def test_a_restart_keeps_what_runs_and_fails_what_is_gone_or_was_starting(launch
         starting.failure_reason
     settles(deleting, "Deleted")
     assert sorted(launcher.removed) == sorted(instance(a) for a in (gone, starting, deleting))
+
+
+def test_an_app_that_stops_on_its_own_is_noticed_failed_and_cleaned(launcher, monkeypatch):
+    monkeypatch.setattr(apps_launcher, "connect", lambda: object())     # an engine that answers
+    app = an_app()
+    launcher.launch(app)
+    launcher.release.set()
+    settles(app, "InService")
+    launcher.running = {instance(app)}
+    launcher._exit = lambda app: " (exit code 137)"
+    launcher.apps = lambda: [app]
+    launcher.watch(interval=0.05)
+    launcher.running = set()                    # killed, out of memory, exited
+    settles(app, "Failed")
+    assert app.failure_reason == "InternalFailure: the app stopped on its own (exit code 137)"
+    assert launcher.removed == [instance(app)]
