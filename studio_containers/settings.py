@@ -1,11 +1,16 @@
 """Settings resolved from Invoke's config (invoke.yaml, INVOKE_* variables, task flags)."""
 import json
+import math
+import os
 import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from . import PROJECT_ROOT
-from .errors import UserError
+from .errors import UserError, shown
+
+TARGETS = ("local", "aws")      # where `up` deploys (deploy/targets.py)
+SECTIONS = ("build", "local", "aws", "deploy", "validate")
 
 
 @dataclass(frozen=True)
@@ -40,42 +45,35 @@ class Settings:
 
     @classmethod
     def from_config(cls, config) -> "Settings":
-        def path(key: str, value) -> Path:
-            if not isinstance(value, str) or not value:
-                raise UserError(f"invoke.yaml: {key}: must be a folder path")
-            p = Path(value).expanduser()
-            return p if p.is_absolute() else PROJECT_ROOT / p
-
-        build, local = config.get("build", {}), config.get("local", {})
-        aws, deploy = config.get("aws", {}), config.get("deploy", {})
-        validate = config.get("validate", {})
+        build, local, aws, deploy, validate = (_section(config, name) for name in SECTIONS)
         network = build.get("network", "host")
+        aws_port = port("aws.port", aws.get("port", 5566))
         return cls(
-            images_dir=path("images_dir", config.get("images_dir", "images")),
-            state_dir=path("state_dir", config.get("state_dir", ".state")),
-            cache_dir=path("cache_dir", config.get("cache_dir", ".cache")),
-            base_image=str(build.get("base_image", "python:3.11-slim-bookworm")),
-            build_network=None if network in (None, "", "default") else str(network),
-            extra_ca_certs=build.get("extra_ca_certs", "auto"),
-            debian_mirror=build.get("debian_mirror") or None,
+            images_dir=_path("images_dir", config.get("images_dir", "images")),
+            state_dir=_path("state_dir", config.get("state_dir", ".state")),
+            cache_dir=_path("cache_dir", config.get("cache_dir", ".cache")),
+            base_image=_image_reference(build.get("base_image", "python:3.11-slim-bookworm")),
+            build_network=None if network in (None, "", "default") else _network(network),
+            extra_ca_certs=_certs(build.get("extra_ca_certs", "auto")),
+            debian_mirror=_mirror(build.get("debian_mirror")),
             local_port=port("local.port", local.get("port", 8888)),
             gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
-            home_dir=path("local.home_dir", local.get("home_dir", ".state/home")),
+            home_dir=_path("local.home_dir", local.get("home_dir", ".state/home")),
             ready_timeout=_seconds("local.ready_timeout", local.get("ready_timeout", 60)),
             tcp_nodelay=_flag("local.tcp_nodelay", local.get("tcp_nodelay", True)),
             aws_region=_region(aws.get("region", "us-east-1")),
-            aws_port=port("aws.port", aws.get("port", 5566)),
-            registry_port=port("aws.registry_port", aws.get("registry_port", 5567)),
+            aws_port=aws_port,
+            registry_port=_registry_port(aws.get("registry_port", 5567), aws_port),
             repository_prefix=_prefix(aws.get("repository_prefix", "studio-containers")),
             aws_start_timeout=_seconds("aws.start_timeout", aws.get("start_timeout", 60)),
-            deploy_target=str(deploy.get("target", "local")),
+            deploy_target=_target(deploy.get("target", "local")),
             deploy_stack=_stack(deploy.get("stack", "studio-containers")),
-            deploy_domain_id=str(deploy.get("domain_id") or ""),
+            deploy_domain_id=_domain_id(deploy.get("domain_id")),
             deploy_keep_last_images=_count("deploy.keep_last_images",
                                            deploy.get("keep_last_images", 10)),
             deploy_parallelism=_count("deploy.parallelism", deploy.get("parallelism", 20)),
-            deploy_aws_profile=str(deploy.get("aws_profile") or ""),
-            deploy_backend=dict(deploy.get("backend") or {}),
+            deploy_aws_profile=_profile(deploy.get("aws_profile")),
+            deploy_backend=_backend(deploy.get("backend")),
             validate_max_size_gb=_size("validate.max_size_gb", validate.get("max_size_gb", 25)),
             validate_warn_size_gb=_size("validate.warn_size_gb", validate.get("warn_size_gb", 20)),
             validate_space_ready_timeout=_seconds("validate.space_ready_timeout",
@@ -94,6 +92,116 @@ class Settings:
                       for f in fields(cls)})
 
 
+def _section(config, name: str):
+    from invoke.config import DataProxy
+    value = config.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, (dict, DataProxy)):
+        raise UserError(f"{name}: must be a section of settings ({name}.<setting>: value), "
+                        f"got {type(value).__name__} {shown(value)}")
+    return value
+
+
+def _path(key: str, value) -> Path:
+    if not isinstance(value, str) or not value.strip() or "\0" in value:
+        raise UserError(f"{key}: {shown(value)} must be a folder path")
+    p = Path(value).expanduser()
+    p = p if p.is_absolute() else PROJECT_ROOT / p
+    if p.exists() and not p.is_dir():
+        raise UserError(f"{key}: {p} is a file, not a folder")
+    return p
+
+
+# A Docker image reference: [registry[:port]/]path[:tag][@digest], path components lowercase.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_REGISTRY = rf"(?:{_LABEL}(?:\.{_LABEL})*(?::\d+)?/)?"
+IMAGE_REFERENCE_RE = re.compile(
+    rf"{_REGISTRY}{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?", re.ASCII)
+
+
+def _image_reference(value) -> str:
+    if not isinstance(value, str) or not IMAGE_REFERENCE_RE.fullmatch(value):
+        raise UserError(f"build.base_image: {shown(value)} is not an image reference "
+                        "(e.g. python:3.11-slim-bookworm or registry:5000/team/base:1)")
+    return value
+
+
+def _network(value) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.:-]*", value,
+                                                       re.ASCII):
+        raise UserError(f"build.network: {shown(value)} is not a Docker network name (host, "
+                        "default, or the name of a network)")
+    return value
+
+
+def _certs(value):
+    if value == "auto":
+        return value
+    from .build.certs import extra_ca_certs
+    extra_ca_certs(value)       # each file must exist and hold a certificate, before any work
+    return value
+
+
+def _mirror(value) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"(https?|ftp|file)://\S+", value, re.ASCII):
+        raise UserError(f"build.debian_mirror: {shown(value)} is not a mirror URL "
+                        "(e.g. http://deb.debian.org/debian), or empty for apt's own")
+    return value
+
+
+def _registry_port(value, aws_port: int) -> int:
+    number = port("aws.registry_port", value)
+    if number == aws_port:
+        raise UserError(f"aws.registry_port: {number} is aws.port too; the API and the registry "
+                        "need a port each")
+    return number
+
+
+def _target(value) -> str:
+    if value not in TARGETS:
+        raise UserError(f"deploy.target: {shown(value)} is not a target; allowed: "
+                        f"{', '.join(TARGETS)}")
+    return value
+
+
+def _domain_id(value) -> str:
+    if value in (None, ""):
+        return ""
+    # SageMaker's DomainId pattern.
+    if not isinstance(value, str) or not re.fullmatch(r"d-(-*[a-z0-9]){1,61}", value):
+        raise UserError(f"deploy.domain_id: {shown(value)} is not a Studio domain id "
+                        "(d- and lowercase letters or digits, e.g. d-xxxxxxxxxxxx)")
+    return value
+
+
+def _profile(value) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"\S+", value):
+        raise UserError(f"deploy.aws_profile: {shown(value)} is not an AWS profile name (one "
+                        "word, as in ~/.aws/config), or empty for the default credential chain")
+    return value
+
+
+def _backend(value) -> dict:
+    if value is None:
+        return {}
+    from invoke.config import DataProxy
+    if not isinstance(value, (dict, DataProxy)):
+        raise UserError(f"deploy.backend: must be a mapping (bucket, key, region, "
+                        f"dynamodb_table), got {type(value).__name__} {shown(value)}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, (str, int, bool, type(None))):
+            raise UserError(f"deploy.backend.{key}: {shown(item)} must be a single value "
+                            "(Terraform's S3 backend settings are strings)")
+    return dict(value)
+
+
 def port(name: str, value, allow_zero: bool = False) -> int:
     """A TCP port from a flag or setting; 0 (when allowed) means any free port."""
     try:
@@ -101,15 +209,15 @@ def port(name: str, value, allow_zero: bool = False) -> int:
     except (TypeError, ValueError):
         number = -1
     low = 0 if allow_zero else 1
-    if not low <= number <= 65535 or isinstance(value, bool):
-        raise UserError(f"{name}: {value!r} is not a port; allowed: {low}-65535"
+    if not low <= number <= 65535 or isinstance(value, (bool, float)):
+        raise UserError(f"{name}: {shown(value)} is not a port; allowed: {low}-65535"
                         + (" (0 = any free port)" if allow_zero else ""))
     return number
 
 
 def _region(value) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", value):
-        raise UserError(f"aws.region: {value!r} is not an AWS region name (e.g. us-east-1)")
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]", value):
+        raise UserError(f"aws.region: {shown(value)} is not an AWS region name (e.g. us-east-1)")
     return value
 
 
@@ -117,14 +225,14 @@ def _prefix(value) -> str:
     # ECR repository names: lowercase path components of letters, digits, '.', '_' and '-'.
     if not isinstance(value, str) or not re.fullmatch(
             r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*", value):
-        raise UserError(f"aws.repository_prefix: {value!r} is not an ECR repository path "
+        raise UserError(f"aws.repository_prefix: {shown(value)} is not an ECR repository path "
                         "(lowercase letters, digits, '.', '_', '-', '/')")
     return value
 
 
 def _stack(value) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}", value):
-        raise UserError(f"deploy.stack: {value!r} is not a usable tag value (1-128 letters, "
+        raise UserError(f"deploy.stack: {shown(value)} is not a usable tag value (1-128 letters, "
                         "digits and _.:/=+-@, starting with a letter or digit)")
     return value
 
@@ -132,7 +240,7 @@ def _stack(value) -> str:
 def _count(name: str, value) -> int:
     value = _number(value, int)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UserError(f"{name}: {value!r} must be a whole number of at least 1")
+        raise UserError(f"{name}: {shown(value)} must be a whole number of at least 1")
     return value
 
 
@@ -144,7 +252,7 @@ def _flag(name: str, value) -> bool:
     if isinstance(value, str) and value.lower() in TRUE | FALSE:
         return value.lower() in TRUE
     if not isinstance(value, bool):
-        raise UserError(f"{name}: {value!r} must be true or false")
+        raise UserError(f"{name}: {shown(value)} must be true or false")
     return value
 
 
@@ -154,8 +262,11 @@ def _seconds(name: str, value) -> float:
 
 def _positive(name: str, value, what: str) -> float:
     value = _number(value, float)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise UserError(f"{name}: {value!r} must be {what} greater than 0")
+    # NaN compares false with everything: a NaN size limit would let every image pass.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise UserError(f"{name}: {shown(value)} must be {what} greater than 0")
+    if not math.isfinite(value):
+        raise UserError(f"{name}: {shown(value)} must be a finite number ({what})")
     return float(value)
 
 
@@ -177,16 +288,124 @@ def keep_env_strings() -> None:
 
     Invoke casts a variable to the type of the setting it overrides: bool("false") is True, so
     INVOKE_LOCAL_TCP_NODELAY=false silently meant true, and int("abc") ended in a traceback
-    before any task ran. Invoke builds its Environment loader inside Config.load_shell_env with
-    no hook, hence the class attribute; the checks in Settings parse every value anyway.
+    before any task ran, as did any variable for a setting a file gives as a list
+    (INVOKE_BUILD_EXTRA_CA_CERTS over a list of PEM files). Invoke builds its Environment loader
+    inside Config.load_shell_env with no hook, hence the class attribute; the checks in
+    Settings parse every value anyway.
     """
     from invoke.env import Environment
 
     def cast(self, old, new):
-        return new if isinstance(old, (bool, int, float)) else original(self, old, new)
+        return new
 
-    original = Environment._cast
-    if getattr(original, "_keeps_strings", False):
+    if getattr(Environment._cast, "_keeps_strings", False):
         return
     cast._keeps_strings = True
     Environment._cast = cast
+
+
+def check_settings_files() -> None:
+    """Lets a settings file Invoke cannot read or merge end as one line naming it.
+
+    The project's invoke.yaml and a file given with `-f` (or INVOKE_RUNTIME_CONFIG) are read by
+    Invoke before any task runs: YAML it cannot parse, bytes that are not UTF-8, a list where
+    settings belong, or a section given as a single value (`local: 5`, which Invoke cannot merge
+    with the `local:` of invoke.yaml) ended in a traceback, and a `-f` file that does not exist
+    was silently skipped. Invoke reads both files after loading tasks.py, with no hook, hence
+    the wrapped methods; values are checked by Settings as for every other source.
+    """
+    from invoke.config import Config
+    from invoke.exceptions import Exit
+
+    if getattr(Config.load_runtime, "_checks_files", False):
+        return
+    original_project, original_runtime = Config.load_project, Config.load_runtime
+
+    def refuse(message: str) -> Exit:
+        return Exit(f"error: {message}", code=1)
+
+    def load(self, original, kind: str, shown_path: str, merge: bool) -> None:
+        from invoke.exceptions import UnknownFileType
+        from invoke.util import yaml     # Invoke's own (vendored or not): its errors are its own
+        try:
+            original(self, merge=False)
+        except yaml.YAMLError as exc:
+            raise refuse(f"{shown_path}: {_yaml_problem(exc)}") from None
+        except (OSError, UnicodeDecodeError, ValueError, UnknownFileType) as exc:
+            raise refuse(f"{shown_path}: cannot be read: {str(exc).splitlines()[0]}") from None
+        except RecursionError:
+            raise refuse(f"{shown_path}: nested too deeply to be a settings file") from None
+        data = getattr(self, f"_{kind}")
+        if _expands_beyond(data, SETTINGS_FILE_VALUES):
+            # Invoke prints each file's data (as debug text, always formatted) when it merges:
+            # YAML aliases that nest lists of lists would take it hours, and all memory.
+            raise refuse(f"{shown_path}: holds more than {SETTINGS_FILE_VALUES} values once its "
+                         "YAML aliases are expanded; a settings file is a few lines")
+        if data is None:
+            self._set(f"_{kind}", {})
+        elif not isinstance(data, dict):
+            raise refuse(f"{shown_path}: must be a mapping of settings (as in invoke.yaml), got "
+                         f"{type(data).__name__}")
+        else:
+            clash = _shape_clash(self._config, data, "")
+            if clash:
+                raise refuse(f"{shown_path}: {clash}")
+        if merge:
+            self.merge()
+
+    def load_project(self, merge: bool = True) -> None:
+        prefix = self._project_prefix
+        found = [f"{prefix}invoke.{suffix}" for suffix in self._file_suffixes
+                 if prefix and os.path.isfile(f"{prefix}invoke.{suffix}")]
+        load(self, original_project, "project", found[0] if found else "invoke.yaml", merge)
+
+    def load_runtime(self, merge: bool = True) -> None:
+        path = self._runtime_path
+        if path is not None and not os.path.isfile(os.path.expanduser(path)):
+            raise refuse(f"-f {path}: no such settings file")
+        load(self, original_runtime, "runtime", str(path), merge)
+
+    load_runtime._checks_files = True
+    Config.load_project, Config.load_runtime = load_project, load_runtime
+
+
+SETTINGS_FILE_VALUES = 100_000
+
+
+def _expands_beyond(data, budget: int) -> bool:
+    """Whether `data`, each alias counted as a copy (as printing it does), has more values."""
+    stack = [data]
+    while stack:
+        budget -= 1
+        if budget < 0:
+            return True
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, set)):
+            stack.extend(value)
+    return False
+
+
+def _yaml_problem(exc) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{f'line {mark.line + 1}' if mark else '(file)'}: not valid YAML: {problem}"
+
+
+def _shape_clash(base: dict, update: dict, prefix: str) -> str | None:
+    """Where `update` gives a single value for a section of `base`, or a section for a value."""
+    for key, value in update.items():
+        name = f"{prefix}{key}"
+        if key not in base:
+            continue
+        if isinstance(base[key], dict) and not isinstance(value, dict):
+            return (f"{name}: must be a section of settings ({name}.<setting>: value), got "
+                    f"{type(value).__name__} {shown(value)}")
+        if isinstance(value, dict) and not isinstance(base[key], dict):
+            return f"{name}: must be a single value, not a section ({shown(value)})"
+        if isinstance(value, dict):
+            clash = _shape_clash(base[key], value, f"{name}.")
+            if clash:
+                return clash
+    return None

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import UserError
+from .errors import UserError, shown
 from .studio import (
     APP_TYPES,
     ARGUMENT_ITEMS,
@@ -121,7 +121,7 @@ class _Reader:
         if value is None:
             raise self.fail(field, "is required")
         if not isinstance(value, str):
-            raise self.fail(field, f"must be a string, got {type(value).__name__} {value!r}")
+            raise self.fail(field, f"must be a string, got {type(value).__name__} {shown(value)}")
         return value
 
     def integer(self, data: dict, key: str, field: str) -> int:
@@ -129,7 +129,7 @@ class _Reader:
         if value is None:
             raise self.fail(field, "is required")
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(field, f"must be an integer, got {value!r}")
+            raise self.fail(field, f"must be an integer, got {type(value).__name__} {shown(value)}")
         return value
 
     def mapping(self, value: Any, field: str, allowed: set[str]) -> dict:
@@ -152,7 +152,9 @@ def load_spec(folder: Path) -> ImageSpec:
     if not (folder / "Dockerfile").is_file():
         raise UserError(f"{folder / 'Dockerfile'}: missing; each image folder needs a Dockerfile")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise UserError(f"{path}: (file): nested too deeply to be an image spec") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "(file)"
@@ -165,23 +167,25 @@ def load_spec(folder: Path) -> ImageSpec:
     data = r.mapping(data, "(top level)", TOP_LEVEL_KEYS)
 
     name = r.string(data, "name", "name")
-    if not NAME_RE.match(name):
-        raise r.fail("name", f"{name!r} must be 1-63 letters, digits or inner hyphens "
+    if not NAME_RE.fullmatch(name):
+        raise r.fail("name", f"{shown(name)} must be 1-63 letters, digits or inner hyphens "
                              f"(SageMaker ImageName {NAME_RE.pattern})")
     if name != folder.name:
         raise r.fail("name", f"{name!r} must equal the image folder's name {folder.name!r}")
 
     display_name = r.string(data, "display_name", "display_name", default=name)
-    if not DISPLAY_NAME_RE.match(display_name) or len(display_name) > 128:
+    if not DISPLAY_NAME_RE.fullmatch(display_name) or len(display_name) > 128:
         raise r.fail("display_name", "must be 1-128 characters without leading or trailing spaces")
 
     app_type = r.string(data, "app_type", "app_type", default=APP_TYPES[0])
     if app_type not in APP_TYPES:
-        raise r.fail("app_type", f"{app_type!r} is not supported; allowed: {', '.join(APP_TYPES)}")
+        raise r.fail("app_type", f"{shown(app_type)} is not supported; allowed: "
+                                 f"{', '.join(APP_TYPES)}")
 
     platform = r.string(data, "platform", "platform", default=PLATFORMS[0])
     if platform not in PLATFORMS:
-        raise r.fail("platform", f"{platform!r} is not supported; Studio runs {', '.join(PLATFORMS)} only")
+        raise r.fail("platform", f"{shown(platform)} is not supported; Studio runs "
+                                 f"{', '.join(PLATFORMS)} only")
 
     common = dict(name=name, display_name=display_name, app_type=app_type, platform=platform,
                   folder=folder)
@@ -210,7 +214,8 @@ def _container_config(r: "_Reader", value: Any) -> ContainerConfig | None:
                           ENTRYPOINT_ITEMS, ENTRYPOINT_ITEM_LENGTH)
     arguments = _strings(r, value.get("arguments"), "container_config.arguments",
                          ARGUMENT_ITEMS, ARGUMENT_LENGTH)
-    environment = value.get("environment") or {}
+    environment = value.get("environment")
+    environment = {} if environment is None else environment
     field = "container_config.environment"
     if not isinstance(environment, dict):
         raise r.fail(field, f"must be a mapping of NAME: value, got {type(environment).__name__}")
@@ -218,15 +223,16 @@ def _container_config(r: "_Reader", value: Any) -> ContainerConfig | None:
         raise r.fail(field, f"has {len(environment)} variables; Studio takes at most {ENVIRONMENT_ITEMS}")
     pairs = []
     for key, item in environment.items():
+        where = f"{field}.{shown(key) if not isinstance(key, str) else key[:80]}"
         if not isinstance(key, str) or not NOT_BLANK_RE.fullmatch(key) or len(key) > ENVIRONMENT_KEY_LENGTH:
-            raise r.fail(f"{field}.{key}", f"a variable name must be 1-{ENVIRONMENT_KEY_LENGTH} "
-                                           "characters, not blank")
+            raise r.fail(where, f"a variable name must be 1-{ENVIRONMENT_KEY_LENGTH} "
+                                "characters, not blank")
         if not isinstance(item, str):
-            raise r.fail(f"{field}.{key}", f"must be a string, got {type(item).__name__} {item!r} "
-                                           "(quote it in the YAML)")
+            raise r.fail(where, f"must be a string, got {type(item).__name__} {shown(item)} "
+                                "(quote it in the YAML)")
         if len(item) > ENVIRONMENT_VALUE_LENGTH:
-            raise r.fail(f"{field}.{key}", f"is {len(item)} characters; Studio takes at most "
-                                           f"{ENVIRONMENT_VALUE_LENGTH}")
+            raise r.fail(where, f"is {len(item)} characters; Studio takes at most "
+                                f"{ENVIRONMENT_VALUE_LENGTH}")
         pairs.append((key, item))
     return ContainerConfig(entrypoint=entrypoint, arguments=arguments, environment=tuple(pairs))
 
@@ -240,7 +246,7 @@ def _strings(r: "_Reader", value: Any, field: str, most: int, length: int) -> tu
         raise r.fail(field, f"has {len(value)} items; Studio takes at most {most}")
     for index, item in enumerate(value):
         if not isinstance(item, str) or not NOT_BLANK_RE.fullmatch(item) or len(item) > length:
-            raise r.fail(f"{field}[{index}]", f"{item!r} must be a string of 1-{length} "
+            raise r.fail(f"{field}[{index}]", f"{shown(item)} must be a string of 1-{length} "
                                               "characters, not blank")
     return tuple(value)
 
@@ -255,14 +261,14 @@ def _kernels(r: _Reader, value: Any) -> tuple[Kernel, ...]:
         field = f"kernels[{i}]"
         item = r.mapping(item, field, {"name", "display_name"})
         name = r.string(item, "name", f"{field}.name")
-        if not KERNEL_NAME_RE.match(name) or len(name) > 1024:
-            raise r.fail(f"{field}.name", f"{name!r} must be a kernelspec name "
+        if not KERNEL_NAME_RE.fullmatch(name) or len(name) > 1024:
+            raise r.fail(f"{field}.name", f"{shown(name)} must be a kernelspec name "
                                           "(letters, digits, '.', '_', '-')")
         if name.lower() in seen:
             raise r.fail(f"{field}.name", f"{name!r} is listed twice")
         seen.add(name.lower())
         display = r.string(item, "display_name", f"{field}.display_name", default=name)
-        if not DISPLAY_NAME_RE.match(display) or len(display) > 1024:
+        if not DISPLAY_NAME_RE.fullmatch(display) or len(display) > 1024:
             raise r.fail(f"{field}.display_name",
                          "must be 1-1024 characters without leading or trailing spaces")
         kernels.append(Kernel(name=name, display_name=display))
@@ -285,15 +291,17 @@ def _user(r: _Reader, value: Any) -> tuple[int, int]:
 
 def _mount_path(r: _Reader, value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise r.fail("mount_path", "must be an absolute path string")
+        raise r.fail("mount_path", f"must be an absolute path string, got {type(value).__name__} "
+                                   f"{shown(value)}")
     if not value.startswith("/"):
-        raise r.fail("mount_path", f"{value!r} must be an absolute path")
+        raise r.fail("mount_path", f"{shown(value)} must be an absolute path")
     normal = posixpath.normpath(value)
-    if normal == "/" or len(value) > 1024:
-        raise r.fail("mount_path", f"{value!r} must be a folder below / (at most 1024 characters)")
+    if normal == "/" or len(value) > 1024 or "\0" in value:
+        raise r.fail("mount_path", f"{shown(value)} must be a folder below / (at most 1024 "
+                                   "characters, no NUL)")
     reserved = is_reserved(normal)
     if reserved:
-        raise r.fail("mount_path", f"{value!r} is inside {reserved}, which Studio reserves")
+        raise r.fail("mount_path", f"{shown(value)} is inside {reserved}, which Studio reserves")
     return normal
 
 
@@ -303,13 +311,15 @@ def image_folders(images_dir: Path) -> list[Path]:
     return sorted(p for p in images_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def load_specs(images_dir: Path, name: str | None = None) -> list[ImageSpec]:
-    """All specs under images_dir, or the one named; an unknown name lists the known ones."""
+def load_specs(images_dir: Path, name: str | None = None,
+               flag: str = "--image") -> list[ImageSpec]:
+    """All specs under images_dir, or the one named (by `flag`, a flag or setting); an unknown
+    name lists the known ones."""
     folders = image_folders(images_dir)
     if name is not None:
         known = [f.name for f in folders]
         if name not in known:
-            raise UserError(f"--image {name!r}: no such image under {images_dir}/; "
+            raise UserError(f"{flag} {shown(name)}: no such image under {images_dir}/; "
                             f"known: {', '.join(known) or '(none)'}")
         folders = [images_dir / name]
     if not folders:

@@ -5,11 +5,15 @@ from ..console import say
 from ..errors import UserError
 from ..settings import Settings
 from .deployment import Deployment, deployment
+from .record import DeployRecord
 from .targets import check_inputs
 
 
 def rollback(settings: Settings, target_name: str, image: str, version: int) -> None:
     check_inputs(settings, target_name)
+    # Read without the lock, before the target is opened (which starts the local AWS): an image
+    # this stack never deployed there is refused with nothing started. Checked again under it.
+    _check_recorded(DeployRecord(settings.state_dir, target_name), image, target_name)
     with deployment(settings, target_name) as d:
         _check_deployed(d, image)
         found = _usable_version(d.sm, image, version)
@@ -24,9 +28,13 @@ def rollback(settings: Settings, target_name: str, image: str, version: int) -> 
 
 
 def _check_deployed(d: Deployment, image: str) -> None:
-    if image not in d.record.images:
-        deployed = ", ".join(sorted(d.record.images)) or "none"
-        raise UserError(f"--image {image}: not deployed by this stack on {d.target.name} "
+    _check_recorded(d.record, image, d.target.name)
+
+
+def _check_recorded(record: DeployRecord, image: str, target: str) -> None:
+    if image not in record.images:
+        deployed = ", ".join(sorted(record.images)) or "none"
+        raise UserError(f"--image {image}: not deployed by this stack on {target} "
                         f"(deployed: {deployed})")
 
 

@@ -12,10 +12,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import UserError
 from ..localaws.control import LocalAws
-from ..settings import Settings
+from ..settings import TARGETS, Settings
 from .toolchain import Toolchain, offline_toolchain, registry_toolchain
 
-TARGETS = ("local", "aws")
 CREDENTIAL_CHAIN = ("environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE), "
                     "shared credentials and config files (~/.aws/credentials, ~/.aws/config, "
                     "SSO and process credentials), container and EC2 instance metadata")

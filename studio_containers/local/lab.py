@@ -90,7 +90,11 @@ def write_config(opts: LabOptions) -> None:
             f"c.GatewayClient.auth_token = {opts.gateway_token!r}\n")
     text += (f"import sys\nsys.path[:0] = [{str(LAB_HELPERS)!r}, {str(RUNTIME_HELPERS)!r}]\n"
              "import relay  # noqa: E402\n"
-             "c.ServerApp.kernel_websocket_connection_class = relay.DeferredGatewayConnection\n")
+             "c.ServerApp.kernel_websocket_connection_class = relay.DeferredGatewayConnection\n"
+             # No jpserver-*-open.html: a world-readable page carrying the token, for a browser
+             # nobody opens. The switch is not a configurable trait, so its class default goes.
+             "from jupyter_server.serverapp import ServerApp  # noqa: E402\n"
+             "ServerApp.no_browser_open_file = True\n")
     if opts.tcp_nodelay:
         text += "import nodelay  # noqa: E402\nnodelay.apply()\n"
     write_private(folder / "jupyter_server_config.py", text)

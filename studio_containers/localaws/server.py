@@ -65,7 +65,10 @@ class LocalAwsApp:
                 chunks.extend(result)
             finally:
                 getattr(result, "close", lambda: None)()
-            if _mutates(environ, body) and self.state.save():
+            # A refused request changed nothing; saving after it would still write the empty
+            # backends moto makes on first use.
+            refused = int(captured["status"].split(" ", 1)[0]) >= 400
+            if not refused and _mutates(environ, body) and self.state.save():
                 log.info("state saved after %s", _action(environ, body))
         start_response(captured["status"], captured["headers"])
         return chunks
@@ -151,7 +154,7 @@ def main() -> int:
         create_backend_app,
     )
 
-    from . import moto_patches, responses, unimplemented
+    from . import moto_patches, responses, unimplemented, unreadable
     from .ecr_local import LocalEcr
     from .persistence import CorruptState, StateFile
 
@@ -161,6 +164,7 @@ def main() -> int:
     responses.install(ecr.resolve)
     moto_patches.install()
     unimplemented.install()
+    unreadable.install()        # after unimplemented: a request's types are checked first
     state = StateFile(Path(env["LOCALAWS_STATE_FILE"]))
     try:
         restored = state.load()

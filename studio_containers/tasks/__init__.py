@@ -6,9 +6,10 @@ from docker.errors import DockerException
 from invoke import Exit
 
 from ..errors import UserError
-from ..settings import Settings, keep_env_strings
+from ..settings import Settings, check_settings_files, keep_env_strings
 
 keep_env_strings()   # before Invoke reads INVOKE_* variables, which happens after tasks load
+check_settings_files()   # before Invoke reads invoke.yaml and the -f file, also after tasks load
 
 
 def user_errors(task_body):

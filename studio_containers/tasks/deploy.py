@@ -5,7 +5,11 @@ from ..deploy.down import down as deploy_down
 from ..deploy.rollback import rollback as deploy_rollback
 from ..deploy.status import status as deploy_status
 from ..deploy.up import up as deploy_up
+from ..errors import UserError, shown
+from ..studio import NAME_RE
 from . import settings, user_errors
+
+MAX_VERSION = 2**31 - 1
 
 TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
 
@@ -46,9 +50,12 @@ def rollback(c, image, version, target=None):
         number = int(version)
     except ValueError:
         number = 0
-    if number < 1:
-        from invoke import Exit
-        raise Exit(f"error: --version {version}: must be a version number (1, 2, …)", code=1)
+    # SageMaker's version numbers are Java ints: a larger one can only be refused by the API.
+    if not 1 <= number <= MAX_VERSION:
+        raise UserError(f"--version {version}: must be a version number (1, 2, …)")
+    if not NAME_RE.fullmatch(image):
+        raise UserError(f"--image {shown(image)}: not an image name (letters, digits and "
+                        "hyphens, at most 63, as in images/<name>/)")
     deploy_rollback(s, target or s.deploy_target, image, number)
 
 

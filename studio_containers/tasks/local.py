@@ -2,7 +2,7 @@
 from invoke import Collection, task
 
 from ..console import say
-from ..errors import UserError
+from ..errors import UserError, shown
 from ..local.session import run_local, stop_local
 from ..settings import port as parse_port
 from ..spec import load_specs
@@ -23,11 +23,20 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
     if stop:
         say("Stopped the running `invoke local`" if stop_local(s) else "No `invoke local` was running")
         return
-    specs = load_specs(s.images_dir, image or c.config.get("local", {}).get("image") or None)
+    default = c.config.get("local", {}).get("image")
+    if image is None and default is not None and not isinstance(default, str):
+        raise UserError(f"local.image: {shown(default)} must be an image folder name, or empty "
+                        "for the only image")
+    specs = load_specs(s.images_dir, image or default or None,
+                       flag="--image" if image else "local.image")
     if len(specs) > 1:
         raise UserError(f"--image: more than one image under {s.images_dir}/; pick one of "
                         + ", ".join(sp.name for sp in specs))
     lab_port = s.local_port if port is None else parse_port("--port", port)
+    if lab_port == s.gateway_port:
+        raise UserError(f"{'local.port' if port is None else '--port'} {lab_port}: "
+                        f"local.gateway_port is {lab_port} too; JupyterLab and the gateway need "
+                        "a port each")
     run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation)
 
 
@@ -40,8 +49,8 @@ def studio(c, user="local-user", space=None, image=None, stop=False):
     """A user's local Studio through the local AWS's Studio API, from what `invoke up` deployed."""
     from ..local.studio_apps import LocalStudio
     for flag, value in (("--user", user), ("--space", space), ("--image", image)):
-        if value is not None and not NAME_RE.match(value):
-            raise UserError(f"{flag}: {value!r} is not a SageMaker name (letters, digits and "
+        if value is not None and not NAME_RE.fullmatch(value):
+            raise UserError(f"{flag}: {shown(value)} is not a SageMaker name (letters, digits and "
                             "hyphens, at most 63, starting with a letter or digit)")
     if image and not space:
         raise UserError("--image: only with --space (a user's apps run every image the domain offers)")

@@ -7,6 +7,7 @@ from invoke import Collection, task
 from .. import PROJECT_ROOT
 from ..console import say
 from ..deploy.toolchain import offline_toolchain
+from ..errors import UserError
 from ..host import ensure_chromium
 from ..localaws.registry import registry_binary
 from ..pipeline import prepare
@@ -25,7 +26,10 @@ def test(c, unit=False, k=None, pytest_args=""):
             "--durations=25"]
     if k:
         args += ["-k", k]
-    args += shlex.split(pytest_args)
+    try:
+        args += shlex.split(pytest_args)
+    except ValueError as exc:
+        raise UserError(f"--pytest-args {pytest_args!r}: {exc} (quote as in a shell)") from None
     if not unit:
         # Made here, not inside pytest, so the slow first-time steps show their progress.
         say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "

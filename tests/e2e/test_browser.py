@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import docker
 import pytest
+import requests
 from playwright.sync_api import sync_playwright
 
 from studio_containers import PROJECT_ROOT
@@ -20,7 +21,10 @@ from tests.helpers import project_settings, shipped_images
 from tests.space_apps import HOME_FILE, HOME_TEXT
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CELL = 'import os, socket; print(f"uid={os.getuid()} host={socket.gethostname()}")'
+# Per kernel language: a cell printing the kernel's uid and the container's hostname.
+CELLS = {"python": 'import os, socket; print(f"uid={os.getuid()} host={socket.gethostname()}")',
+         "r": 'cat(sprintf("uid=%s host=%s", system("id -u", intern = TRUE), '
+              'Sys.info()[["nodename"]]))'}
 
 
 @contextmanager
@@ -38,8 +42,9 @@ def chromium_page(url: str, screenshot: str):
             browser.close()
 
 
-def run_a_cell(url: str, kernel_display_name: str, screenshot: str) -> str:
-    """Opens the URL, makes a notebook from the launcher's card of the kernel, runs CELL there."""
+def run_a_cell(url: str, kernel_display_name: str, screenshot: str, language: str = "python") -> str:
+    """Opens the URL, makes a notebook from the launcher's card of the kernel, runs the kernel
+    language's cell there (typed: JupyterLab closes brackets and quotes as one types)."""
     with chromium_page(url, screenshot) as page:
         card = page.locator('.jp-LauncherCard[data-category="Notebook"]', has_text=kernel_display_name)
         card.first.click(timeout=60_000)
@@ -49,7 +54,7 @@ def run_a_cell(url: str, kernel_display_name: str, screenshot: str) -> str:
         page.get_by_text(f"{kernel_display_name} | Idle").wait_for(timeout=60_000)
         editor = page.locator(".jp-NotebookPanel .jp-Cell .cm-content").first
         editor.click(timeout=60_000)
-        page.keyboard.type(CELL)
+        page.keyboard.type(CELLS[language.lower()])
         page.keyboard.press("Shift+Enter")
         output = page.locator(".jp-NotebookPanel .jp-OutputArea-output").first
         output.wait_for(timeout=60_000)
@@ -64,9 +69,12 @@ def test_a_notebook_on_the_image_kernel_runs_in_chromium(image, local_env, first
     spec = load_spec(project_settings().images_dir / image)
     run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
     try:
-        url, _, _ = run.wait_for_url(first_start_timeout)
+        url, base, token = run.wait_for_url(first_start_timeout)
         [container] = local_containers(docker.from_env(), tmp_path / "state")
-        text = run_a_cell(url, spec.kernels[0].display_name, f"browser-notebook-{image}.png")
+        kernel = spec.kernels[0]
+        language = requests.get(f"{base}/api/kernelspecs/{kernel.name}", params={"token": token},
+                                timeout=30).json()["spec"]["language"]
+        text = run_a_cell(url, kernel.display_name, f"browser-notebook-{image}.png", language)
         assert f"uid={spec.uid} host={container.attrs['Config']['Hostname']}" in text
         assert run.interrupt() == 0
     finally:

@@ -18,6 +18,7 @@ from studio_containers.spec import load_spec
 from studio_containers.studio import JUPYTER_LAB
 from studio_containers.validate.kernel_checks import PROBES
 from tests.helpers import project_settings, shipped_images
+from tests.security import files_holding, listeners, not_loopback
 from tests.space_apps import process_ids, ready_path
 
 PYTHON_UID = "import os; print(os.getuid())"
@@ -29,16 +30,22 @@ def client():
 
 
 def alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
+    """Running: a process that exited but is not reaped yet (a zombie, state Z) is not."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 @pytest.mark.parametrize("image", shipped_images("kernel-gateway"))
 def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
         image, local_env, first_start_timeout, tmp_path, client):
     spec = load_spec(project_settings().images_dir / image)
+    listening_before = listeners()
     run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
     try:
         url, base, token = run.wait_for_url(first_start_timeout)
+        assert not_loopback(listeners() - listening_before) == set()    # lab and gateway
         assert requests.get(url, timeout=10).status_code == 200
         assert requests.get(f"{base}/api/kernelspecs", timeout=10).status_code in (401, 403)
         specs = requests.get(f"{base}/api/kernelspecs", headers={"Authorization": f"token {token}"},
@@ -62,6 +69,12 @@ def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
     assert local_containers(client, tmp_path / "state") == []
     assert not alive(lab_pid)
     assert "Stopped" in "".join(run.output)
+    # The lab's token is in its 0600 config file only: not in its log or any other state file.
+    state = tmp_path / "state"
+    allowed = set(state.rglob("jupyter_server_config.py"))
+    assert [p for p in allowed if p.stat().st_mode & 0o077] == []      # private
+    holding = files_holding(state, [token], allowed)
+    assert holding == [], "\n".join(holding)
 
 
 @pytest.mark.parametrize("image", shipped_images("kernel-gateway")[:1] + shipped_images("space")[:1])
@@ -85,9 +98,11 @@ def test_local_stop_from_another_shell(image, local_env, first_start_timeout, tm
 def test_local_serves_a_space_behind_its_token_and_ctrl_c_cleans_up(image, local_env,
                                                                     first_start_timeout, tmp_path):
     spec = load_spec(project_settings().images_dir / image)
+    listening_before = listeners()
     run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
     try:
         url, front, token = run.wait_for_url(first_start_timeout)
+        assert not_loopback(listeners() - listening_before) == set()    # front and container
         base = f"{front}{spec.base_path}"
         assert url.startswith(base) and url.endswith(f"?token={token}")
         assert requests.get(url, timeout=30).status_code == 200

@@ -2,6 +2,7 @@
 kernels come from the deployed KernelGateway images (Python and R, two apps behind one lab), a
 space serves the deployed JupyterLab image,
 and `--stop` leaves no app container or lab behind."""
+import json
 import shutil
 
 import docker
@@ -13,6 +14,7 @@ from studio_containers.cli_process import URL_RE, Cli
 from studio_containers.localaws.apps_launcher import APP_LABEL, ROLE
 from studio_containers.runtime.gateway import ROLE_LABEL
 from studio_containers.runtime.kernel_client import execute
+from tests.security import files_holding, listeners, not_loopback
 
 UID = "import os; print(os.getuid())"
 R_UID = 'cat(system("id -u", intern = TRUE))'
@@ -40,8 +42,9 @@ def opened(output: str) -> tuple[str, str]:
     return url.split("?")[0].removesuffix("/lab"), token
 
 
-def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli):
+def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli, tmp_path):
     before = {c.id for c in app_containers()}
+    listening_before = listeners()
     cli("up", timeout=900)
 
     user = cli("studio", timeout=900).stdout
@@ -62,6 +65,32 @@ def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli):
 
     ours = [c for c in app_containers() if c.id not in before]
     assert len(ours) == 3 and all(APP_LABEL in c.labels for c in ours)
+    # Everything the local AWS, its registry and the apps listen on is on loopback only, and
+    # what serves users refuses a request without its token: the lab and the front (above), the
+    # gateway router behind the lab, each KernelGateway app's gateway.
+    assert not_loopback(listeners() - listening_before) == set()
+    router = json.loads((tmp_path / "state" / "aws" / "apps" / "router.json").read_text())["port"]
+    domain = json.loads((tmp_path / "state" / "deploy" / "local.json").read_text())["domain_id"]
+    assert requests.get(f"http://127.0.0.1:{router}/{domain}/local-user/api/kernelspecs",
+                        timeout=10).status_code == 403
+    for container in ours:
+        if container.labels.get("studio-containers.role") and "kernelgateway" in \
+                container.labels[APP_LABEL]:
+            port = container.ports["8888/tcp"][0]["HostPort"]
+            assert requests.get(f"http://127.0.0.1:{port}/api/kernelspecs",
+                                timeout=10).status_code in (401, 403)
+    # No token, password or key in any file of the state folder but the 0600 ones made for them.
+    state = tmp_path / "state"
+    creds = json.loads((state / "aws" / "credentials.json").read_text())
+    # The files made to hold them, each private: the local AWS's credentials, the registry's
+    # config (its push-report token), each lab's config and jupyter_server's own server record.
+    allowed = {state / "aws" / "credentials.json", state / "aws" / "registry" / "config.yml",
+               *state.rglob("jupyter_server_config.py"), *state.rglob("jpserver-*.json")}
+    assert [p for p in allowed if p.stat().st_mode & 0o077] == []
+    secrets = [token, space_token, creds["secret_access_key"], creds["registry_password"],
+               creds["events_token"]]
+    holding = files_holding(state, secrets, allowed)
+    assert holding == [], "\n".join(holding)
     assert "Deleted 3 app(s) of user local-user" in cli("studio", "--stop").stdout
     assert "Deleted 1 app(s) of space work" in cli("studio", "--stop", "--space", "work").stdout
     assert [c for c in app_containers() if c.id not in before] == []

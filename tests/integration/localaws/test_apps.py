@@ -14,6 +14,9 @@ from studio_containers.wait import wait_until
 from tests.helpers import project_settings, shipped_images
 
 ROLE = "arn:aws:iam::123456789012:role/studio-apps-test"
+# Space apps run through CreateApp for the JupyterLab images: a Code Editor app takes the same
+# launch path, and pushing its 1.1 GB image would add a minute to every CI run.
+SPACE_IMAGES = shipped_images(app_type="JupyterLab")
 PROBE = "import os; print(os.getuid(), os.getgid(), os.getcwd())"
 
 
@@ -35,13 +38,13 @@ def aws(local_aws_settings, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def studio(aws, workspace, python_basic, tmp_path_factory):
-    """python-basic and each shipped space image pushed and registered; a domain offering them;
+    """python-basic and the JupyterLab space images pushed and registered; a domain offering them;
     user Ana and space work. Returns (sagemaker client, domain id, {name: image ARN})."""
     local, endpoint = aws
     ecr, sm = endpoint.client("ecr"), endpoint.client("sagemaker")
     spaces = [build_image(workspace.client, load_spec(local.settings.images_dir / name),
                           workspace.base, workspace.settings.build_network)
-              for name in shipped_images("space")]
+              for name in SPACE_IMAGES]
     pushed = push_images(workspace.client, ecr, [python_basic, *spaces], "apps",
                          PushRecord(tmp_path_factory.mktemp("push")), "local",
                          create_repository=True)
@@ -132,7 +135,7 @@ def test_a_wrong_app_image_config_fails_the_app_with_studios_reason(studio, conf
             "KernelGatewayAppSettings": {"CustomImages": []}})
 
 
-@pytest.mark.parametrize("image", shipped_images("space"))
+@pytest.mark.parametrize("image", SPACE_IMAGES)
 def test_a_space_app_serves_its_base_path_behind_a_token_and_survives_a_restart(studio, aws, image):
     sm, domain_id, arns = studio
     local, _ = aws
