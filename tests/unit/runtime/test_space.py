@@ -89,6 +89,13 @@ def test_a_login_page_or_a_refusal_is_a_demanded_token(app, status, location):
         wait_serving(Container(), sc_for(CODE_EDITOR, app), CODE_EDITOR, timeout=5, hint="")
 
 
+def test_a_login_page_on_the_other_spelling_while_the_first_is_still_starting(app):
+    app.routes["/CodeEditor/default/"] = (502, None)          # the in-image proxy, app not up yet
+    app.routes["/codeeditor/default/"] = (302, "./login")
+    with pytest.raises(UserError, match="/codeeditor/default/ answered 302 \\(to ./login\\).*demands"):
+        wait_serving(Container(), sc_for(CODE_EDITOR, app), CODE_EDITOR, timeout=5, hint="")
+
+
 def test_a_redirect_elsewhere_is_serving(app):
     app.routes["/CodeEditor/default/"] = (302, "./?folder=/home/sagemaker-user")
     assert wait_serving(Container(), sc_for(CODE_EDITOR, app), CODE_EDITOR, timeout=5,
