@@ -39,6 +39,8 @@ class Settings:
     deploy_parallelism: int
     deploy_aws_profile: str
     deploy_backend: dict
+    deploy_endpoint_url: str
+    deploy_lock_timeout: float
     validate_max_size_gb: float
     validate_warn_size_gb: float
     validate_space_ready_timeout: float
@@ -74,6 +76,8 @@ class Settings:
             deploy_parallelism=_count("deploy.parallelism", deploy.get("parallelism", 20)),
             deploy_aws_profile=_profile(deploy.get("aws_profile")),
             deploy_backend=_backend(deploy.get("backend")),
+            deploy_endpoint_url=_endpoint_url(deploy.get("endpoint_url")),
+            deploy_lock_timeout=_seconds("deploy.lock_timeout", deploy.get("lock_timeout", 300)),
             validate_max_size_gb=_size("validate.max_size_gb", validate.get("max_size_gb", 25)),
             validate_warn_size_gb=_size("validate.warn_size_gb", validate.get("warn_size_gb", 20)),
             validate_space_ready_timeout=_seconds("validate.space_ready_timeout",
@@ -200,6 +204,15 @@ def _backend(value) -> dict:
             raise UserError(f"deploy.backend.{key}: {shown(item)} must be a single value "
                             "(Terraform's S3 backend settings are strings)")
     return dict(value)
+
+
+def _endpoint_url(value) -> str:
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?", value):
+        raise UserError(f"deploy.endpoint_url: {shown(value)} is not an endpoint URL "
+                        "(http(s)://host[:port], e.g. a shared local AWS), or empty for AWS itself")
+    return value.rstrip("/")
 
 
 def port(name: str, value, allow_zero: bool = False) -> int:

@@ -9,6 +9,7 @@ from ..settings import Settings
 from ..studio import KERNEL_GATEWAY
 from . import domain as domains
 from .contract import stack_inputs
+from .domain_lock import domain_lock
 from .record import DeployRecord
 from .runner import TerraformRunner
 from .stack import StackFolder
@@ -48,7 +49,7 @@ class Deployment:
         self.folder = StackFolder(settings.state_dir, target.name)
         self.folder.sync(target.backend_hcl)
         self.runner = TerraformRunner(self.folder.stack, target.toolchain, target.terraform_env,
-                                      settings.deploy_parallelism)
+                                      settings.deploy_parallelism, settings.deploy_lock_timeout)
         if self.folder.needs_init(target.backend_config):
             say(f"Terraform init ({target.name} target, {self.folder.stack})")
             self.runner.init(target.backend_config)
@@ -72,9 +73,18 @@ class Deployment:
                        "ImageVersionNumber": entry.get("pinned") or entry["version"]}
                 for name, entry in self.record.images.items()}
 
-    def attach_domain(self, domain_id: str) -> bool:
-        """Makes the domain offer what the record says; returns whether it was written."""
-        return domains.attach(self.sm, domain_id, self.domain_entries(), set(self.record.images))
+    def attach_domain(self, domain_id: str, entries: dict[str, dict] | None = None,
+                      owned: set[str] | None = None) -> bool:
+        """Makes the domain offer `entries` (default: what the record says) among `owned`
+        (default: the record's images), holding the domain's lock when the backend has a lock
+        table; returns whether it was written."""
+        entries = self.domain_entries() if entries is None else entries
+        owned = set(self.record.images) if owned is None else owned
+        table = str(self.target.backend_config.get("dynamodb_table") or "")
+        dynamodb = self.target.client("dynamodb") if table else None
+        with domain_lock(dynamodb, table, domain_id, self.settings.deploy_stack,
+                         self.settings.deploy_lock_timeout):
+            return domains.attach(self.sm, domain_id, entries, owned)
 
     def domain_id(self) -> str:
         if self.settings.deploy_domain_id:

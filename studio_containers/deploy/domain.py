@@ -6,6 +6,7 @@ CustomImages list, so every change here reads the domain, changes only the entri
 stack, and writes back only the lists that differ.
 """
 import json
+import time
 
 from botocore.exceptions import ClientError
 
@@ -14,6 +15,11 @@ from ..errors import UserError
 from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY
 
 LOCAL_DOMAIN = "studio-containers-local"
+WRITE_ROUNDS = 5
+
+
+class DomainMissing(UserError):
+    pass
 
 
 def describe(sm, domain_id: str) -> dict:
@@ -23,7 +29,7 @@ def describe(sm, domain_id: str) -> dict:
         code, message = exc.response["Error"]["Code"], exc.response["Error"]["Message"]
         if code in ("ResourceNotFound", "ValidationException") and (
                 "RecordNotFound" in message or "not" in message.lower()):
-            raise UserError(f"deploy.domain_id {domain_id}: no such SageMaker domain in this "
+            raise DomainMissing(f"deploy.domain_id {domain_id}: no such SageMaker domain in this "
                             "account and region") from None
         raise UserError(f"DescribeDomain {domain_id}: {message}") from None
 
@@ -43,8 +49,26 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
     """Makes the domain list exactly `ours` among the names in `owned`; others stay as they are.
 
     `ours` maps ImageName to its entry: AppType, AppImageConfigName, ImageVersionNumber. Each
-    image goes in its app's list, and leaves the others. Returns whether the domain was written."""
-    domain = describe(sm, domain_id)
+    image goes in its app's list, and leaves the others. Returns whether the domain was written.
+
+    The domain is read again after each write: a run elsewhere that wrote between our read and
+    our write (one that holds no domain lock) dropped our entries, and they are merged in again
+    over what it wrote."""
+    written = False
+    for round_ in range(WRITE_ROUNDS):
+        changed = _changes(describe(sm, domain_id), ours, owned)
+        if not changed:
+            return written
+        if round_:
+            time.sleep(round_)      # someone else is writing too: let their write land
+        _update(sm, domain_id, changed)
+        written = True
+    raise UserError(f"domain {domain_id}: its image lists changed under this run {WRITE_ROUNDS} "
+                    "times (other runs writing it); run again, or set "
+                    "deploy.backend.dynamodb_table so that runs take turns")
+
+
+def _changes(domain: dict, ours: dict[str, dict], owned: set[str]) -> dict:
     changed = {}
     for app_type, setting in APP_SETTINGS_OF.items():
         current = custom_images(domain, app_type)
@@ -54,9 +78,17 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
                            if entry.get("AppType", KERNEL_GATEWAY) == app_type]
         if _canonical(wanted) != _canonical(current):
             changed[setting] = {"CustomImages": wanted}
-    if changed:
+    return changed
+
+
+def _update(sm, domain_id: str, changed: dict) -> None:
+    try:
         sm.update_domain(DomainId=domain_id, DefaultUserSettings=changed)
-    return bool(changed)
+    except ClientError as exc:
+        # Real AWS refuses an update while the previous one is still applied; the next round
+        # reads the domain again and retries.
+        if exc.response["Error"]["Code"] != "ResourceInUse":
+            raise
 
 
 def _canonical(entries: list[dict]) -> list[str]:

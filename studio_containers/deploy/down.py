@@ -2,7 +2,6 @@
 from botocore.exceptions import ClientError
 
 from ..console import say
-from ..errors import UserError
 from ..settings import Settings
 from . import domain as domains
 from . import space_configs
@@ -52,9 +51,9 @@ def _detach(d: Deployment, owned: set[str]) -> None:
     if not (domain_id and owned):
         return
     try:
-        if domains.attach(d.sm, domain_id, {}, owned):
+        if d.attach_domain(domain_id, {}, owned):
             say(f"Domain {domain_id}: removed {', '.join(sorted(owned))} (other images kept)")
-    except UserError:
+    except domains.DomainMissing:
         pass  # the domain is gone already; nothing to detach
 
 

@@ -31,10 +31,12 @@ _ENV_LOCK = threading.Lock()
 
 class TerraformRunner:
     def __init__(self, workdir: Path, toolchain: Toolchain, env: dict[str, str],
-                 parallelism: int = 20):
+                 parallelism: int = 20, lock_timeout: float = 300):
         self.workdir = workdir
         self.env = {**toolchain.environment(), **env}
         self.parallelism = parallelism
+        # A run elsewhere holding the state lock (a shared backend) is waited for this long.
+        self.lock_timeout = f"{int(lock_timeout)}s"
         self.tf = Terraform(working_dir=str(workdir), terraform_bin_path=toolchain.binary)
 
     # Commands whose output is data: captured whole.
@@ -70,11 +72,11 @@ class TerraformRunner:
         return {name: value["value"] for name, value in json.loads(out or "{}").items()}
 
     def state_rm(self, address: str) -> None:
-        self._captured("state rm", address)
+        self._captured("state rm", address, lock_timeout=self.lock_timeout)
 
     def import_resource(self, address: str, resource_id: str) -> None:
         detail(f"terraform import {address} {resource_id}")
-        self._captured("import", address, resource_id, input=False)
+        self._captured("import", address, resource_id, input=False, lock_timeout=self.lock_timeout)
 
     # Commands that change things: streamed as progress.
 
@@ -82,14 +84,14 @@ class TerraformRunner:
         """Plans; applies only when the plan has changes. Returns whether anything changed."""
         plan = "studio-containers.tfplan"
         code = self._streamed("plan", out=plan, detailed_exitcode=IsFlagged, input=False,
-                              parallelism=self.parallelism)
+                              parallelism=self.parallelism, lock_timeout=self.lock_timeout)
         if code == 0:
             return False
         if code != 2:
             raise AssertionError("unreachable: _streamed raises on failure")
         try:
             self._streamed("apply", plan, input=False, parallelism=self.parallelism,
-                           auto_approve=IsFlagged)
+                           auto_approve=IsFlagged, lock_timeout=self.lock_timeout)
         finally:
             (self.workdir / plan).unlink(missing_ok=True)
         return True
@@ -97,7 +99,7 @@ class TerraformRunner:
     def destroy(self) -> None:
         # destroy() would add the "-force" flag Terraform >= 0.15 rejects.
         self._streamed("destroy", input=False, auto_approve=IsFlagged, force=None,
-                       parallelism=self.parallelism)
+                       parallelism=self.parallelism, lock_timeout=self.lock_timeout)
 
     # Plumbing
 
@@ -157,6 +159,9 @@ class TerraformRunner:
 
 def _first_error(lines: list[str]) -> str:
     """'<resource address>: <Terraform's message>' of the first error, else the last line."""
+    held = _lock_holder(lines)
+    if held:
+        return held
     for index, line in enumerate(lines):
         stripped = line.strip().lstrip("│").strip()
         if stripped.startswith("Error: "):
@@ -168,6 +173,21 @@ def _first_error(lines: list[str]) -> str:
             return message
     meaningful = [line.strip() for line in lines if line.strip()]
     return meaningful[-1] if meaningful else "no output"
+
+
+def _lock_holder(lines: list[str]) -> str | None:
+    """Who holds the state lock, when that is why Terraform stopped."""
+    if not any("Error acquiring the state lock" in line for line in lines):
+        return None
+    info = {}
+    for line in lines:
+        key, sep, value = line.strip().lstrip("│").strip().partition(":")
+        if sep and key in ("ID", "Who", "Operation", "Created") and key not in info:
+            info[key] = value.strip()
+    return (f"the Terraform state is locked by {info.get('Who', 'another run')} "
+            f"({info.get('Operation', 'an operation').removeprefix('OperationType').lower()} "
+            f"since {info.get('Created', '?')}); waited deploy.lock_timeout. If that run died, "
+            f"`terraform force-unlock {info.get('ID', 'ID')}` in the stack folder releases it")
 
 
 class _PipeOut:

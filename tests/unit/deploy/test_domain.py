@@ -1,5 +1,8 @@
 """Attaching to a domain: other teams' images stay, and the domain is written only on a change."""
+import pytest
+
 from studio_containers.deploy import domain
+from studio_containers.errors import UserError
 
 
 class FakeSageMaker:
@@ -64,3 +67,41 @@ def test_each_image_goes_in_its_apps_list_and_only_changed_lists_are_written():
     assert list(sm.updates[1]) == ["JupyterLabAppSettings"]   # only the list that changed
     assert domain.attach(sm, "d-1", {}, {"kernels", "lab"})
     assert domain.offered(sm.describe_domain("d-1")) == {"their-lab": None}
+
+
+class RacingDomain(FakeDomain):
+    """Another run, holding no lock, read the domain before our write and writes after it: its
+    list lacks our image."""
+
+    def __init__(self, settings: dict, stale_write: dict):
+        super().__init__(settings)
+        self.stale_write = stale_write
+
+    def update_domain(self, DomainId, DefaultUserSettings):
+        super().update_domain(DomainId, DefaultUserSettings)
+        if self.stale_write:
+            write, self.stale_write = self.stale_write, None
+            super().update_domain(DomainId, write)
+
+
+def test_a_write_that_dropped_ours_is_merged_again_over_it():
+    theirs = {"ImageName": "theirs", "AppImageConfigName": "theirs"}
+    sm = RacingDomain({"KernelGatewayAppSettings": {"CustomImages": []}},
+                      {"KernelGatewayAppSettings": {"CustomImages": [theirs]}})
+    ours = {"ours": {"AppImageConfigName": "ours", "ImageVersionNumber": 1}}
+    assert domain.attach(sm, "d-1", ours, {"ours"})
+    assert domain.offered(sm.describe_domain("d-1")) == {"theirs": None, "ours": 1}
+    assert len(sm.updates) == 3          # ours, theirs (stale), ours merged over theirs
+
+
+class EndlessRace(FakeDomain):
+    def update_domain(self, DomainId, DefaultUserSettings):
+        self.updates.append(DefaultUserSettings)      # always overwritten at once by someone
+
+
+def test_a_domain_that_keeps_changing_stops_with_what_to_do(monkeypatch):
+    monkeypatch.setattr(domain.time, "sleep", lambda s: None)
+    sm = EndlessRace({"KernelGatewayAppSettings": {"CustomImages": []}})
+    ours = {"ours": {"AppImageConfigName": "ours", "ImageVersionNumber": 1}}
+    with pytest.raises(UserError, match="changed under this run 5 times.*deploy.backend.dynamodb_table"):
+        domain.attach(sm, "d-1", ours, {"ours"})

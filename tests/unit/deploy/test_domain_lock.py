@@ -1,0 +1,90 @@
+"""The domain lock against moto's DynamoDB: one holder at a time, a waiter told who holds it,
+a died run's lock taken over, and a release that never deletes someone else's lock."""
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from studio_containers.deploy import domain_lock as locks
+from studio_containers.errors import UserError
+
+TABLE = "team-locks"
+KEY = {"LockID": {"S": locks.LOCK_PREFIX + "d-1"}}
+
+
+@pytest.fixture
+def dynamodb(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}])
+        yield client
+
+
+def holder(dynamodb) -> dict | None:
+    item = dynamodb.get_item(TableName=TABLE, Key=KEY).get("Item")
+    return json.loads(item["Info"]["S"]) if item else None
+
+
+def test_the_lock_is_held_inside_and_released_after(dynamodb):
+    with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=5):
+        assert holder(dynamodb)["Stack"] == "team-a"
+        assert holder(dynamodb)["Who"] == locks.who()
+    assert holder(dynamodb) is None
+
+
+def test_a_second_run_waits_for_the_first(dynamodb, capsys):
+    order = []
+
+    def first():
+        with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=5):
+            order.append("a in")
+            time.sleep(1.5)
+            order.append("a out")
+    thread = threading.Thread(target=first)
+    thread.start()
+    while not order:
+        time.sleep(0.05)
+    with locks.domain_lock(dynamodb, TABLE, "d-1", "team-b", timeout=10):
+        order.append("b in")
+    thread.join()
+    assert order == ["a in", "a out", "b in"]
+    assert "Waiting for domain d-1:" in capsys.readouterr().out
+
+
+def test_a_run_that_waits_too_long_says_who_holds_the_lock(dynamodb):
+    with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=5):
+        with pytest.raises(UserError, match=rf"domain d-1: another run is changing its image lists "
+                                            rf"\({locks.who()} \(stack team-a, since .*\)\); waited 1s "
+                                            rf"\(deploy.lock_timeout\).*LockID={KEY['LockID']['S']}"):
+            with locks.domain_lock(dynamodb, TABLE, "d-1", "team-b", timeout=1):
+                pass
+        assert holder(dynamodb)["Stack"] == "team-a"     # the loser deleted nothing
+
+
+def test_a_died_runs_lock_is_taken_over_and_its_late_release_deletes_nothing(dynamodb):
+    old = (datetime.now(timezone.utc) - timedelta(seconds=locks.STALE_AFTER + 5)).isoformat()
+    died = json.dumps({"ID": "x", "Who": "bob@laptop", "Stack": "team-b", "Created": old})
+    dynamodb.put_item(TableName=TABLE, Item={**KEY, "Info": {"S": died}})
+    with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=2):
+        assert holder(dynamodb)["Stack"] == "team-a"
+    assert holder(dynamodb) is None
+
+
+def test_an_unreadable_lock_is_never_taken_over(dynamodb):
+    dynamodb.put_item(TableName=TABLE, Item={**KEY, "Info": {"S": "not json"}})
+    with pytest.raises(UserError, match="someone"):
+        with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=1):
+            pass
+
+
+def test_without_a_table_there_is_nothing_to_hold():
+    with locks.domain_lock(None, "", "d-1", "team-a", timeout=1):
+        pass
