@@ -9,11 +9,11 @@ from ..settings import Settings
 from ..studio import KERNEL_GATEWAY
 from . import domain as domains
 from .contract import stack_inputs
-from .domain_lock import domain_lock
 from .record import DeployRecord
 from .runner import TerraformRunner
 from .stack import StackFolder
 from .targets import Target, open_target
+from .team_lock import domain_lock, stack_lock
 
 
 @contextlib.contextmanager
@@ -21,8 +21,17 @@ def deployment(settings: Settings, target_name: str,
                target: Target | None = None) -> Iterator["Deployment"]:
     """The target (opened here unless given) held for this run alone, its Terraform folder ready."""
     target = target or open_target(settings, target_name)
-    with _lock(settings, target.name):
+    with _lock(settings, target.name), _shared_lock(settings, target):
         yield Deployment(settings, target)
+
+
+def _shared_lock(settings: Settings, target: Target):
+    """With a shared backend, the same for runs on other machines (team_lock.py)."""
+    backend = target.backend_config
+    table = backend.get("dynamodb_table", "")
+    return stack_lock(target.client("dynamodb") if table else None, table,
+                      f"{backend.get('bucket')}/{backend.get('key')}", settings.deploy_stack,
+                      settings.deploy_lock_timeout)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """End to end on the local target: `invoke up|status|rollback|down` with real Terraform, the
 hashicorp/aws provider, the local AWS and its registry. Creating a SageMaker Image takes the
 provider a minute (it sleeps for IAM), so each test makes one image."""
+import json
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from studio_containers.cli_process import Cli
 from tests.helpers import write_image
+from tests.security import files_holding, mask
 
 SPEC = "name: {name}\ndisplay_name: {name} image\nkernels: [{{name: python3, display_name: Team Python}}]\n"
 
@@ -98,7 +100,8 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     (images / "other-team").rmdir()
 
     folder = images / "demo"
-    first = cli("up", "--skip-validation").stdout
+    first_run = cli("up", "--skip-validation")
+    first = first_run.stdout
     assert "Deployed:" in first
     image = sm.describe_image(ImageName="demo")
     assert image["ImageStatus"] == "CREATED" and image["DisplayName"] == "demo image"
@@ -112,6 +115,27 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
                       "FileSystemConfig": {"MountPath": "/home/sagemaker-user",
                                            "DefaultUid": 1000, "DefaultGid": 100}}
     assert offered(sm, domain_id) == {"other-team": None, "demo": 1}
+
+    # No secret of the local AWS (its key pair's secret, the session token a shell would get, the
+    # registry's login and the token ECR hands out for it, the event token) in Terraform's state,
+    # its working folder, the deploy's records, the local AWS's logs or anything `up` printed:
+    # only in the 0600 files made to hold them, the credentials and the registry's config.
+    state = tmp_path / "state"
+    creds = json.loads((state / "aws" / "credentials.json").read_text())
+    shell = cli.aws_session()[1].get_credentials().get_frozen_credentials()
+    login = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    secrets = [s for s in (creds["secret_access_key"], creds["registry_password"],
+                           creds["events_token"], shell.secret_key, shell.token, login) if s]
+    allowed = {state / "aws" / "credentials.json", state / "aws" / "registry" / "config.yml"}
+    assert [p for p in allowed if p.stat().st_mode & 0o077] == []
+    tfstate = state / "terraform" / "local" / "stack" / "terraform.tfstate"
+    logs = [state / "aws" / "server.log", state / "aws" / "registry.log"]
+    assert tfstate.is_file() and all(log.is_file() for log in logs)    # the scan sees them
+    assert "demo" in tfstate.read_text() and [mask(s) for s in secrets if s in tfstate.read_text()] == []
+    holding = files_holding(state, secrets, allowed)
+    assert holding == [], "\n".join(holding)
+    printed = "".join(r.stdout + r.stderr for r in (invalid, no_domain, refused, first_run))
+    assert [mask(s) for s in secrets if s in printed] == []
 
     again = cli("up", "--skip-validation").stdout
     assert "Nothing to rebuild" in again and "Nothing to push" in again
@@ -176,60 +200,3 @@ def test_up_killed_during_apply_converges(cli, tmp_path):
     cli("down")
     assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="killed"))
     assert gone(lambda: aws["iam"].get_role(RoleName="killed-studio-image"))
-
-
-SPACE_SPEC = """name: {name}
-app_type: JupyterLab
-container_config:
-  entrypoint: [jupyter-lab]
-  arguments: [--ServerApp.base_url=/jupyterlab/default]
-"""
-
-
-def test_a_space_image_is_deployed_next_to_another_teams_and_removed(cli, tmp_path):
-    aws = clients(cli)
-    sm, ec2 = aws["sagemaker"], aws["ec2"]
-    vpc = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.8.1.0/24")["Subnet"]["SubnetId"]
-    role = "arn:aws:iam::123456789012:role/other-team-role"
-    domain_id = sm.create_domain(DomainName="spaces", AuthMode="IAM", SubnetIds=[subnet], VpcId=vpc,
-                                 DefaultUserSettings={"ExecutionRole": role})["DomainArn"].rsplit("/", 1)[-1]
-    sm.create_image(ImageName="their-lab", RoleArn=role)
-    sm.create_app_image_config(AppImageConfigName="their-lab", JupyterLabAppImageConfig={})
-    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"JupyterLabAppSettings": {
-        "CustomImages": [{"ImageName": "their-lab", "AppImageConfigName": "their-lab"}]}})
-    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
-    folder = write_image(tmp_path / "images" / "lab", "FROM scratch\nCOPY marker /marker\n",
-                         SPACE_SPEC.format(name="lab"))
-    (folder / "marker").write_text("1")
-
-    assert "lab: creating its JupyterLab AppImageConfig" in cli("up", "--skip-validation").stdout
-    config = sm.describe_app_image_config(AppImageConfigName="lab")
-    assert config["JupyterLabAppImageConfig"] == {"ContainerConfig": {
-        "ContainerEntrypoint": ["jupyter-lab"],
-        "ContainerArguments": ["--ServerApp.base_url=/jupyterlab/default"]}}
-    assert "KernelGatewayImageConfig" not in config
-    assert sm.list_tags(ResourceArn=config["AppImageConfigArn"])["Tags"] == [
-        {"Key": "studio-containers:stack", "Value": "studio-containers"}]
-    assert sm.describe_image_version(ImageName="lab")["Version"] == 1
-
-    def lists():
-        settings = sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]
-        return {key: [e["ImageName"] for e in value.get("CustomImages", [])]
-                for key, value in settings.items() if key.endswith("AppSettings")}
-    assert lists() == {"JupyterLabAppSettings": ["their-lab", "lab"]}
-    assert "Nothing changed" in cli("up", "--skip-validation").stdout
-
-    (folder / "image.yaml").write_text(SPACE_SPEC.format(name="lab").replace(
-        "base_url=/jupyterlab/default", "base_url=/jupyterlab/default/"))
-    changed = cli("up", "--skip-validation").stdout
-    assert "lab: updating its JupyterLab AppImageConfig" in changed
-    assert sm.describe_app_image_config(AppImageConfigName="lab")["JupyterLabAppImageConfig"][
-        "ContainerConfig"]["ContainerArguments"] == ["--ServerApp.base_url=/jupyterlab/default/"]
-    assert "up to date" in cli("status").stdout
-
-    cli("down")
-    assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="lab"))
-    assert gone(lambda: sm.describe_image(ImageName="lab"))
-    assert sm.describe_app_image_config(AppImageConfigName="their-lab")
-    assert lists() == {"JupyterLabAppSettings": ["their-lab"]}

@@ -1,5 +1,5 @@
-"""The domain lock against moto's DynamoDB: one holder at a time, a waiter told who holds it,
-a died run's lock taken over, and a release that never deletes someone else's lock."""
+"""Team locks against moto's DynamoDB: one holder at a time, a waiter told who holds it, a held
+lock renewed, a died run's lock taken over, and a release that never deletes someone else's."""
 import json
 import threading
 import time
@@ -9,11 +9,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from studio_containers.deploy import domain_lock as locks
+from studio_containers.deploy import team_lock as locks
 from studio_containers.errors import UserError
 
 TABLE = "team-locks"
-KEY = {"LockID": {"S": locks.LOCK_PREFIX + "d-1"}}
+KEY = {"LockID": {"S": locks.PREFIX + "domain/d-1"}}
 
 
 @pytest.fixture
@@ -71,7 +71,8 @@ def test_a_run_that_waits_too_long_says_who_holds_the_lock(dynamodb):
 
 def test_a_died_runs_lock_is_taken_over_and_its_late_release_deletes_nothing(dynamodb):
     old = (datetime.now(timezone.utc) - timedelta(seconds=locks.STALE_AFTER + 5)).isoformat()
-    died = json.dumps({"ID": "x", "Who": "bob@laptop", "Stack": "team-b", "Created": old})
+    died = json.dumps({"ID": "x", "Who": "bob@laptop", "Stack": "team-b", "Created": old,
+                       "Renewed": old})
     dynamodb.put_item(TableName=TABLE, Item={**KEY, "Info": {"S": died}})
     with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=2):
         assert holder(dynamodb)["Stack"] == "team-a"
@@ -88,3 +89,23 @@ def test_an_unreadable_lock_is_never_taken_over(dynamodb):
 def test_without_a_table_there_is_nothing_to_hold():
     with locks.domain_lock(None, "", "d-1", "team-a", timeout=1):
         pass
+
+
+def test_a_held_lock_is_renewed_so_a_long_run_is_not_taken_for_dead(dynamodb, monkeypatch):
+    monkeypatch.setattr(locks, "RENEW_EVERY", 0.2)
+    with locks.domain_lock(dynamodb, TABLE, "d-1", "team-a", timeout=5):
+        first = holder(dynamodb)["Renewed"]
+        time.sleep(1.5)         # Renewed has a resolution of one second
+        assert holder(dynamodb)["Renewed"] > first
+        assert holder(dynamodb)["Created"] == first
+    assert holder(dynamodb) is None      # released with its renewed Info
+
+
+def test_a_stack_lock_names_the_state_and_is_apart_from_the_domains(dynamodb):
+    with locks.stack_lock(dynamodb, TABLE, "team-state/a.tfstate", "team-a", timeout=5):
+        with locks.domain_lock(dynamodb, TABLE, "d-1", "team-b", timeout=1):
+            pass
+        with pytest.raises(UserError, match=r"stack team-a \(state team-state/a.tfstate\): another "
+                                            r"run is deploying it"):
+            with locks.stack_lock(dynamodb, TABLE, "team-state/a.tfstate", "team-a", timeout=1):
+                pass
