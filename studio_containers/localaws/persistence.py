@@ -3,6 +3,8 @@
 The file holds one JSON header line (format, moto version) and a pickle of the backends of each
 service, account and region. It is written to a temporary file and renamed, so a crash leaves
 either the old state or the new one. A file that cannot be read is refused, never overwritten.
+A write the disk refuses (full, read-only) leaves the old file whole and no temporary file; the
+state stays in memory, and the next save that succeeds writes all of it.
 """
 import hashlib
 import io
@@ -12,10 +14,10 @@ import threading
 from importlib.metadata import version
 from pathlib import Path
 
-from moto.backends import get_backend
-from moto.core.base_backend import AccountSpecificBackend, BackendDict
-
 from ..files import write_private
+
+# moto is imported in the methods that use it: the server imports this module (StateNotSaved)
+# before it has set the environment that moto reads when it is imported.
 
 FORMAT = "studio-containers-localaws/1"
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
@@ -23,6 +25,10 @@ _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 
 class CorruptState(Exception):
     pass
+
+
+class StateNotSaved(Exception):
+    """The disk refused the write; the file still holds the state of the last save."""
 
 
 class _Pickler(pickle.Pickler):
@@ -37,6 +43,8 @@ class StateFile:
     def __init__(self, path: Path):
         self.path = path
         self._saved_digest: str | None = None
+        # True while memory holds changes a refused write could not put in the file.
+        self.behind = False
 
     def load(self) -> int:
         """Restores the saved backends; returns how many were restored (0 when no file)."""
@@ -59,6 +67,7 @@ class StateFile:
             services = pickle.loads(payload)
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
             raise CorruptState(f"{self.path} cannot be read: {exc}") from None
+        from moto.backends import get_backend
         count = 0
         for service, accounts in services.items():
             backend_dict = get_backend(service)
@@ -70,7 +79,10 @@ class StateFile:
         return count
 
     def save(self) -> bool:
-        """Writes the state if it changed since the last save; returns whether it wrote."""
+        """Writes the state if it changed since the last save; returns whether it wrote.
+
+        StateNotSaved when the disk refuses the write (the file keeps the last saved state)."""
+        from moto.core.base_backend import AccountSpecificBackend, BackendDict
         snapshot = {}
         for backend_dict in list(BackendDict._instances):
             accounts = {}
@@ -84,9 +96,16 @@ class StateFile:
         payload = buffer.getvalue()
         digest = hashlib.sha256(payload).hexdigest()
         if digest == self._saved_digest:
+            self.behind = False
             return False
         header = json.dumps({"format": FORMAT, "moto": version("moto"), "sha256": digest})
-        # fsync: the state is the only copy of every resource; a power cut must not lose it.
-        write_private(self.path, header.encode() + b"\n" + payload, fsync=True)
+        try:
+            # fsync: the state is the only copy of every resource; a power cut must not lose it.
+            write_private(self.path, header.encode() + b"\n" + payload, fsync=True)
+        except OSError as exc:
+            self.behind = True
+            raise StateNotSaved(f"could not save the local AWS state to {self.path}: "
+                                f"{exc.strerror or exc}; the previous state is kept") from exc
         self._saved_digest = digest
+        self.behind = False
         return True

@@ -2,6 +2,10 @@
 
 Run by control.py as `python -m studio_containers.localaws.server`; its settings come in
 environment variables so that no secret shows on a command line.
+
+When the disk refuses a save (full, read-only), the change just made stays in memory and the file
+keeps the last saved state; until a save succeeds again, every further change is refused with an
+error naming the cause, so a client never gets more unsaved successes than that one.
 """
 import hmac
 import json
@@ -13,14 +17,18 @@ import threading
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
+from .persistence import StateNotSaved
 from .sigv4 import SignatureError, verify
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Query")
 EVENTS_PATH = "/_studio_containers/registry-events"
+# Not 503: clients retry that for minutes, and a full disk needs a person, not a retry.
+UNSAVED_STATUS = "507 Insufficient Storage"
 log = logging.getLogger("studio_containers.localaws.server")
 
 
@@ -52,7 +60,12 @@ class LocalAwsApp:
         except SignatureError as exc:
             log.warning("refused %s %s: %s", environ["REQUEST_METHOD"], path, exc.code)
             return _auth_error(environ, start_response, exc)
+        mutating = _mutates(environ, body)
         with self.lock:
+            refusal = mutating and self._catch_up()
+            if refusal:
+                return _aws_error(environ, start_response, UNSAVED_STATUS, "ServiceUnavailable",
+                                  refusal)
             chunks = []
             captured = {}
 
@@ -68,19 +81,44 @@ class LocalAwsApp:
             # A refused request changed nothing; saving after it would still write the empty
             # backends moto makes on first use.
             refused = int(captured["status"].split(" ", 1)[0]) >= 400
-            if not refused and _mutates(environ, body) and self.state.save():
-                log.info("state saved after %s", _action(environ, body))
+            if not refused and mutating:
+                self.save(_action(environ, body))
         start_response(captured["status"], captured["headers"])
         return chunks
+
+    def save(self, after: str = "an app's new status") -> None:
+        """Saves the state (under the lock); a refused write is logged, never raised: what
+        happened (a request answered, an app started) stays true in memory either way."""
+        try:
+            if self.state.save():
+                log.info("state saved after %s", after)
+        except StateNotSaved as exc:
+            log.error("%s; the changes since (the last: %s) are in memory only, and further "
+                      "changes are refused until a save succeeds", exc, after)
+
+    def _catch_up(self) -> str | None:
+        """Before a change: writes what a refused save left in memory; why it cannot, or None."""
+        if not self.state.behind:
+            return None
+        try:
+            self.state.save()
+        except StateNotSaved as exc:
+            log.warning("change refused: %s", exc)
+            return f"The local AWS takes no changes until it can save its state: {exc}."
+        log.info("state saved again; changes are taken again")
+        return None
 
     def _registry_events(self, environ, body, start_response):
         given = environ.get("HTTP_AUTHORIZATION", "")
         if not hmac.compare_digest(given, f"Bearer {self.events_token}"):
             return _reply(start_response, "401 Unauthorized", "text/plain", b"unauthorized")
         with self.lock:
+            refusal = self._catch_up()
+            if refusal:     # the registry sends the events again later
+                return _reply(start_response, UNSAVED_STATUS, "text/plain", refusal.encode())
             try:
                 if self.ecr.record_events(body):
-                    self.state.save()
+                    self.save("a registry event")
             except Exception:  # noqa: BLE001 - the registry retries; the reason goes to the log
                 log.exception("registry event not recorded")
                 return _reply(start_response, "500 Internal Server Error", "text/plain", b"error")
@@ -109,13 +147,18 @@ def _reply(start_response, status: str, content_type: str, body: bytes):
 
 
 def _auth_error(environ, start_response, exc):
-    message = str(exc)
+    return _aws_error(environ, start_response, "403 Forbidden", exc.code, str(exc))
+
+
+def _aws_error(environ, start_response, status: str, code: str, message: str):
+    """An error as the request's protocol words it: JSON for the JSON APIs, XML for the rest."""
     if "json" in environ.get("CONTENT_TYPE", ""):
-        body = json.dumps({"__type": exc.code, "message": message}).encode()
-        return _reply(start_response, "403 Forbidden", "application/x-amz-json-1.1", body)
-    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{exc.code}</Code>"
-            f"<Message>{message}</Message></Error><RequestId>0</RequestId></ErrorResponse>")
-    return _reply(start_response, "403 Forbidden", "text/xml", body.encode())
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return _reply(start_response, status, "application/x-amz-json-1.1", body)
+    fault = "Sender" if status.startswith("4") else "Receiver"
+    body = (f"<ErrorResponse><Error><Type>{fault}</Type><Code>{code}</Code>"
+            f"<Message>{escape(message)}</Message></Error><RequestId>0</RequestId></ErrorResponse>")
+    return _reply(start_response, status, "text/xml", body.encode())
 
 
 def _apps_launcher(app: LocalAwsApp, env):
@@ -124,12 +167,12 @@ def _apps_launcher(app: LocalAwsApp, env):
     from . import apps_responses
     from .apps_launcher import AppLauncher
 
-    launcher = AppLauncher(Settings.loads(env["LOCALAWS_SETTINGS"]), app.lock, app.state.save,
+    launcher = AppLauncher(Settings.loads(env["LOCALAWS_SETTINGS"]), app.lock, app.save,
                            env["LOCALAWS_SECRET_ACCESS_KEY"], env["LOCALAWS_REGISTRY_PASSWORD"])
     apps_responses.install(launcher)
     with app.lock:
         launcher.reconcile(launcher.apps())
-        app.state.save()
+        app.save("the apps' check at start")
     launcher.watch()
     return launcher
 
@@ -190,9 +233,19 @@ def main() -> int:
     log.info("listening on http://%s:%d (region %s)", host, port, region)
     server.serve_forever()
     with app.lock:
-        state.save()
+        saved = final_save(state)
     log.info("stopped")
-    return 0
+    return 0 if saved else 1
+
+
+def final_save(state) -> bool:
+    """The save at the stop; a refused one is said, as the changes since the last save are lost."""
+    try:
+        state.save()
+    except StateNotSaved as exc:
+        log.error("%s; the changes made since it are lost", exc)
+        return False
+    return True
 
 
 if __name__ == "__main__":

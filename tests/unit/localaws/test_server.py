@@ -15,6 +15,7 @@ from studio_containers.localaws.server import (
 class FakeState:
     def __init__(self):
         self.saves = 0
+        self.behind = False
 
     def save(self) -> bool:
         self.saves += 1
