@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..console import warn
 from ..errors import UserError
 from ..localaws.control import LocalAws
 from ..settings import TARGETS, Settings
@@ -95,6 +96,9 @@ def _aws(settings: Settings) -> Target:
         raise UserError(f"--target aws: the credentials found were refused by STS: {exc}") from None
     if backend:
         _check_backend(client, backend)
+        if not backend.get("dynamodb_table"):
+            warn("deploy.backend has no dynamodb_table: runs from other machines on this state "
+                 "and domain do not take turns (see docs/team.md)")
     # An endpoint other than AWS's is a local AWS (a teammate's, or LocalStack): its fidelity is
     # for the provider version of the offline mirror, which also needs no registry.
     toolchain = (offline_toolchain if endpoint else registry_toolchain)(settings.cache_dir)

@@ -154,3 +154,25 @@ def test_a_session_killed_with_sigkill_is_swept_by_the_next_one_and_by_stop(
         second.kill()
     assert not alive(second_lab)
     assert local_containers(client, tmp_path / "state") == []
+
+
+@pytest.mark.parametrize("image", ["python-basic", "jupyterlab-python"])
+def test_a_container_killed_under_a_session_is_said_and_the_session_cleans_up(
+        image, local_env, first_start_timeout, tmp_path, client):
+    """The OOM killer takes the gateway or space container: `invoke local` notices within its
+    poll, says which container stopped and how, exits non-zero and leaves nothing running."""
+    run = LocalRun(local_env, "--image", image, "--port", str(free_port()))
+    try:
+        run.wait_for_url(first_start_timeout)
+        lab = run.record().get("lab_pid")
+        client.containers.get(run.record()["container"]).kill()
+        code = run.proc.wait(60)
+    finally:
+        run.kill()
+    out = "".join(run.output)
+    assert code == 1, out
+    assert "stopped unexpectedly (status exited)" in out and "Traceback" not in out, out
+    assert "Stopped: nothing of this session is left running" in out
+    assert lab is None or not alive(lab)
+    state = tmp_path / "state"
+    assert local_containers(client, state) + space_containers(client, state) == []
