@@ -5,6 +5,7 @@ from typing import Iterator
 
 from ..console import say
 from ..errors import UserError
+from ..localaws.control import LocalAws, kept_running
 from ..settings import Settings
 from ..studio import KERNEL_GATEWAY
 from . import domain as domains
@@ -21,8 +22,12 @@ def deployment(settings: Settings, target_name: str,
                target: Target | None = None) -> Iterator["Deployment"]:
     """The target (opened here unless given) held for this run alone, its Terraform folder ready."""
     target = target or open_target(settings, target_name)
-    with _lock(settings, target.name), _shared_lock(settings, target):
+    with _lock(settings, target.name), _shared_lock(settings, target), _watched(settings, target):
         yield Deployment(settings, target)
+
+
+def _watched(settings: Settings, target: Target):
+    return kept_running(LocalAws(settings)) if target.name == "local" else contextlib.nullcontext()
 
 
 def _shared_lock(settings: Settings, target: Target):

@@ -1,7 +1,9 @@
 """Starts, stops and reports the local AWS: the API server and the registry behind local ECR."""
+import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -70,6 +72,11 @@ class LocalAws:
 
     def running(self) -> bool:
         return self.server.pid() is not None and self.registry.pid() is not None
+
+    def died(self) -> bool:
+        """Killed or crashed: a pid file left behind by a process that is gone (a stop on
+        purpose removes it)."""
+        return any(d.pid_file.exists() and d.pid() is None for d in (self.server, self.registry))
 
     def ensure_started(self) -> Endpoint:
         """The endpoint of the local AWS, started first when it is not running."""
@@ -174,6 +181,39 @@ def _exit_reason(daemon: Daemon, proc: subprocess.Popen) -> str:
     # The server ends a refusal to start (a corrupt state file, a taken port) with "error: …".
     errors = [line for line in daemon.log_tail() if line.startswith("error: ")]
     return errors[-1][len("error: "):] if errors else f"exit code {proc.returncode}"
+
+
+@contextlib.contextmanager
+def kept_running(local: LocalAws, poll: float = 1.0):
+    """While a deploy runs against it, a local AWS that died is started again from its saved
+    state: Terraform's provider retries refused connections, so the deploy carries on. Stopping
+    it on purpose (`aws.stop`) is left alone."""
+    done = threading.Event()
+    # Captured now: while Terraform runs, sys.stdout/sys.stderr are its output pipe (runner.py).
+    terminal = sys.stderr
+
+    def tell(message: str) -> None:
+        print(f"warning: {message}", file=terminal, flush=True)
+
+    def watch():
+        while not done.wait(poll):
+            if not local.died():
+                continue
+            tell(f"the local AWS stopped during the deploy (see {local.server.log_file}); "
+                 "starting it again from its saved state")
+            try:
+                local.start()
+            except Exception as exc:  # noqa: BLE001 - said, and the deploy's own error follows
+                tell(f"could not start the local AWS again: {exc}")
+                return
+            tell(f"the local AWS is back at {local.url}; the deploy carries on")
+    thread = threading.Thread(target=watch, name="local-aws-watch", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 def require_running(settings: Settings) -> Endpoint:

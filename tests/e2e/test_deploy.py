@@ -175,11 +175,18 @@ def test_up_killed_during_apply_converges(cli, tmp_path):
     seen = []
     for line in proc.stdout:
         seen.append(line)
+        if "Terraform: applying the stack" in line:
+            # The local AWS dies as Terraform starts reading it: it is started again from its
+            # saved state and the provider's retries reach it.
+            server = json.loads((tmp_path / "state" / "aws" / "server.pid").read_text())["pid"]
+            os.kill(server, signal.SIGKILL)
         if "aws_sagemaker_image.this[0]: Creating..." in line:
             os.killpg(proc.pid, signal.SIGKILL)
             break
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    assert any("warning: the local AWS stopped during the deploy" in line for line in seen), seen
+    assert any("warning: the local AWS is back at" in line for line in seen), seen
     sm = aws["sagemaker"]
     # What the killed run made before the kill exists, untracked by Terraform's state.
     assert sm.describe_app_image_config(AppImageConfigName="killed")

@@ -1,9 +1,11 @@
 """Starting the local AWS: waiting for each daemon, and the one clear error when it fails."""
+import time
+
 import pytest
 import requests
 
 from studio_containers.errors import UserError
-from studio_containers.localaws.control import LocalAws
+from studio_containers.localaws.control import LocalAws, kept_running
 from studio_containers.wait import NotYet, WaitTimeout
 from tests.helpers import project_settings
 
@@ -70,3 +72,47 @@ def test_a_probe_error_of_the_expected_kind_is_retried_and_reported(local):
 def test_bad_aws_settings_name_the_setting(key, value, message):
     with pytest.raises(UserError, match=message):
         project_settings(**{f"aws__{key}": value})
+
+
+class Dying:
+    """A local AWS that dies once (its pid file left behind) and whose restart may fail."""
+
+    def __init__(self, restart_error=None):
+        self.dead, self.starts, self.restart_error = True, 0, restart_error
+        self.url, self.server = "http://127.0.0.1:1", type("D", (), {"log_file": "server.log"})()
+
+    def died(self):
+        return self.dead
+
+    def start(self):
+        self.starts += 1
+        if self.restart_error:
+            raise self.restart_error
+        self.dead = False
+
+
+def test_a_local_aws_that_dies_during_a_deploy_is_started_again_and_said(capsys):
+    local = Dying()
+    with kept_running(local, poll=0.05):
+        time.sleep(0.5)
+    assert local.starts == 1
+    err = capsys.readouterr().err
+    assert "warning: the local AWS stopped during the deploy (see server.log)" in err
+    assert "warning: the local AWS is back at http://127.0.0.1:1" in err
+
+
+def test_a_restart_that_fails_is_said_once_and_not_retried(capsys):
+    local = Dying(UserError("aws.port 127.0.0.1:1 is already in use"))
+    with kept_running(local, poll=0.05):
+        time.sleep(0.5)
+    assert local.starts == 1
+    assert "could not start the local AWS again: aws.port 127.0.0.1:1 is already in use" in \
+        capsys.readouterr().err
+
+
+def test_a_stopped_local_aws_is_not_dead(tmp_path):
+    local = LocalAws(project_settings(state_dir=str(tmp_path)))
+    assert not local.died()                                  # never started: no pid file
+    local.server.pid_file.parent.mkdir(parents=True)
+    local.server.pid_file.write_text('{"pid": 999999999}')   # its process gone, its file left
+    assert local.died()
