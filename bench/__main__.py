@@ -1,10 +1,10 @@
 """`python -m bench [name ...]`: run the benchmarks (all by default) and print the table."""
 import sys
 
-from . import deploy, local, validate
+from . import deploy, local, soak, validate
 from .common import print_table
 
-SUITES = {"local": local.run, "validate": validate.run, "deploy": deploy.run}
+SUITES = {"local": local.run, "validate": validate.run, "deploy": deploy.run, "soak": soak.run}
 
 
 def main(names: list[str]) -> int:
