@@ -1,14 +1,19 @@
 """Run one `docker build` through the engine API with compact progress and a tail on failure."""
 import re
+import time
 from pathlib import Path
 
 import docker
+import requests
 from docker.errors import APIError, ImageNotFound
+from urllib3.exceptions import ProtocolError
 
 from ..console import Tail, detail, show_tail
 from ..errors import UserError
 
 STEP_RE = re.compile(r"^Step \d+/\d+ : ")
+STEP_FAILED_RE = re.compile(r"returned a non-zero code")    # the Dockerfile's own failure
+GONE_WAIT = 2.0     # an engine stopping fails the running step a moment before its API closes
 
 
 def image_exists(client: docker.DockerClient, ref: str) -> bool:
@@ -42,10 +47,44 @@ def run_build(client: docker.DockerClient, context: Path, tag: str, *, title: st
                 tail.feed(chunk["error"])
                 show_tail(f"the {title} build", tail)
                 message = chunk["error"].strip().splitlines()[-1]
+                if not STEP_FAILED_RE.search(message) and _engine_gone(client):
+                    # A stopping engine fails its running step with an error of its own making.
+                    raise _engine_stopped(title, tag, message)
                 raise UserError(f"{title}: build failed: {message}{failure_hint}")
+        if image_id is None:
+            image_id = client.images.get(tag).id
+    except ImageNotFound:
+        # The build's stream ended with neither an image nor an error: the engine went away.
+        show_tail(f"the {title} build", tail)
+        raise UserError(f"{title}: the build ended without an image (the Docker engine stopped "
+                        f"or restarted under it?); {tag} was not tagged. Rerun") from None
     except APIError as exc:
         show_tail(f"the {title} build", tail)
         raise UserError(f"{title}: build failed: {exc.explanation or exc}{failure_hint}") from None
-    if image_id is None:
-        image_id = client.images.get(tag).id
+    except (requests.exceptions.ConnectionError, ProtocolError) as exc:
+        # The engine stopped (or restarted) under the build: it tags only a finished build.
+        show_tail(f"the {title} build", tail)
+        raise _engine_stopped(title, tag, _first_line(exc)) from None
     return image_id
+
+
+def _engine_gone(client: docker.DockerClient) -> bool:
+    deadline = time.monotonic() + GONE_WAIT
+    while time.monotonic() < deadline:
+        try:
+            client.ping()
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _engine_stopped(title: str, tag: str, seen: str) -> UserError:
+    return UserError(f"{title}: the Docker engine stopped during the build ({seen}); {tag} was "
+                     "not tagged. Start the engine again (any ./inv task starts one it manages) "
+                     "and rerun")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__

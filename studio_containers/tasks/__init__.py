@@ -1,6 +1,7 @@
 """Invoke task collections, one module per topic; the top-level tasks.py assembles them."""
 import functools
 
+import requests
 from botocore.exceptions import BotoCoreError, ClientError
 from docker.errors import DockerException
 from invoke import Exit
@@ -29,6 +30,11 @@ def user_errors(task_body):
                        code=1) from None
         except BotoCoreError as exc:
             raise Exit(f"error: AWS: {exc}", code=1) from None
+        except requests.exceptions.ConnectionError as exc:
+            # The engine (or a server of ours) went away under a call no step was waiting for.
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            raise Exit(f"error: a connection was lost (the Docker engine or the local AWS "
+                       f"stopped?): {first}", code=1) from None
     return wrapper
 
 
