@@ -337,6 +337,14 @@ SETTINGS_FILES = [
     ("target-int", "deploy:\n  target: 5\n", "deploy.target: 5 is not a target; allowed: local, aws"),
     ("profile-list", "deploy:\n  aws_profile: [dev, prod]\n",
      "deploy.aws_profile: ['dev', 'prod'] is not an AWS profile name"),
+    ("endpoint-scheme", "deploy:\n  endpoint_url: ftp://127.0.0.1:1\n",
+     "deploy.endpoint_url: 'ftp://127.0.0.1:1' is not an endpoint URL"),
+    ("endpoint-path", "deploy:\n  endpoint_url: http://127.0.0.1:1/x y\n",
+     "deploy.endpoint_url: 'http://127.0.0.1:1/x y' is not an endpoint URL"),
+    ("lock-timeout-negative", "deploy:\n  lock_timeout: -1\n",
+     "deploy.lock_timeout: -1 must be a number of seconds greater than 0"),
+    ("lock-timeout-str", "deploy:\n  lock_timeout: forever\n",
+     "deploy.lock_timeout: 'forever' must be a number of seconds greater than 0"),
     ("deep", "local: " + "[" * 600 + "]" * 600 + "\n", "{file}: nested too deeply to be a settings file"),
     ("region-bomb", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
