@@ -1,21 +1,43 @@
 """What the tool tells the user while it works: short progress lines and failing tools' tails."""
+import contextlib
 import sys
+import threading
 from collections import deque
-from typing import Iterable
+from typing import Iterable, TextIO
 
 TAIL_LINES = 25
+_thread = threading.local()
+
+
+@contextlib.contextmanager
+def to_terminal(stream: TextIO):
+    """This thread's messages go to `stream` (the terminal as it was when the caller started),
+    whatever sys.stdout/sys.stderr are meanwhile: runner.py points them at Terraform's pipe."""
+    _thread.stream = stream
+    try:
+        yield
+    finally:
+        _thread.stream = None
+
+
+def _out() -> TextIO:
+    return getattr(_thread, "stream", None) or sys.stdout
+
+
+def _err() -> TextIO:
+    return getattr(_thread, "stream", None) or sys.stderr
 
 
 def say(message: str) -> None:
-    print(f"==> {message}", flush=True)
+    print(f"==> {message}", file=_out(), flush=True)
 
 
 def detail(message: str) -> None:
-    print(f"    {message}", flush=True)
+    print(f"    {message}", file=_out(), flush=True)
 
 
 def warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    print(f"warning: {message}", file=_err(), flush=True)
 
 
 def show_tail(title: str, lines: Iterable[str]) -> None:
@@ -23,10 +45,11 @@ def show_tail(title: str, lines: Iterable[str]) -> None:
     lines = [line.rstrip("\n") for line in lines]
     if not lines:
         return
-    print(f"---- last lines of {title} ----", file=sys.stderr)
+    err = _err()
+    print(f"---- last lines of {title} ----", file=err)
     for line in lines[-TAIL_LINES:]:
-        print(f"  | {line}", file=sys.stderr)
-    print("----", file=sys.stderr, flush=True)
+        print(f"  | {line}", file=err)
+    print("----", file=err, flush=True)
 
 
 class Tail(deque):

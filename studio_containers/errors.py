@@ -17,3 +17,9 @@ for _limit, _most in dict(maxlevel=2, maxlist=4, maxtuple=4, maxdict=4, maxset=4
 def shown(value) -> str:
     """`value` as repr() writes it, cut short: for the value a message quotes."""
     return _SHOWN.repr(value)
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """An exception's first line, short enough for a one-line error."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:limit] if lines else type(exc).__name__

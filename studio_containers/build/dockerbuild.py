@@ -5,11 +5,11 @@ from pathlib import Path
 
 import docker
 import requests
-from docker.errors import APIError, ImageNotFound
+from docker.errors import APIError, ImageNotFound, StreamParseError
 from urllib3.exceptions import ProtocolError
 
 from ..console import Tail, detail, show_tail
-from ..errors import UserError
+from ..errors import UserError, first_line
 
 STEP_RE = re.compile(r"^Step \d+/\d+ : ")
 STEP_FAILED_RE = re.compile(r"returned a non-zero code")    # the Dockerfile's own failure
@@ -61,10 +61,10 @@ def run_build(client: docker.DockerClient, context: Path, tag: str, *, title: st
     except APIError as exc:
         show_tail(f"the {title} build", tail)
         raise UserError(f"{title}: build failed: {exc.explanation or exc}{failure_hint}") from None
-    except (requests.exceptions.ConnectionError, ProtocolError) as exc:
+    except (requests.exceptions.RequestException, ProtocolError, StreamParseError) as exc:
         # The engine stopped (or restarted) under the build: it tags only a finished build.
         show_tail(f"the {title} build", tail)
-        raise _engine_stopped(title, tag, _first_line(exc)) from None
+        raise _engine_stopped(title, tag, first_line(exc)) from None
     return image_id
 
 

@@ -33,10 +33,14 @@ def _watched(settings: Settings, target: Target):
 def _shared_lock(settings: Settings, target: Target):
     """With a shared backend, the same for runs on other machines (team_lock.py)."""
     backend = target.backend_config
-    table = backend.get("dynamodb_table", "")
-    return stack_lock(target.client("dynamodb") if table else None, table,
-                      f"{backend.get('bucket')}/{backend.get('key')}", settings.deploy_stack,
-                      settings.deploy_lock_timeout)
+    return stack_lock(*_lock_table(target), f"{backend.get('bucket')}/{backend.get('key')}",
+                      settings.deploy_stack, settings.deploy_lock_timeout)
+
+
+def _lock_table(target: Target) -> tuple[object, str]:
+    """The DynamoDB client and table the team's locks are items of (none without a table)."""
+    table = str(target.backend_config.get("dynamodb_table") or "")
+    return (target.client("dynamodb") if table else None), table
 
 
 @contextlib.contextmanager
@@ -94,9 +98,7 @@ class Deployment:
         table; returns whether it was written."""
         entries = self.domain_entries() if entries is None else entries
         owned = set(self.record.images) if owned is None else owned
-        table = str(self.target.backend_config.get("dynamodb_table") or "")
-        dynamodb = self.target.client("dynamodb") if table else None
-        with domain_lock(dynamodb, table, domain_id, self.settings.deploy_stack,
+        with domain_lock(*_lock_table(self.target), domain_id, self.settings.deploy_stack,
                          self.settings.deploy_lock_timeout):
             return domains.attach(self.sm, domain_id, entries, owned)
 

@@ -54,15 +54,19 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
     The domain is read again after each write: a run elsewhere that wrote between our read and
     our write (one that holds no domain lock) dropped our entries, and they are merged in again
     over what it wrote."""
-    written = False
+    written, busy = False, False
     for round_ in range(WRITE_ROUNDS):
         changed = _changes(describe(sm, domain_id), ours, owned)
         if not changed:
             return written
         if round_:
-            time.sleep(round_)      # someone else is writing too: let their write land
-        _update(sm, domain_id, changed)
-        written = True
+            time.sleep(round_)      # someone else is writing too, or AWS still applies a write
+        busy = not _update(sm, domain_id, changed)
+        written = written or not busy
+    if busy:
+        raise UserError(f"domain {domain_id}: still busy applying an earlier update after "
+                        f"{WRITE_ROUNDS} tries (UpdateDomain answered ResourceInUse); run again "
+                        "when its status is InService")
     raise UserError(f"domain {domain_id}: its image lists changed under this run {WRITE_ROUNDS} "
                     "times (other runs writing it); run again, or set "
                     "deploy.backend.dynamodb_table so that runs take turns")
@@ -81,14 +85,16 @@ def _changes(domain: dict, ours: dict[str, dict], owned: set[str]) -> dict:
     return changed
 
 
-def _update(sm, domain_id: str, changed: dict) -> None:
+def _update(sm, domain_id: str, changed: dict) -> bool:
+    """Whether the domain took the update: AWS refuses one while the previous is still applied
+    (ResourceInUse); the caller reads the domain again and retries."""
     try:
         sm.update_domain(DomainId=domain_id, DefaultUserSettings=changed)
+        return True
     except ClientError as exc:
-        # Real AWS refuses an update while the previous one is still applied; the next round
-        # reads the domain again and retries.
         if exc.response["Error"]["Code"] != "ResourceInUse":
             raise
+        return False
 
 
 def _canonical(entries: list[dict]) -> list[str]:

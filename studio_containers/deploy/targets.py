@@ -102,10 +102,9 @@ def _aws(settings: Settings) -> Target:
     # An endpoint other than AWS's is a local AWS (a teammate's, or LocalStack): its fidelity is
     # for the provider version of the offline mirror, which also needs no registry.
     toolchain = (offline_toolchain if endpoint else registry_toolchain)(settings.cache_dir)
+    hcl = backend_hcl(endpoint, toolchain.version() if endpoint else ()) if backend else ""
     return Target(name="aws", region=settings.aws_region, toolchain=toolchain, terraform_env=env,
-                  local_endpoint=endpoint, client=client,
-                  backend_hcl=backend_hcl(endpoint, toolchain.version()) if backend else "",
-                  backend_config=backend)
+                  local_endpoint=endpoint, client=client, backend_hcl=hcl, backend_config=backend)
 
 
 def backend_config(settings: Settings) -> dict[str, str]:

@@ -13,16 +13,18 @@ a run that died (SIGKILL, a lost machine), and is taken over.
 import contextlib
 import getpass
 import json
+import os
 import random
 import socket
+import sys
 import threading
 import time
 import uuid
 from datetime import datetime, timezone
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from ..console import say
+from ..console import say, to_terminal, warn
 from ..errors import UserError
 
 PREFIX = "studio-containers/"
@@ -31,7 +33,11 @@ STALE_AFTER = 300.0
 
 
 def who() -> str:
-    return f"{getpass.getuser()}@{socket.gethostname()}"
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):     # no USER variable and no passwd entry (a container's uid)
+        user = f"uid {os.getuid()}"
+    return f"{user}@{socket.gethostname()}"
 
 
 def domain_lock(dynamodb, table: str, domain_id: str, stack: str, timeout: float):
@@ -50,99 +56,146 @@ def held(dynamodb, table: str, name: str, stack: str, timeout: float, what: str,
     if not table:
         yield
         return
-    key = {"LockID": {"S": PREFIX + name}}
-    lock = {"ID": str(uuid.uuid4()), "Who": who(), "Stack": stack, "Created": _now()}
-    mine = json.dumps({**lock, "Renewed": lock["Created"]})
-    _acquire(dynamodb, table, key, mine, timeout, what, doing)
-    renewer = _Renewer(dynamodb, table, key, lock, mine)
+    lock = _Lock(dynamodb, table, {"LockID": {"S": PREFIX + name}},
+                 {"Who": who(), "Stack": stack, "Created": _now()})
+    lock.acquire(timeout, what, doing)
+    # Taken now: while Terraform runs, sys.stderr is its output pipe (runner.py).
+    renewer = _Renewer(lock, sys.stderr, what)
     renewer.start()
     try:
         yield
     finally:
-        mine = renewer.stop()
+        renewer.stop()
+        lock.release()
+
+
+class _Lock:
+    """One lock item: LockID, Owner (this run's id, what every write of ours is conditioned on)
+    and Info (JSON: who, stack, since, last renewed; what a waiter is shown)."""
+
+    def __init__(self, dynamodb, table: str, key: dict, info: dict):
+        self.dynamodb, self.table, self.key, self.info = dynamodb, table, key, info
+        self.owner = str(uuid.uuid4())
+
+    def _item(self) -> dict:
+        # Renewed now, also on each attempt to acquire: a lock won after a long wait is fresh.
+        info = json.dumps({**self.info, "Renewed": _now()})
+        return {**self.key, "Owner": {"S": self.owner}, "Info": {"S": info}}
+
+    def acquire(self, timeout: float, what: str, doing: str) -> None:
+        deadline = time.monotonic() + timeout
+        said = False
+        while True:
+            holder = self._try_put()
+            if holder is None:
+                return
+            info = _parsed(holder)
+            if _age(info) > STALE_AFTER and self._take_over(holder):
+                say(f"{what[0].upper()}{what[1:]}: took over the lock {_describe(info)} left "
+                    f"(not renewed for {STALE_AFTER:.0f}s: that run died)")
+                return
+            if time.monotonic() >= deadline:
+                raise UserError(f"{what}: another run is {doing} ({_describe(info)}); waited "
+                                f"{timeout:.0f}s (deploy.lock_timeout). If that run died, its lock "
+                                f"is taken over {STALE_AFTER:.0f}s after its last renewal, or "
+                                f"delete the item LockID={self.key['LockID']['S']} from the "
+                                f"DynamoDB table {self.table}")
+            if not said:
+                say(f"Waiting for {what}: {_describe(info)} is {doing}")
+                said = True
+            time.sleep(0.5 + random.random())
+
+    def _try_put(self) -> str | None:
+        """None when the lock is ours now, else the holder's Info."""
         try:
-            dynamodb.delete_item(TableName=table, Key=key, ConditionExpression="Info = :mine",
-                                 ExpressionAttributeValues={":mine": {"S": mine}})
-        except ClientError:
-            pass    # taken over as stale: it is someone else's now
+            self.dynamodb.put_item(TableName=self.table, Item=self._item(),
+                                   ConditionExpression="attribute_not_exists(LockID)")
+            return None
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise UserError(f"deploy.backend.dynamodb_table {self.table}: could not take a "
+                                f"lock: {exc.response['Error']['Message']}") from None
+        item = self.dynamodb.get_item(TableName=self.table, Key=self.key,
+                                      ConsistentRead=True).get("Item") or {}
+        return item.get("Info", {}).get("S", "{}")
+
+    def _take_over(self, holder: str) -> bool:
+        # Only the stale item we saw: a renewal or release since then wins.
+        return self._conditional_put("Info = :seen", {":seen": {"S": holder}})
+
+    def renew(self) -> bool:
+        """False when the lock is no longer ours; raises on any other failure (to retry)."""
+        return self._conditional_put("#owner = :me", {":me": {"S": self.owner}})
+
+    def _conditional_put(self, condition: str, values: dict) -> bool:
+        names = {"#owner": "Owner"} if "#owner" in condition else {}
+        try:
+            self.dynamodb.put_item(TableName=self.table, Item=self._item(),
+                                   ConditionExpression=condition,
+                                   ExpressionAttributeValues=values,
+                                   **({"ExpressionAttributeNames": names} if names else {}))
+            return True
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def release(self) -> None:
+        try:
+            self.dynamodb.delete_item(TableName=self.table, Key=self.key,
+                                      ConditionExpression="#owner = :me",
+                                      ExpressionAttributeNames={"#owner": "Owner"},
+                                      ExpressionAttributeValues={":me": {"S": self.owner}})
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                warn(f"could not release the lock {self.key['LockID']['S']} in {self.table} "
+                     f"({exc.response['Error']['Message']}); it is taken over when stale")
+        except BotoCoreError as exc:
+            warn(f"could not release the lock {self.key['LockID']['S']} in {self.table} ({exc}); "
+                 "it is taken over when stale")
 
 
 class _Renewer(threading.Thread):
-    """Refreshes the item's Renewed time while the lock is held (conditionally: never over
-    someone else's)."""
+    """Renews the lock while it is held. A failed renewal (throttling, a restarting endpoint)
+    is retried at the next beat; a lock taken over is said once, on the terminal."""
 
-    def __init__(self, dynamodb, table: str, key: dict, lock: dict, mine: str):
+    def __init__(self, lock: _Lock, terminal, what: str):
         super().__init__(daemon=True)
-        self.dynamodb, self.table, self.key, self.lock, self.mine = dynamodb, table, key, lock, mine
+        self.lock, self.terminal, self.what = lock, terminal, what
         self.stopped = threading.Event()
         self.guard = threading.Lock()
 
     def run(self):
-        while not self.stopped.wait(RENEW_EVERY):
-            renewed = json.dumps({**self.lock, "Renewed": _now()})
-            with self.guard:
-                if self.stopped.is_set():
+        with to_terminal(self.terminal):
+            while not self.stopped.wait(RENEW_EVERY):
+                with self.guard:
+                    if self.stopped.is_set():
+                        return
+                    try:
+                        still_ours = self.lock.renew()
+                    except (ClientError, BotoCoreError) as exc:
+                        warn(f"{self.what}: could not renew its lock ({exc}); trying again")
+                        continue
+                if not still_ours:
+                    warn(f"{self.what}: another run took over this run's lock (it was not "
+                         f"renewed for {STALE_AFTER:.0f}s); runs may now overlap")
                     return
-                if not _replace(self.dynamodb, self.table, self.key, self.mine, renewed):
-                    return          # taken over: ours no more
-                self.mine = renewed
 
-    def stop(self) -> str:
+    def stop(self) -> None:
         with self.guard:
             self.stopped.set()
-            return self.mine
+
+
+def _clock() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return _clock().isoformat(timespec="seconds")
 
 
-def _acquire(dynamodb, table: str, key: dict, mine: str, timeout: float, what: str,
-             doing: str) -> None:
-    deadline = time.monotonic() + timeout
-    said = False
-    while True:
-        holder = _try_put(dynamodb, table, key, mine)
-        if holder is None:
-            return
-        info = _parsed(holder)
-        if _age(info) > STALE_AFTER and _replace(dynamodb, table, key, holder, mine):
-            say(f"{what[0].upper()}{what[1:]}: took over the lock {_describe(info)} left (older "
-                f"than {STALE_AFTER:.0f}s: that run died)")
-            return
-        if time.monotonic() >= deadline:
-            raise UserError(f"{what}: another run is {doing} ({_describe(info)}); waited "
-                            f"{timeout:.0f}s (deploy.lock_timeout). If that run died, its lock "
-                            f"is taken over {STALE_AFTER:.0f}s after its last renewal, or delete "
-                            f"the item LockID={key['LockID']['S']} from the DynamoDB table {table}")
-        if not said:
-            say(f"Waiting for {what}: {_describe(info)} is {doing}")
-            said = True
-        time.sleep(0.5 + random.random())
-
-
-def _try_put(dynamodb, table: str, key: dict, mine: str) -> str | None:
-    """None when the lock is ours now, else the holder's Info."""
-    try:
-        dynamodb.put_item(TableName=table, Item={**key, "Info": {"S": mine}},
-                          ConditionExpression="attribute_not_exists(LockID)")
-        return None
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise UserError(f"deploy.backend.dynamodb_table {table}: could not take a lock: "
-                            f"{exc.response['Error']['Message']}") from None
-    item = dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item") or {}
-    return item.get("Info", {}).get("S", "{}")
-
-
-def _replace(dynamodb, table: str, key: dict, old: str, new: str) -> bool:
-    try:
-        dynamodb.put_item(TableName=table, Item={**key, "Info": {"S": new}},
-                          ConditionExpression="Info = :old",
-                          ExpressionAttributeValues={":old": {"S": old}})
-        return True
-    except ClientError:
-        return False
+def _code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
 
 
 def _parsed(info: str) -> dict:
@@ -156,7 +209,7 @@ def _parsed(info: str) -> dict:
 def _age(info: dict) -> float:
     try:
         renewed = datetime.fromisoformat(info["Renewed"])
-        return (datetime.now(timezone.utc) - renewed).total_seconds()
+        return (_clock() - renewed).total_seconds()
     except (KeyError, TypeError, ValueError):
         return 0.0      # an item we cannot read is never stale: it is not ours to take
 

@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import PROJECT_ROOT
-from ..console import detail, say
+from ..console import detail, say, to_terminal, warn
 from ..errors import UserError
 from ..ports import HOST, ensure_free
 from ..settings import Settings
@@ -82,7 +82,10 @@ class LocalAws:
         """The endpoint of the local AWS, started first when it is not running."""
         return self.endpoint() if self.running() else self.start()
 
-    def start(self) -> Endpoint:
+    def start(self, environ: dict[str, str] | None = None) -> Endpoint:
+        """`environ`: the environment to start from (default: this process's), for a caller on a
+        thread while os.environ is being changed (runner.py sets Terraform's around each call)."""
+        environ = _without_aws(dict(os.environ) if environ is None else environ)
         if self.running():
             say(f"Local AWS already running at {self.url}")
             return self.endpoint()
@@ -96,19 +99,19 @@ class LocalAws:
         say(f"Starting the local AWS at {self.url} (state: {self.state_file}, "
             f"log: {self.server.log_file})")
         try:
-            self._start_server(endpoint)
+            self._start_server(endpoint, environ)
             say(f"Starting the local ECR registry at {self.registry_host} "
                 f"(storage: {self.registry_folder / 'data'}, log: {self.registry.log_file})")
-            self._start_registry(binary, endpoint)
+            self._start_registry(binary, endpoint, environ)
         except BaseException:
             self.server.stop()
             self.registry.stop()
             raise
         return endpoint
 
-    def _start_server(self, endpoint: Endpoint) -> None:
+    def _start_server(self, endpoint: Endpoint, environ: dict[str, str]) -> None:
         creds = endpoint.credentials
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env = dict(environ)
         env.update(LOCALAWS_HOST=HOST, LOCALAWS_PORT=str(self.settings.aws_port),
                    MOTO_PORT=str(self.settings.aws_port),
                    LOCALAWS_REGION=endpoint.region, LOCALAWS_STATE_FILE=str(self.state_file),
@@ -131,11 +134,11 @@ class LocalAws:
                    retry_on=(BotoCoreError, ClientError))
         detail(f"ready in {time.monotonic() - started:.1f}s")
 
-    def _start_registry(self, binary: str, endpoint: Endpoint) -> None:
+    def _start_registry(self, binary: str, endpoint: Endpoint, environ: dict[str, str]) -> None:
         creds = endpoint.credentials
         config = write_config(self.registry_folder, self.settings.registry_port,
                               self.settings.aws_port, creds.registry_password, creds.events_token)
-        proc = self.registry.start([binary, "serve", str(config)], dict(os.environ), PROJECT_ROOT)
+        proc = self.registry.start([binary, "serve", str(config)], environ, PROJECT_ROOT)
         url = f"http://{self.registry_host}/v2/"
 
         def logged_in():
@@ -189,24 +192,23 @@ def kept_running(local: LocalAws, poll: float = 1.0):
     state: Terraform's provider retries refused connections, so the deploy carries on. Stopping
     it on purpose (`aws.stop`) is left alone."""
     done = threading.Event()
-    # Captured now: while Terraform runs, sys.stdout/sys.stderr are its output pipe (runner.py).
-    terminal = sys.stderr
-
-    def tell(message: str) -> None:
-        print(f"warning: {message}", file=terminal, flush=True)
+    # Taken now: while Terraform runs, sys.stdout/sys.stderr are its output pipe and os.environ
+    # holds its variables (runner.py).
+    terminal, environ = sys.stderr, dict(os.environ)
 
     def watch():
-        while not done.wait(poll):
-            if not local.died():
-                continue
-            tell(f"the local AWS stopped during the deploy (see {local.server.log_file}); "
-                 "starting it again from its saved state")
-            try:
-                local.start()
-            except Exception as exc:  # noqa: BLE001 - said, and the deploy's own error follows
-                tell(f"could not start the local AWS again: {exc}")
-                return
-            tell(f"the local AWS is back at {local.url}; the deploy carries on")
+        with to_terminal(terminal):
+            while not done.wait(poll):
+                if not local.died():
+                    continue
+                warn(f"the local AWS stopped during the deploy (see {local.server.log_file}); "
+                     "starting it again from its saved state")
+                try:
+                    local.start(environ)
+                except Exception as exc:  # noqa: BLE001 - said; the deploy's own error follows
+                    warn(f"could not start the local AWS again: {exc}")
+                    return
+                warn(f"the local AWS is back at {local.url}; the deploy carries on")
     thread = threading.Thread(target=watch, name="local-aws-watch", daemon=True)
     thread.start()
     try:
@@ -214,6 +216,11 @@ def kept_running(local: LocalAws, poll: float = 1.0):
     finally:
         done.set()
         thread.join()
+
+
+def _without_aws(environ: dict[str, str]) -> dict[str, str]:
+    # The local AWS has credentials of its own; a user's (or Terraform's) must not reach it.
+    return {k: v for k, v in environ.items() if not k.startswith("AWS_")}
 
 
 def require_running(settings: Settings) -> Endpoint:

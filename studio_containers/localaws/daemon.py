@@ -20,11 +20,17 @@ class Daemon:
 
     def pid(self) -> int | None:
         try:
-            info = json.loads(self.pid_file.read_text())
-            cmdline = Path(f"/proc/{info['pid']}/cmdline").read_bytes().decode(errors="replace")
-        except (OSError, ValueError, KeyError):
+            pid = json.loads(self.pid_file.read_text())["pid"]
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        return info["pid"] if self.marker in cmdline else None
+        return pid if self._is_ours(pid) else None
+
+    def _is_ours(self, pid: int) -> bool:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            return False
+        return self.marker in cmdline       # a zombie's is empty: it is gone
 
     def start(self, argv: list[str], env: dict, cwd: Path) -> subprocess.Popen:
         log = open_private_log(self.log_file, append=True)
@@ -37,17 +43,21 @@ class Daemon:
 
     def stop(self, timeout: float = 15) -> bool:
         pid = self.pid()
+        # The pid file goes first: a deploy's watcher (control.kept_running) then sees a stop on
+        # purpose, not a death to recover from.
+        self.pid_file.unlink(missing_ok=True)
         if pid is None:
-            self.pid_file.unlink(missing_ok=True)
             return False
-        os.kill(pid, signal.SIGTERM)
         try:
-            wait_until(lambda: _reap(pid) or self.pid() is None, timeout=timeout, interval=0.1,
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return True
+        try:
+            wait_until(lambda: _reap(pid) or not self._is_ours(pid), timeout=timeout, interval=0.1,
                        what=f"the local AWS {self.name} (pid {pid}) to stop")
         except WaitTimeout:
-            if self.pid() is not None:
+            if self._is_ours(pid):
                 os.kill(pid, signal.SIGKILL)
-        self.pid_file.unlink(missing_ok=True)
         return True
 
     def log_tail(self) -> list[str]:

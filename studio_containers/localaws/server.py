@@ -27,7 +27,10 @@ from .sigv4 import SignatureError, verify
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Query")
 EVENTS_PATH = "/_studio_containers/registry-events"
-# Not 503: clients retry that for minutes, and a full disk needs a person, not a retry.
+# A full disk needs a person, not retries: SDKs retry any 5xx but 501 (botocore, and aws-sdk-go
+# under Terraform's provider, for minutes), and no 400 but throttling codes. The registry, which
+# should send its events again later, gets the 5xx.
+UNSAVED_API_STATUS, UNSAVED_API_CODE = "400 Bad Request", "InsufficientStorage"
 UNSAVED_STATUS = "507 Insufficient Storage"
 log = logging.getLogger("studio_containers.localaws.server")
 
@@ -64,7 +67,7 @@ class LocalAwsApp:
         with self.lock:
             refusal = mutating and self._catch_up()
             if refusal:
-                return _aws_error(environ, start_response, UNSAVED_STATUS, "ServiceUnavailable",
+                return _aws_error(environ, start_response, UNSAVED_API_STATUS, UNSAVED_API_CODE,
                                   refusal)
             chunks = []
             captured = {}

@@ -6,7 +6,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from docker.errors import DockerException
 from invoke import Exit
 
-from ..errors import UserError
+from ..errors import UserError, first_line
 from ..settings import Settings, check_settings_files, keep_env_strings
 
 keep_env_strings()   # before Invoke reads INVOKE_* variables, which happens after tasks load
@@ -30,11 +30,10 @@ def user_errors(task_body):
                        code=1) from None
         except BotoCoreError as exc:
             raise Exit(f"error: AWS: {exc}", code=1) from None
-        except requests.exceptions.ConnectionError as exc:
+        except requests.exceptions.RequestException as exc:
             # The engine (or a server of ours) went away under a call no step was waiting for.
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-            raise Exit(f"error: a connection was lost (the Docker engine or the local AWS "
-                       f"stopped?): {first}", code=1) from None
+            raise Exit(f"error: a connection failed (the Docker engine or the local AWS "
+                       f"stopped?): {first_line(exc)}", code=1) from None
     return wrapper
 
 

@@ -1,5 +1,6 @@
 """Attaching to a domain: other teams' images stay, and the domain is written only on a change."""
 import pytest
+from botocore.exceptions import ClientError
 
 from studio_containers.deploy import domain
 from studio_containers.errors import UserError
@@ -105,3 +106,19 @@ def test_a_domain_that_keeps_changing_stops_with_what_to_do(monkeypatch):
     ours = {"ours": {"AppImageConfigName": "ours", "ImageVersionNumber": 1}}
     with pytest.raises(UserError, match="changed under this run 5 times.*deploy.backend.dynamodb_table"):
         domain.attach(sm, "d-1", ours, {"ours"})
+
+
+class BusyDomain(FakeDomain):
+    def update_domain(self, DomainId, DefaultUserSettings):
+        self.updates.append(DefaultUserSettings)
+        raise ClientError({"Error": {"Code": "ResourceInUse", "Message": "Domain is Updating"}},
+                          "UpdateDomain")
+
+
+def test_a_domain_still_applying_an_update_is_retried_then_said_as_busy(monkeypatch):
+    monkeypatch.setattr(domain.time, "sleep", lambda s: None)
+    sm = BusyDomain({"KernelGatewayAppSettings": {"CustomImages": []}})
+    ours = {"ours": {"AppImageConfigName": "ours", "ImageVersionNumber": 1}}
+    with pytest.raises(UserError, match="still busy applying an earlier update after 5 tries"):
+        domain.attach(sm, "d-1", ours, {"ours"})
+    assert len(sm.updates) == 5

@@ -84,8 +84,9 @@ class Dying:
     def died(self):
         return self.dead
 
-    def start(self):
+    def start(self, environ=None):
         self.starts += 1
+        self.environ = environ
         if self.restart_error:
             raise self.restart_error
         self.dead = False
@@ -96,6 +97,7 @@ def test_a_local_aws_that_dies_during_a_deploy_is_started_again_and_said(capsys)
     with kept_running(local, poll=0.05):
         time.sleep(0.5)
     assert local.starts == 1
+    assert local.environ and "PATH" in local.environ      # the environment as the deploy began
     err = capsys.readouterr().err
     assert "warning: the local AWS stopped during the deploy (see server.log)" in err
     assert "warning: the local AWS is back at http://127.0.0.1:1" in err

@@ -185,8 +185,8 @@ def test_the_server_answers_the_change_it_made_then_refuses_changes_until_it_can
                             "left on device; the previous state is kept; the changes since (the "
                             "last: CreateRole) are in memory only")
     status, body = send("Action=CreateRole&RoleName=c")
-    assert status == "507 Insufficient Storage"
-    assert b"<Code>ServiceUnavailable</Code>" in body and b"No space left on device" in body
+    assert status == "400 Bad Request"
+    assert b"<Code>InsufficientStorage</Code>" in body and b"No space left on device" in body
     assert images() == {"a", "b"}
     assert send("Action=GetCallerIdentity") == ("200 OK", b"<ok/>")
     assert app.state.path.read_bytes() == before
@@ -207,9 +207,9 @@ def test_a_refusal_speaks_the_json_protocol_to_json_clients(server, small_fs, mo
     monkeypatch.setattr(server_module, "verify", lambda *args: None)
     status, answer = call(app, {"CONTENT_TYPE": "application/x-amz-json-1.1",
                                 "HTTP_X_AMZ_TARGET": "SageMaker.CreateImage"}, b"{}")
-    assert status == "507 Insufficient Storage"
+    assert status == "400 Bad Request"
     error = json.loads(answer)
-    assert error["__type"] == "ServiceUnavailable"
+    assert error["__type"] == "InsufficientStorage"
     assert "No space left on device" in error["message"]
 
 
