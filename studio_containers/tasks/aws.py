@@ -4,16 +4,19 @@ import shlex
 from invoke import Collection, task
 
 from ..console import detail, say
-from ..localaws.control import LocalAws, require_running
 from . import settings, user_errors
+
+
+def _local_aws(c):
+    from ..localaws.control import LocalAws  # boto3: only the tasks that use it pay for it
+    return LocalAws(settings(c))
 
 
 @task
 @user_errors
 def start(c):
     """Start the local AWS API and its ECR registry on 127.0.0.1 (keeps all saved resources)."""
-    local = LocalAws(settings(c))
-    endpoint = local.start()
+    endpoint = _local_aws(c).start()
     say(f"Local AWS ready: {endpoint.url} (region {endpoint.region}), "
         f"ECR registry {endpoint.registry_host}")
     detail('Use it from a shell: eval "$(./inv aws.env)"; then boto3 or the AWS CLI')
@@ -23,7 +26,7 @@ def start(c):
 @user_errors
 def stop(c):
     """Stop the local AWS and its registry; their state stays for the next start."""
-    if LocalAws(settings(c)).stop():
+    if _local_aws(c).stop():
         say("Local AWS stopped (state kept)")
     else:
         say("Local AWS was not running")
@@ -33,7 +36,7 @@ def stop(c):
 @user_errors
 def status(c):
     """Show whether the local AWS and its registry run, where, and their state file."""
-    for key, value in LocalAws(settings(c)).status().items():
+    for key, value in _local_aws(c).status().items():
         print(f"{key:<9} {value}")
 
 
@@ -41,6 +44,7 @@ def status(c):
 @user_errors
 def env(c):
     """Print `export` lines that point boto3 / the AWS CLI at the running local AWS."""
+    from ..localaws.control import require_running
     for name, value in require_running(settings(c)).environment().items():
         print(f"export {name}={shlex.quote(value)}")
 

@@ -1,10 +1,6 @@
 """`invoke up|down|status|rollback`: deploy images with Terraform to the local AWS or AWS."""
 from invoke import Collection, task
 
-from ..deploy.down import down as deploy_down
-from ..deploy.rollback import rollback as deploy_rollback
-from ..deploy.status import status as deploy_status
-from ..deploy.up import up as deploy_up
 from ..errors import UserError, shown
 from ..studio import NAME_RE
 from . import settings, user_errors
@@ -20,6 +16,7 @@ TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
 @user_errors
 def up(c, target=None, image=None, skip_validation=False):
     """Build, validate, push and deploy images (ECR, Image, ImageVersion, AppImageConfig) and attach them."""
+    from ..deploy.up import up as deploy_up  # boto3 and Terraform's driver: not for other tasks
     s = settings(c)
     deploy_up(s, target or s.deploy_target, image, skip_validation)
 
@@ -28,6 +25,7 @@ def up(c, target=None, image=None, skip_validation=False):
 @user_errors
 def down(c, target=None):
     """Detach this stack's images from the domain and destroy what `up` made (nothing else)."""
+    from ..deploy.down import down as deploy_down
     s = settings(c)
     deploy_down(s, target or s.deploy_target)
 
@@ -36,6 +34,7 @@ def down(c, target=None):
 @user_errors
 def status(c, target=None):
     """Per image: local hash, pushed digest, deployed version, what the domain offers."""
+    from ..deploy.status import status as deploy_status
     s = settings(c)
     deploy_status(s, target or s.deploy_target)
 
@@ -56,6 +55,7 @@ def rollback(c, image, version, target=None):
     if not NAME_RE.fullmatch(image):
         raise UserError(f"--image {shown(image)}: not an image name (letters, digits and "
                         "hyphens, at most 63, as in images/<name>/)")
+    from ..deploy.rollback import rollback as deploy_rollback
     deploy_rollback(s, target or s.deploy_target, image, number)
 
 

@@ -2,8 +2,6 @@
 from invoke import Collection, task
 
 from ..console import say
-from ..deploy.push import PushRecord, push_images
-from ..localaws.control import LocalAws
 from ..pipeline import Checks, prepare
 from ..spec import load_specs
 from . import settings, user_errors
@@ -23,6 +21,8 @@ def build(c, image=None, verbose=False):
 @user_errors
 def push(c, image=None, create_repository=False):
     """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
+    from ..deploy.push import PushRecord, push_images  # boto3: only pushing pays for it
+    from ..localaws.control import LocalAws
     s = settings(c)
     prepared = prepare(s, load_specs(s.images_dir, image))
     endpoint = LocalAws(s).ensure_started()
