@@ -9,6 +9,7 @@ from ..localaws.control import LocalAws, kept_running
 from ..settings import Settings
 from ..studio import KERNEL_GATEWAY
 from . import domain as domains
+from . import plan_memory
 from .contract import stack_inputs
 from .record import DeployRecord
 from .runner import TerraformRunner
@@ -67,7 +68,8 @@ class Deployment:
         self.folder = StackFolder(settings.state_dir, target.name)
         self.folder.sync(target.backend_hcl)
         self.runner = TerraformRunner(self.folder.stack, target.toolchain, target.terraform_env,
-                                      settings.deploy_parallelism, settings.deploy_lock_timeout)
+                                      settings.deploy_parallelism, settings.deploy_lock_timeout,
+                                      local_state=not target.backend_config)
         if self.folder.needs_init(target.backend_config):
             say(f"Terraform init ({target.name} target, {self.folder.stack})")
             self.runner.init(target.backend_config)
@@ -80,6 +82,15 @@ class Deployment:
             stack=self.settings.deploy_stack, repository_prefix=self.settings.repository_prefix,
             keep_last_images=self.settings.deploy_keep_last_images,
             repositories=repositories, images=images))
+
+    def plan_fingerprint(self) -> str | None:
+        """What the outcome of a plan depends on now (plan_memory.py); None with a shared state,
+        which is always planned."""
+        if not self.runner.local_state:
+            return None
+        return plan_memory.fingerprint(self.folder.fingerprint(self.target.backend_config),
+                                       self.folder.inputs_text(), self.runner.raw_state(),
+                                       self.target.client, self.settings.repository_prefix)
 
     def previous_inputs(self) -> dict[str, dict]:
         # Records written before space images knew no app_type: theirs were KernelGateway images.

@@ -31,8 +31,10 @@ _ENV_LOCK = threading.Lock()
 
 class TerraformRunner:
     def __init__(self, workdir: Path, toolchain: Toolchain, env: dict[str, str],
-                 parallelism: int = 20, lock_timeout: float = 300):
+                 parallelism: int = 20, lock_timeout: float = 300, local_state: bool = False):
         self.workdir = workdir
+        # A state in the working folder is read as a file: a Terraform start saved per read.
+        self.local_state = local_state
         self.env = {**toolchain.environment(), **env}
         self.parallelism = parallelism
         # A run elsewhere holding the state lock (a shared backend) is waited for this long.
@@ -45,15 +47,23 @@ class TerraformRunner:
         self._captured("init", backend_config=backend_config or None, reconfigure=IsFlagged,
                        upgrade=IsNotFlagged)
 
+    def raw_state(self) -> dict:
+        """The state as Terraform writes it (JSON), {} when there is none yet."""
+        if self.local_state:
+            try:
+                text = (self.workdir / "terraform.tfstate").read_text()
+            except FileNotFoundError:
+                return {}
+        else:
+            code, text, err = self._run("state pull")
+            if code != 0:
+                self._fail("state pull", (text or "") + (err or ""))
+        return json.loads(text) if text.strip() else {}
+
     def state(self) -> dict[str, dict]:
         """Resource address → attributes of every resource instance in the state."""
-        code, out, err = self._run("state pull")
-        if code != 0:
-            self._fail("state pull", (out or "") + (err or ""))
-        if not out.strip():
-            return {}
         found = {}
-        for resource in json.loads(out).get("resources", []):
+        for resource in self.raw_state().get("resources", []):
             if resource.get("mode") != "managed":
                 continue
             prefix = f"{resource['module']}." if resource.get("module") else ""
@@ -66,10 +76,14 @@ class TerraformRunner:
         return found
 
     def outputs(self) -> dict:
-        code, out, err = self._run("output", json=IsFlagged)
-        if code != 0:
-            self._fail("output", (out or "") + (err or ""))
-        return {name: value["value"] for name, value in json.loads(out or "{}").items()}
+        if self.local_state:
+            outputs = self.raw_state().get("outputs", {})
+        else:
+            code, out, err = self._run("output", json=IsFlagged)
+            if code != 0:
+                self._fail("output", (out or "") + (err or ""))
+            outputs = json.loads(out or "{}")
+        return {name: value["value"] for name, value in outputs.items()}
 
     def state_rm(self, address: str) -> None:
         self._captured("state rm", address, lock_timeout=self.lock_timeout)

@@ -48,12 +48,19 @@ class StackFolder:
 
     def needs_init(self, backend_config: dict) -> bool:
         mark = self.stack / INIT_MARK
-        return not mark.exists() or mark.read_text() != self._fingerprint(backend_config)
+        return not mark.exists() or mark.read_text() != self.fingerprint(backend_config)
 
     def mark_initialised(self, backend_config: dict) -> None:
-        (self.stack / INIT_MARK).write_text(self._fingerprint(backend_config))
+        (self.stack / INIT_MARK).write_text(self.fingerprint(backend_config))
 
-    def _fingerprint(self, backend_config: dict) -> str:
+    def inputs_text(self) -> str:
+        try:
+            return (self.stack / TFVARS).read_text()
+        except FileNotFoundError:
+            return ""
+
+    def fingerprint(self, backend_config: dict) -> str:
+        """The configuration Terraform runs: the .tf files, the provider lock and the backend."""
         digest = hashlib.sha256(json.dumps(backend_config, sort_keys=True).encode())
         for path in sorted(self.root.rglob("*")):
             relative = path.relative_to(self.root)

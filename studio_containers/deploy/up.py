@@ -8,12 +8,13 @@ from . import ownership, space_configs
 from .contract import addresses, image_inputs, image_version
 from .deployment import Deployment, deployment
 from .ownership import Adoption
+from .plan_memory import PlanMemory
 from .push import PushedImage, PushRecord, push_images
 from .targets import check_inputs, open_target
 
 
 def up(settings: Settings, target_name: str, image: str | None,
-       skip_validation: bool = False) -> None:
+       skip_validation: bool = False, force_plan: bool = False) -> None:
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
     # The target first: missing or refused credentials are told before a build that can be long.
@@ -26,7 +27,7 @@ def up(settings: Settings, target_name: str, image: str | None,
         pushed = _push(d, prepared)
         inputs = _write_inputs(d, specs, pushed)
         _keep_old_versions_and_adopt(d, state, pushed, adoption)
-        applied = _apply(d, inputs)
+        applied = _apply(d, inputs, force_plan)
         configured = _write_space_configs(d, specs)
         _record(d, pushed, inputs, domain_id)
         attached = _attach_domain(d, domain_id)
@@ -110,11 +111,20 @@ def _keep_old_version(d: Deployment, state: dict, p: PushedImage) -> None:
         state.pop(version)
 
 
-def _apply(d: Deployment, inputs: dict[str, dict]) -> bool:
+def _apply(d: Deployment, inputs: dict[str, dict], force_plan: bool) -> bool:
+    memory = PlanMemory(d.folder.stack)
+    if not force_plan and memory.matches(d.plan_fingerprint()):
+        say("Terraform: no changes (nothing it manages changed since its last plan; "
+            "`up --plan` plans anyway)")
+        return False
+    memory.forget()         # an apply that fails half-way leaves nothing to trust
     say(f"Terraform: applying the stack ({len(inputs)} image(s), target {d.target.name})")
     applied = d.runner.apply()
     if not applied:
         say("Terraform: no changes")
+    after = d.plan_fingerprint()
+    if after:
+        memory.remember(after)
     return applied
 
 

@@ -12,13 +12,14 @@ TARGET_HELP = "local (the local AWS, default) or aws; default: deploy.target"
 
 @task(help={"target": TARGET_HELP,
             "image": "deploy only this image (others stay as deployed); default: all",
-            "skip_validation": "deploy even if `invoke validate` finds a Studio failure (shown)"})
+            "skip_validation": "deploy even if `invoke validate` finds a Studio failure (shown)",
+            "plan": "run Terraform's plan even when nothing it manages changed since the last"})
 @user_errors
-def up(c, target=None, image=None, skip_validation=False):
+def up(c, target=None, image=None, skip_validation=False, plan=False):
     """Build, validate, push and deploy images (ECR, Image, ImageVersion, AppImageConfig) and attach them."""
     from ..deploy.up import up as deploy_up  # boto3 and Terraform's driver: not for other tasks
     s = settings(c)
-    deploy_up(s, target or s.deploy_target, image, skip_validation)
+    deploy_up(s, target or s.deploy_target, image, skip_validation, force_plan=plan)
 
 
 @task(help={"target": TARGET_HELP})

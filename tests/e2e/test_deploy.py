@@ -139,9 +139,22 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
 
     again = cli("up", "--skip-validation").stdout
     assert "Nothing to rebuild" in again and "Nothing to push" in again
-    assert "Terraform: no changes" in again and "CustomImages updated" not in again
-    assert "Nothing changed" in again
+    assert "Terraform: no changes (nothing it manages changed since its last plan" in again
+    assert "CustomImages updated" not in again and "Nothing changed" in again
     assert len(sm.list_image_versions(ImageName="demo")["ImageVersions"]) == 1
+    forced = cli("up", "--skip-validation", "--plan").stdout
+    assert "Terraform: applying the stack" in forced and "Terraform: no changes\n" in forced
+
+    # Changed behind Terraform's back (the console, another tool): the skip does not hide it.
+    sm.update_image(ImageName="demo", DisplayName="renamed by hand")
+    repaired = cli("up", "--skip-validation").stdout
+    assert "Terraform: applying the stack" in repaired and "Modifications complete" in repaired
+    assert sm.describe_image(ImageName="demo")["DisplayName"] == "demo image"
+    ecr.delete_lifecycle_policy(repositoryName="e2e/demo")
+    recreated = cli("up", "--skip-validation").stdout
+    assert "aws_ecr_lifecycle_policy.this[0]: Creation complete" in recreated
+    assert ecr.get_lifecycle_policy(repositoryName="e2e/demo")["lifecyclePolicyText"]
+    assert "Terraform: no changes (nothing it manages changed" in cli("up", "--skip-validation").stdout
 
     (folder / "marker").write_text("2")
     changed = cli("up", "--skip-validation").stdout
