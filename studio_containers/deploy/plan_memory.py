@@ -22,6 +22,9 @@ from .contract import RESOURCES, ROLE_POLICY, repository_name, role_name
 
 MEMORY = ".studio-containers-last-plan"
 _MISSING = "missing"
+# Parts of an answer that move without anyone changing the resource (and that Terraform does not
+# manage): when a lifecycle policy last ran, when a role was last used.
+VOLATILE = frozenset({"ResponseMetadata", "lastEvaluatedAt", "RoleLastUsed"})
 
 
 def fingerprint(config: str, tfvars: str, state: dict, client, prefix: str) -> str:
@@ -84,9 +87,11 @@ def _describe(kind: str | None, name: str, attributes: dict, client, prefix: str
 
 
 def _without_metadata(answer):
-    if isinstance(answer, tuple):
+    if isinstance(answer, (tuple, list)):
         return [_without_metadata(a) for a in answer]
-    return {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+    if isinstance(answer, dict):
+        return {k: _without_metadata(v) for k, v in answer.items() if k not in VOLATILE}
+    return answer
 
 
 class PlanMemory:

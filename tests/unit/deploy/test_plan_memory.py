@@ -22,6 +22,7 @@ def resource(module, type_, name, attributes):
 IMAGE = resource('module.image["demo"]', "aws_sagemaker_image", "this",
                  {"arn": "arn:aws:sagemaker:us-east-1:1:image/demo"})
 CONFIG = resource('module.image["demo"]', "aws_sagemaker_app_image_config", "this", {})
+LIFECYCLE = resource('module.repository["demo"]', "aws_ecr_lifecycle_policy", "this", {})
 
 
 class Aws:
@@ -39,6 +40,10 @@ class Aws:
         self.calls.append("describe_image")
         return {**self.images[ImageName], "ResponseMetadata": {"RequestId": str(len(self.calls))}}
 
+    def get_lifecycle_policy(self, repositoryName):
+        self.calls.append("get_lifecycle_policy")      # lastEvaluatedAt moves on its own
+        return {"lifecyclePolicyText": "{}", "lastEvaluatedAt": str(len(self.calls))}
+
     def list_tags(self, ResourceArn):
         return {"Tags": [{"Key": "studio-containers:stack", "Value": "s"}]}
 
@@ -50,10 +55,10 @@ class Aws:
 
 
 def print_of(aws, tfstate=None, config="c", tfvars="v"):
-    return fingerprint(config, tfvars, tfstate or state(IMAGE, CONFIG), aws, "p")
+    return fingerprint(config, tfvars, tfstate or state(IMAGE, CONFIG, LIFECYCLE), aws, "p")
 
 
-def test_the_same_everything_is_the_same_fingerprint_whatever_the_request_ids():
+def test_the_same_everything_is_the_same_fingerprint_whatever_moves_on_its_own():
     aws = Aws()
     assert print_of(aws) == print_of(aws)
     assert aws.calls.count("describe_image") == 2
@@ -64,7 +69,7 @@ def test_each_input_of_a_plan_changes_the_fingerprint():
     base = print_of(aws)
     assert print_of(aws, config="c2") != base
     assert print_of(aws, tfvars="v2") != base
-    assert print_of(aws, tfstate=state(IMAGE, CONFIG, serial=4)) != base
+    assert print_of(aws, tfstate=state(IMAGE, CONFIG, LIFECYCLE, serial=4)) != base
     aws.images["demo"]["DisplayName"] = "renamed by hand"
     assert print_of(aws) != base
 
