@@ -3,6 +3,7 @@
 Everything that differs between the two lives here: how clients are made, which Terraform
 toolchain and backend are used, and which inputs each requires (a domain id for AWS).
 """
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -66,8 +67,8 @@ def _local(settings: Settings) -> Target:
     env = {k: v for k, v in endpoint.environment().items() if k != "AWS_ENDPOINT_URL"}
     return Target(name="local", region=endpoint.region,
                   toolchain=offline_toolchain(settings.cache_dir), terraform_env=env,
-                  local_endpoint=endpoint.url, client=endpoint.client, backend_hcl="",
-                  backend_config={})
+                  local_endpoint=endpoint.url, client=one_per_service(endpoint.client),
+                  backend_hcl="", backend_config={})
 
 
 def _aws(settings: Settings) -> Target:
@@ -88,6 +89,7 @@ def _aws(settings: Settings) -> Target:
     backend = backend_config(settings)
     config = Config(retries={"max_attempts": 5, "mode": "standard"})
 
+    @one_per_service
     def client(service: str):
         return session.client(service, config=config, endpoint_url=endpoint)
     try:
@@ -105,6 +107,20 @@ def _aws(settings: Settings) -> Target:
     hcl = backend_hcl(endpoint, toolchain.version() if endpoint else ()) if backend else ""
     return Target(name="aws", region=settings.aws_region, toolchain=toolchain, terraform_env=env,
                   local_endpoint=endpoint, client=client, backend_hcl=hcl, backend_config=backend)
+
+
+def one_per_service(make: Callable[[str], object]) -> Callable[[str], object]:
+    """Clients made once per service and shared: making one loads its service model (0.1-0.3 s
+    each), and boto3's clients may be used from several threads."""
+    made: dict[str, object] = {}
+    lock = threading.Lock()
+
+    def client(service: str):
+        with lock:
+            if service not in made:
+                made[service] = make(service)
+            return made[service]
+    return client
 
 
 def backend_config(settings: Settings) -> dict[str, str]:
