@@ -351,13 +351,14 @@ class AppLauncher:
                 if self._running(app):
                     continue
                 reason = f"InternalFailure: the app stopped on its own{self._exit(app)}"
+                # What is left goes first: whoever sees Failed finds nothing of the app running.
+                self._remove(app)
                 with self.lock:
                     if app.status != "InService":
                         continue        # deleted meanwhile
                     app.status, app.failure_reason = "Failed", reason
                     self.save()
                 log.warning("%s: %s", app.arn, reason)
-                self._remove(app)
 
     def _exit(self, app: App) -> str:
         """How the app's container ended, for its FailureReason."""

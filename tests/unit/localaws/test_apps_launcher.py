@@ -33,6 +33,7 @@ class StandIn(AppLauncher):
 
     def _remove(self, app):
         self.removed.append(instance(app))
+        self.status_at_removal = app.status
 
     def _running(self, app):
         return instance(app) in self.running
@@ -119,3 +120,4 @@ def test_an_app_that_stops_on_its_own_is_noticed_failed_and_cleaned(launcher, mo
     settles(app, "Failed")
     assert app.failure_reason == "InternalFailure: the app stopped on its own (exit code 137)"
     assert launcher.removed == [instance(app)]
+    assert launcher.status_at_removal == "InService"     # removed before anyone sees Failed
