@@ -33,6 +33,18 @@ def write_private(path: Path, data: str | bytes, *, fsync: bool = False,
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    if fsync:
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename lives in the folder: until the folder is on disk, a power cut can bring back the
+    # old file.
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def open_private_log(path: Path, append: bool = False):

@@ -49,3 +49,18 @@ def test_an_exclusive_write_never_replaces_a_file(tmp_path):
         write_private(path, "second", exclusive=True)
     assert path.read_text() == "first" and mode(path) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials.json"]
+
+
+def test_a_durable_write_syncs_the_file_and_then_its_folder(tmp_path, monkeypatch):
+    synced = []
+    real = os.fsync
+
+    def fsync(fd):
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real(fd)
+    monkeypatch.setattr(os, "fsync", fsync)
+    write_private(tmp_path / "state.bin", b"x", fsync=True)
+    assert synced == ["file", "folder"]
+    synced.clear()
+    write_private(tmp_path / "other.json", "x")
+    assert synced == []
