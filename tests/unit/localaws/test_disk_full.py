@@ -250,11 +250,12 @@ if MOUNT_ERROR is not None:
     def test_the_disk_full_tests_pass_in_a_user_namespace(tmp_path):
         """This process cannot mount: the tests above run as root of a user namespace."""
         if shutil.which("unshare") is None:
-            pytest.skip(f"cannot mount a tmpfs ({MOUNT_ERROR}) and util-linux's unshare is missing")
+            pytest.fail(f"cannot mount a tmpfs ({MOUNT_ERROR}) and util-linux's unshare is missing: "
+                        "run the tests as root, or install util-linux")
         probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, text=True)
         if probe.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs ({MOUNT_ERROR}) and cannot make a user namespace "
-                        f"to mount one in: {probe.stderr.strip()}")
+            pytest.fail(f"cannot mount a tmpfs ({MOUNT_ERROR}) and cannot make a user namespace "
+                        f"to mount one in: {probe.stderr.strip()}; run the tests as root")
         child = subprocess.run(
             ["unshare", "-rm", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
              f"--basetemp={tmp_path / 'namespace'}", __file__],
