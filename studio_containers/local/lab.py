@@ -143,7 +143,7 @@ def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> Non
                               headers={"Authorization": f"token {opts.token}"}).status_code
         return status == 200 or NotYet(f"HTTP {status}")
     try:
-        wait_until(answers, timeout=timeout, interval=0.25, what=f"JupyterLab to answer at {opts.url}",
+        wait_until(answers, timeout=timeout, interval=0.05, what=f"JupyterLab to answer at {opts.url}",
                    hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
     except WaitTimeout:
         show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())

@@ -113,7 +113,9 @@ def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, time
         status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
         return status == 200 or NotYet(f"HTTP {status}")
     try:
-        wait_until(answers, timeout=timeout, what=f"the gateway for {spec.name} to answer at {gc.url}",
+        # A short interval: this wait is on the path to the first cell, and a probe is cheap.
+        wait_until(answers, timeout=timeout, interval=0.05,
+                   what=f"the gateway for {spec.name} to answer at {gc.url}",
                    hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
     except WaitTimeout:
         show_tail(f"the gateway container {gc.name}", container_logs(container))

@@ -9,8 +9,9 @@ import websocket
 class KernelSession:
     """One kernel started over REST, talked to over its websocket, shut down on exit."""
 
-    def __init__(self, base_url: str, token: str, kernel: str, timeout: float = 60):
-        self.base_url, self.timeout = base_url, timeout
+    def __init__(self, base_url: str, token: str, kernel: str, timeout: float = 60,
+                 shutdown: bool = True):
+        self.base_url, self.timeout, self.shutdown = base_url, timeout, shutdown
         self.headers = {"Authorization": f"token {token}"}
         self.kernel, self.token = kernel, token
         self.kernel_id = None
@@ -35,7 +36,8 @@ class KernelSession:
             if self.ws is not None:
                 self.ws.close()
         finally:
-            self._shutdown()
+            if self.shutdown:
+                self._shutdown()
 
     def _shutdown(self) -> None:
         requests.delete(f"{self.base_url}/api/kernels/{self.kernel_id}", headers=self.headers,
@@ -66,7 +68,9 @@ class KernelSession:
                 return "".join(out)
 
 
-def execute(base_url: str, token: str, kernel: str, code: str, timeout: float = 60) -> str:
-    """Start `kernel`, run `code`, return its stdout, shut the kernel down."""
-    with KernelSession(base_url, token, kernel, timeout) as session:
+def execute(base_url: str, token: str, kernel: str, code: str, timeout: float = 60,
+            shutdown: bool = True) -> str:
+    """Start `kernel`, run `code`, return its stdout, shut the kernel down (unless the caller
+    removes the whole gateway next: the kernel's graceful shutdown is then time for nothing)."""
+    with KernelSession(base_url, token, kernel, timeout, shutdown) as session:
         return session.run(code)

@@ -12,10 +12,17 @@ from pathlib import Path
 
 import docker
 from docker.errors import ContainerError
+from docker.models.containers import Container
 
 from ..errors import UserError
 from ..ports import free_port
-from ..runtime.gateway import gateway_container, prepare_home, remove, start_gateway
+from ..runtime.gateway import (
+    GatewayContainer,
+    gateway_container,
+    prepare_home,
+    remove,
+    start_gateway,
+)
 from ..runtime.kernel_client import execute
 from ..runtime.volume import MOUNT_POINT, Runtime
 from ..spec import ImageSpec
@@ -117,13 +124,25 @@ def kernel_findings(spec: ImageSpec, report: dict) -> tuple[list[Finding], dict[
     return found, startable
 
 
-def start_findings(client: docker.DockerClient, spec: ImageSpec, image: str, runtime: Runtime,
-                   home: Path, state_dir: Path, kernels: dict[str, str | None],
-                   timeout: float) -> list[Finding]:
-    """Starts the gateway as Studio would and runs code in each kernel (name -> language, as
-    kernel_findings gives them), in the kernel's language."""
-    if not kernels:
-        return []
+@dataclasses.dataclass
+class ChecksGateway:
+    """The gateway validation starts: its description, and its container or why it failed."""
+    gc: GatewayContainer
+    token: str
+    container: Container | None
+    error: UserError | None
+
+    def remove(self) -> None:
+        if self.container is not None:
+            remove(self.container)
+
+
+def start_checks_gateway(client: docker.DockerClient, spec: ImageSpec, image: str,
+                         runtime: Runtime, home: Path, state_dir: Path,
+                         timeout: float) -> ChecksGateway:
+    """Starts the gateway as Studio would. Independent of which kernels the inspection finds,
+    so the validator starts it beside the inspection; a failure to start is kept, and reported
+    only when there are kernels to start (a missing kernel has its own finding)."""
     token = secrets.token_urlsafe(24)
     gc = gateway_container(spec, image, runtime, prepare_home(home, spec), token, free_port(),
                            state_dir)
@@ -131,34 +150,43 @@ def start_findings(client: docker.DockerClient, spec: ImageSpec, image: str, run
     gc = dataclasses.replace(gc, name=f"studio-containers-validate-{spec.name}-"
                                       f"{secrets.token_hex(4)}")
     try:
-        container = start_gateway(client, gc, spec, timeout)
+        return ChecksGateway(gc, token, start_gateway(client, gc, spec, timeout), None)
     except UserError as exc:
-        return [Finding(7, f"the gateway could not start the image's kernels: {exc}",
+        return ChecksGateway(gc, token, None, exc)
+
+
+def start_findings(gateway: ChecksGateway, spec: ImageSpec, kernels: dict[str, str | None],
+                   timeout: float) -> list[Finding]:
+    """Runs code in each kernel (name -> language, as kernel_findings gives them) through the
+    started gateway, in the kernel's language."""
+    if not kernels:
+        return []
+    if gateway.container is None:
+        return [Finding(7, f"the gateway could not start the image's kernels: {gateway.error}",
                         "make the kernels' Python work as the spec's user "
                         f"{spec.uid}:{spec.gid}")]
     found = []
-    try:
-        for name, language in kernels.items():
-            key = language_key(language)
-            # A kernel in a language without a probe is still started: an empty cell shows
-            # that it answers, though not as whom it runs.
-            probe = PROBES.get(key, "")
-            needs = KERNEL_PACKAGES.get(key)
-            try:
-                output = execute(gc.url, token, name, probe, timeout=timeout).split()
-            except Exception as exc:  # noqa: BLE001 - HTTP, websocket or kernel errors alike
-                found.append(Finding(7, f"kernel {name} did not start or run code: {exc}",
-                                     "check its kernel.json argv, " + (f"{needs} " if needs else "")
-                                     + f"and that it runs as {spec.uid}:{spec.gid}"))
-                continue
-            if key not in PROBES:
-                found.append(Finding(3, f"kernel {name} started, but its language {language} has "
-                                        "no probe here, so its UID/GID were not checked",
-                                     f"check in a notebook that it runs as {spec.uid}:{spec.gid}",
-                                     warning=True))
-            elif output[:2] != [str(spec.uid), str(spec.gid)]:
-                found.append(Finding(3, f"kernel {name} ran as {':'.join(output[:2])}",
-                                     f"run as {spec.uid}:{spec.gid}"))
-    finally:
-        remove(container)
+    for name, language in kernels.items():
+        key = language_key(language)
+        # A kernel in a language without a probe is still started: an empty cell shows
+        # that it answers, though not as whom it runs.
+        probe = PROBES.get(key, "")
+        needs = KERNEL_PACKAGES.get(key)
+        try:
+            # Not shut down one by one: removing the gateway ends them all.
+            output = execute(gateway.gc.url, gateway.token, name, probe, timeout=timeout,
+                             shutdown=False).split()
+        except Exception as exc:  # noqa: BLE001 - HTTP, websocket or kernel errors alike
+            found.append(Finding(7, f"kernel {name} did not start or run code: {exc}",
+                                 "check its kernel.json argv, " + (f"{needs} " if needs else "")
+                                 + f"and that it runs as {spec.uid}:{spec.gid}"))
+            continue
+        if key not in PROBES:
+            found.append(Finding(3, f"kernel {name} started, but its language {language} has "
+                                    "no probe here, so its UID/GID were not checked",
+                                 f"check in a notebook that it runs as {spec.uid}:{spec.gid}",
+                                 warning=True))
+        elif output[:2] != [str(spec.uid), str(spec.gid)]:
+            found.append(Finding(3, f"kernel {name} ran as {':'.join(output[:2])}",
+                                 f"run as {spec.uid}:{spec.gid}"))
     return found

@@ -1,27 +1,20 @@
-"""Reads every layer of an image (`docker save`), not just the final tree.
+"""An image's layers as Studio sees them, not just its final tree.
 
 Studio refuses an image with a file owned by a UID/GID above 65535 in *any* layer, even one a
 later layer deletes, so ownership is read layer by layer. The final tree (after whiteouts) is
 kept as a set of paths, with /etc/passwd and /etc/group, for the checks that need it.
+
+A layer's facts depend only on its content, so they are cached by its diff ID (the digest of
+its content): an image that differs from a validated one in its top layers reads only those.
+A layer not seen before is read from the engine's own layer folder when this process can see
+it (`layer_dirs`), else from `docker save` (`layer_tar`).
 """
-import io
-import json
 import posixpath
-import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..studio import MAX_ID
-
-ACCOUNT_FILES = ("etc/passwd", "etc/group")
-
-
-@dataclass
-class LayerFacts:
-    high_ids: list[tuple[str, int, int]] = field(default_factory=list)
-    paths: set[str] = field(default_factory=set)
-    whiteouts: set[str] = field(default_factory=set)
-    opaque_dirs: set[str] = field(default_factory=set)
-    accounts: dict[str, str] = field(default_factory=dict)
+from . import layer_dirs, layer_tar
+from .layer_cache import LayerCache
+from .layer_facts import LayerFacts
 
 
 @dataclass
@@ -29,81 +22,50 @@ class ImageLayers:
     layers: list[LayerFacts]        # in order, base first
     final_paths: set[str]
     accounts: dict[str, str]        # final /etc/passwd and /etc/group
+    read: int = 0                   # how many layers were read rather than taken from the cache
 
 
-class _Chunks(io.RawIOBase):
-    """A file object over docker-py's chunk generator, for tarfile's stream mode."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self._current = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._current:
-            try:
-                self._current = memoryview(next(self._chunks))
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self._current))
-        buffer[:size] = self._current[:size]
-        self._current = self._current[size:]
-        return size
+def read_layers(image, cache: LayerCache | None = None) -> ImageLayers:
+    diff_ids = image.attrs["RootFS"]["Layers"]
+    known = {d: cache.get(d) for d in set(diff_ids)} if cache else {}
+    missing = sorted({i for i, d in enumerate(diff_ids) if known.get(d) is None})
+    if missing:
+        read = layer_dirs.read(image.attrs, missing)
+        if read is None:
+            read = layer_tar.read(image, {diff_ids[i] for i in missing})
+        for index in missing:
+            known[diff_ids[index]] = read[index]
+            if cache:
+                cache.put(diff_ids[index], read[index])
+    combined = combine([known[d] for d in diff_ids])
+    combined.read = len(missing)
+    return combined
 
 
-def read_layers(image) -> ImageLayers:
-    facts: dict[str, LayerFacts] = {}
-    manifest = None
-    stream = io.BufferedReader(_Chunks(image.save(named=False)), buffer_size=1 << 20)
-    with tarfile.open(fileobj=stream, mode="r|") as outer:
-        for member in outer:
-            if member.name == "manifest.json":
-                manifest = json.load(outer.extractfile(member))
-            elif member.isfile() and (member.name.endswith("layer.tar")
-                                      or member.name.startswith("blobs/")):
-                stream = outer.extractfile(member)
-                try:
-                    facts[member.name] = _read_layer(stream)
-                except tarfile.ReadError:
-                    continue   # a blob that is not a layer (config, manifest)
-    if not manifest:
-        raise ValueError("docker save produced no manifest.json")
-    ordered = [facts.get(name, LayerFacts()) for name in manifest[0]["Layers"]]
+def combine(ordered: list[LayerFacts]) -> ImageLayers:
+    """The final tree of layers stacked base first: each layer's whiteouts and opaque folders
+    hide what the layers below it hold."""
     final: set[str] = set()
     accounts: dict[str, str] = {}
     for layer in ordered:
-        for opaque in layer.opaque_dirs:
-            final = {p for p in final if not p.startswith(opaque + "/")}
-        for gone in layer.whiteouts:
-            final = {p for p in final if p != gone and not p.startswith(gone + "/")}
-            accounts.pop(gone, None)
+        if layer.whiteouts or layer.opaque_dirs:
+            final = {p for p in final if not _hidden(p, layer)}
+            for gone in layer.whiteouts:
+                accounts.pop(gone, None)
         final |= layer.paths
         accounts.update(layer.accounts)
     return ImageLayers(ordered, final, accounts)
 
 
-def _read_layer(stream) -> LayerFacts:
-    facts = LayerFacts()
-    with tarfile.open(fileobj=stream, mode="r|*") as layer:
-        for member in layer:
-            path = posixpath.normpath(member.name.lstrip("./")) if member.name not in (".", "./") else ""
-            if not path or path == ".":
-                continue
-            base = posixpath.basename(path)
-            if base == ".wh..wh..opq":
-                facts.opaque_dirs.add(posixpath.dirname(path))
-                continue
-            if base.startswith(".wh."):
-                facts.whiteouts.add(posixpath.join(posixpath.dirname(path), base[4:]))
-                continue
-            facts.paths.add(path)
-            if member.uid > MAX_ID or member.gid > MAX_ID:
-                facts.high_ids.append(("/" + path, member.uid, member.gid))
-            if path in ACCOUNT_FILES and member.isfile():
-                facts.accounts[path] = layer.extractfile(member).read().decode(errors="replace")
-    return facts
+def _hidden(path: str, layer: LayerFacts) -> bool:
+    if path in layer.whiteouts:
+        return True
+    parent = posixpath.dirname(path)
+    while parent:
+        if parent in layer.whiteouts or parent in layer.opaque_dirs:
+            return True
+        parent = posixpath.dirname(parent)
+    return False
 
 
 def resolve_user(user: str, accounts: dict[str, str]) -> tuple[int, int] | None:

@@ -6,9 +6,16 @@ import sys
 
 import pytest
 
+from studio_containers.errors import UserError
 from studio_containers.spec import Kernel
 from studio_containers.validate import kernel_checks
-from studio_containers.validate.kernel_checks import PROBES, kernel_findings, start_findings
+from studio_containers.validate.kernel_checks import (
+    PROBES,
+    ChecksGateway,
+    kernel_findings,
+    start_checks_gateway,
+    start_findings,
+)
 from tests.unit.validate.inputs import a_spec, classes
 
 IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -109,20 +116,20 @@ def gateway_runs(monkeypatch, tmp_path):
     """start_findings against a stand-in gateway: each kernel answers what `answers` says."""
     sent, answers = {}, {}
 
-    def execute(url, token, name, code, timeout):
+    def execute(url, token, name, code, timeout, shutdown=True):
         sent[name] = code
         if isinstance(answers[name], Exception):
             raise answers[name]
         return answers[name]
 
     monkeypatch.setattr(kernel_checks, "start_gateway", lambda *a, **k: object())
-    monkeypatch.setattr(kernel_checks, "remove", lambda container: None)
     monkeypatch.setattr(kernel_checks, "execute", execute)
 
     def run(spec, kernels, kernel_answers):
         answers.update(kernel_answers)
-        return start_findings(None, spec, "img", kernel_checks.Runtime(image="i", volume="v"),
-                              tmp_path / "home", tmp_path / "state", kernels, timeout=5)
+        gateway = start_checks_gateway(None, spec, "img", kernel_checks.Runtime(image="i", volume="v"),
+                                       tmp_path / "home", tmp_path / "state", timeout=5)
+        return start_findings(gateway, spec, kernels, timeout=5)
     return run, sent
 
 
@@ -155,3 +162,10 @@ def test_the_python_probe_prints_uid_and_gid_first():
                          check=True).stdout.split()
     assert out[:2] == [str(os.getuid()), str(os.getgid())]
 
+
+
+def test_a_gateway_that_did_not_start_matters_only_when_there_are_kernels_to_start():
+    failed = ChecksGateway(gc=None, token="t", container=None, error=UserError("exited with 3"))
+    assert start_findings(failed, a_spec(), {}, timeout=5) == []
+    [finding] = start_findings(failed, a_spec(), {"python3": "python"}, timeout=5)
+    assert finding.cls == 7 and "exited with 3" in finding.evidence

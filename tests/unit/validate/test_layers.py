@@ -4,7 +4,8 @@ import tarfile
 
 import pytest
 
-from studio_containers.validate.layers import _read_layer, resolve_user
+from studio_containers.validate.layer_tar import read_layer_tar
+from studio_containers.validate.layers import resolve_user
 from tests.unit.validate.inputs import ACCOUNTS
 
 
@@ -29,7 +30,7 @@ def _layer(*members: tuple[str, int, int]) -> io.BytesIO:
 
 
 def test_layers_report_high_ids_whiteouts_and_opaque_folders():
-    facts = _read_layer(_layer(("opt/x", 70000, 1), ("opt/.wh.y", 0, 0),
+    facts = read_layer_tar(_layer(("opt/x", 70000, 1), ("opt/.wh.y", 0, 0),
                                ("srv/.wh..wh..opq", 0, 0), ("ok", 0, 0)))
     assert facts.high_ids == [("/opt/x", 70000, 1)]
     assert facts.whiteouts == {"opt/y"} and facts.opaque_dirs == {"srv"}
