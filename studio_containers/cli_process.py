@@ -125,5 +125,6 @@ class LocalRun:
         import docker
         container = docker.from_env().containers.get(self.record()["container"])
         env = dict(e.split("=", 1) for e in container.attrs["Config"]["Env"])
-        port = container.attrs["NetworkSettings"]["Ports"][f"{APP_PORT}/tcp"][0]["HostPort"]
+        port = env.get("SC_GATEWAY_PORT") or \
+            container.attrs["NetworkSettings"]["Ports"][f"{APP_PORT}/tcp"][0]["HostPort"]
         return f"http://{HOST}:{port}", env["KG_AUTH_TOKEN"]

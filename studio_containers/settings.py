@@ -27,6 +27,7 @@ class Settings:
     home_dir: Path
     ready_timeout: float
     tcp_nodelay: bool
+    local_network: str
     aws_region: str
     aws_port: int
     registry_port: int
@@ -63,6 +64,7 @@ class Settings:
             home_dir=_path("local.home_dir", local.get("home_dir", ".state/home")),
             ready_timeout=_seconds("local.ready_timeout", local.get("ready_timeout", 60)),
             tcp_nodelay=_flag("local.tcp_nodelay", local.get("tcp_nodelay", True)),
+            local_network=_app_network(local.get("network", "auto")),
             aws_region=_region(aws.get("region", "us-east-1")),
             aws_port=aws_port,
             registry_port=_registry_port(aws.get("registry_port", 5567), aws_port),
@@ -269,6 +271,13 @@ def _flag(name: str, value) -> bool:
     return value
 
 
+def _app_network(value) -> str:
+    from .runtime.network import CHOICES
+    if value not in CHOICES:
+        raise UserError(f"local.network: {shown(value)} must be one of {', '.join(CHOICES)}")
+    return value
+
+
 def _seconds(name: str, value) -> float:
     return _positive(name, value, "a number of seconds")
 
@@ -339,7 +348,7 @@ def check_settings_files() -> None:
 
     def load(self, original, kind: str, shown_path: str, merge: bool) -> None:
         from invoke.exceptions import UnknownFileType
-        from invoke.util import yaml     # Invoke's own (vendored or not): its errors are its own
+        from invoke.util import yaml  # Invoke's own (vendored or not): its errors are its own
         try:
             original(self, merge=False)
         except yaml.YAMLError as exc:

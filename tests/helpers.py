@@ -46,3 +46,13 @@ def shipped_images(kind: str | None = None, app_type: str | None = None) -> list
     if app_type is not None:
         specs = [s for s in specs if s.app_type == app_type]
     return [spec.name for spec in specs]
+
+
+# A kernel trying a package before it is baked into the image: pip downloads `six` from the
+# package index (the one outside target allowed here) and prints its exit code, the files and
+# the end of its errors.
+PIP_DOWNLOAD = ("import subprocess, sys, tempfile; folder = tempfile.mkdtemp(); "
+                "done = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', "
+                "'--disable-pip-version-check', '-q', '-d', folder, 'six'], capture_output=True, "
+                "text=True, timeout=120); import os; print(done.returncode, os.listdir(folder), "
+                "done.stderr[-300:])")

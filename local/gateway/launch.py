@@ -8,6 +8,7 @@ Input (environment, removed before the gateway starts):
   SC_KERNELS    JSON list of {"name", "display_name"} from the image spec
   KG_AUTH_TOKEN the token every request must carry
   SC_TCP_NODELAY "0" leaves Nagle's algorithm on (only to measure the difference)
+  SC_GATEWAY_IP, SC_GATEWAY_PORT  where to listen on the host's network (default 0.0.0.0:8888)
 Exit 3 with one JSON line on stderr when a spec kernel is not in the image.
 
 With SC_MODE=inspect it starts nothing: it prints one JSON report of how kernels are found
@@ -29,7 +30,7 @@ import tempfile
 PREFIX = "/opt/.sagemakerinternal"
 SITE = os.path.join(PREFIX, "lib", "site")
 GATEWAY_PORT = 8888
-INTERNAL_ENV = {"SC_KERNELS", "KG_AUTH_TOKEN", "SC_TCP_NODELAY"}
+INTERNAL_ENV = {"SC_KERNELS", "KG_AUTH_TOKEN", "SC_TCP_NODELAY", "SC_GATEWAY_IP", "SC_GATEWAY_PORT"}
 MISSING_KERNELS_EXIT = 3
 
 
@@ -293,6 +294,7 @@ def main():
                           "python": python, "prefix": prefix}), file=sys.stderr, flush=True)
         sys.exit(MISSING_KERNELS_EXIT)
 
+    port = int(os.environ.get("SC_GATEWAY_PORT", GATEWAY_PORT))
     private = tempfile.mkdtemp(prefix="studio-containers-")  # mode 0700
     data_dir = os.path.join(private, "data")
     overlay = os.path.join(data_dir, "kernels")
@@ -300,8 +302,10 @@ def main():
     write_overlay(overlay, wanted, found, synthetic, path)
     config = {
         "KernelGatewayApp": {
-            "ip": "0.0.0.0",  # inside the container's own network; published on 127.0.0.1 only
-            "port": GATEWAY_PORT,
+            # In the container's own network, published on 127.0.0.1 only; on the host's network
+            # (SC_GATEWAY_IP/PORT given), on 127.0.0.1 at the port it would be published on.
+            "ip": os.environ.get("SC_GATEWAY_IP", "0.0.0.0"),
+            "port": port,
             "port_retries": 0,
             "auth_token": token,
             "default_kernel_name": wanted[0]["name"] if wanted else "",
@@ -331,7 +335,7 @@ def main():
     if home and os.path.isdir(home):
         os.chdir(home)
     gateway = gateway_command(config_file, os.environ.get("SC_TCP_NODELAY", "1") == "1")
-    log(f"offering kernels {[k['name'] for k in wanted]} on port {GATEWAY_PORT}")
+    log(f"offering kernels {[k['name'] for k in wanted]} on port {port}")
     os.execve(sys.executable, gateway, env)
 
 

@@ -20,6 +20,7 @@ from ..runtime.gateway import (
     remove,
     start_gateway,
 )
+from ..runtime.network import app_network
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
@@ -76,10 +77,13 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared,
                         lab_port: int, gateway_port: int, lock: SessionLock,
                         cleanup: ExitStack) -> None:
     [built] = prepared.built
+    network = app_network(prepared.client, settings.local_network)
     gc = gateway_container(spec, built.ref, prepared.runtime, home, secrets.token_urlsafe(32),
-                           gateway_port, settings.state_dir, settings.tcp_nodelay)
+                           gateway_port, settings.state_dir, settings.tcp_nodelay,
+                           network=network.mode)
     say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
         f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
+    say(f"Network: {network.why}")
     started = time.monotonic()
     opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
                       gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
@@ -106,7 +110,7 @@ def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Pa
     say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, home "
         f"{home} at {spec.mount_path}) behind a token front on 127.0.0.1:{port}")
     started = time.monotonic()
-    from .front import TokenFront   # tornado's client and server: only space sessions need them
+    from .front import TokenFront  # tornado's client and server: only space sessions need them
     front = TokenFront(port, secrets.token_urlsafe(32), sc.host_port).start()
     cleanup.callback(front.stop)
     container, base_path = start_space(prepared.client, sc, spec, settings.ready_timeout)

@@ -38,6 +38,7 @@ from ..runtime.gateway import (
     remove,
     start_gateway,
 )
+from ..runtime.network import app_network
 from ..runtime.space import space_container, start_space
 from ..settings import Settings
 from ..spec import ContainerConfig, ImageSpec, Kernel
@@ -192,7 +193,8 @@ class AppLauncher:
         gc = gateway_container(spec, image.id, runtime, prepare_home(self.home(app), spec),
                                self.token(app, "gateway"), free_port(), self.settings.state_dir,
                                self.settings.tcp_nodelay, name=self._container_name(app),
-                               labels=self._labels(app))
+                               labels=self._labels(app),
+                               network=app_network(client, self.settings.local_network).mode)
         try:
             start_gateway(client, gc, spec, self.settings.ready_timeout)
         except UserError as exc:

@@ -21,6 +21,7 @@ from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
 from ..wait import NotYet, WaitTimeout, wait_until
+from .network import BRIDGE, HOST_NETWORK
 from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
 
 ROLE_LABEL = "studio-containers.role"
@@ -45,37 +46,45 @@ class GatewayContainer:
     host_port: int
     working_dir: str
     labels: dict[str, str] = field(default_factory=dict)
+    network: str = BRIDGE
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.host_port}"
 
     def run_kwargs(self) -> dict:
+        # On the host's network there is nothing to publish: the gateway listens on
+        # 127.0.0.1:host_port itself (SC_GATEWAY_IP/PORT).
+        where = ({"network_mode": HOST_NETWORK} if self.network == HOST_NETWORK
+                 else {"ports": {f"{GATEWAY_PORT}/tcp": (HOST, self.host_port)}})
         return dict(image=self.image, name=self.name, entrypoint=self.entrypoint, command=[],
                     user=self.user, environment=self.environment, volumes=self.volumes,
-                    ports={f"{GATEWAY_PORT}/tcp": (HOST, self.host_port)},
-                    working_dir=self.working_dir, labels=self.labels, detach=True)
+                    working_dir=self.working_dir, labels=self.labels, detach=True, **where)
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
                       host_port: int, state_dir: Path, tcp_nodelay: bool = True,
-                      name: str | None = None, labels: dict[str, str] | None = None
-                      ) -> GatewayContainer:
-    """`name` and `labels` (merged over ours) for callers other than `invoke local`."""
+                      name: str | None = None, labels: dict[str, str] | None = None,
+                      network: str = BRIDGE) -> GatewayContainer:
+    """`name` and `labels` (merged over ours) for callers other than `invoke local`; `network`
+    as runtime/network.py chooses it."""
     kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
+    listen = ({"SC_GATEWAY_IP": HOST, "SC_GATEWAY_PORT": str(host_port)}
+              if network == HOST_NETWORK else {})
     return GatewayContainer(
         image=image,
         name=name or f"studio-containers-local-{spec.name}-{owner(state_dir)}",
         entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
-                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0"},
+                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen},
         volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
         working_dir=spec.mount_path,
         labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
                 **(labels or {})},
+        network=network,
     )
 
 

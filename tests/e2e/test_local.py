@@ -17,7 +17,7 @@ from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
 from studio_containers.studio import JUPYTER_LAB
 from studio_containers.validate.kernel_checks import PROBES
-from tests.helpers import project_settings, shipped_images
+from tests.helpers import PIP_DOWNLOAD, project_settings, shipped_images
 from tests.security import files_holding, listeners, not_loopback
 from tests.space_apps import process_ids, ready_path
 
@@ -75,6 +75,19 @@ def test_local_serves_the_image_kernel_through_jupyterlab_and_ctrl_c_cleans_up(
     assert [p for p in allowed if p.stat().st_mode & 0o077] == []      # private
     holding = files_holding(state, [token], allowed)
     assert holding == [], "\n".join(holding)
+
+
+def test_a_notebook_under_local_downloads_a_package(local_env, first_start_timeout):
+    run = LocalRun(local_env, "--image", "python-basic", "--port", str(free_port()))
+    try:
+        _, base, token = run.wait_for_url(first_start_timeout)
+        said = [line for line in run.output if "Network:" in line]
+        assert said, "".join(run.output)           # which network the kernels got is said
+        code, files, *_ = execute(base, token, "python3", PIP_DOWNLOAD, timeout=180).split(maxsplit=2)
+        assert code == "0" and "six-" in files, files
+        assert run.interrupt() == 0
+    finally:
+        run.kill()
 
 
 @pytest.mark.parametrize("image", shipped_images("kernel-gateway")[:1] + shipped_images("space")[:1])

@@ -327,6 +327,7 @@ SETTINGS_FILES = [
     ("port-yes", "local:\n  port: yes\n", "local.port: True is not a port; allowed: 1-65535"),
     ("port-float", "aws:\n  port: 5566.0\n", "aws.port: 5566.0 is not a port"),
     ("nodelay-2", "local:\n  tcp_nodelay: 2\n", "local.tcp_nodelay: 2 must be true or false"),
+    ("network-nat", "local:\n  network: nat\n", "local.network: 'nat' must be one of auto, bridge, host"),
     ("parallelism-true", "deploy:\n  parallelism: true\n", "deploy.parallelism: True must be a whole number"),
     ("max-size-nan", "validate:\n  max_size_gb: .nan\n", "validate.max_size_gb: nan must be a size in GB"),
     ("backend-nested", "deploy:\n  backend: {bucket: [a, b]}\n",

@@ -25,7 +25,8 @@ def test_its_constants_agree_with_the_package(launch, tmp_path):
     # the container description passes exactly the variables the launcher takes out
     spec = made_up_spec()
     runtime = volume.Runtime(image="i", volume="v")
-    gc = gateway.gateway_container(spec, "img", runtime, tmp_path, "token", 1, tmp_path)
+    gc = gateway.gateway_container(spec, "img", runtime, tmp_path, "token", 1, tmp_path,
+                                   network="host")
     internal = {name for name in gc.environment if name != "HOME"}
     assert internal == launch.INTERNAL_ENV
     assert gc.entrypoint[-1] == volume.LAUNCHER and Path(gc.entrypoint[0]).parent.parent == Path(launch.PREFIX)
