@@ -15,7 +15,6 @@ from pathlib import Path
 
 from . import PROJECT_ROOT
 from .ports import HOST, free_port
-from .studio import APP_PORT
 from .wait import NotYet, WaitTimeout, wait_until
 
 URL_RE = re.compile(r"Open (http://127\.0\.0\.1:(\d+)/\S*\?token=(\S+))")
@@ -123,8 +122,9 @@ class LocalRun:
     def gateway(self) -> tuple[str, str]:
         """URL and token of the running gateway container, read from the engine."""
         import docker
+
+        from .runtime.gateway import gateway_port_of
         container = docker.from_env().containers.get(self.record()["container"])
         env = dict(e.split("=", 1) for e in container.attrs["Config"]["Env"])
-        port = env.get("SC_GATEWAY_PORT") or \
-            container.attrs["NetworkSettings"]["Ports"][f"{APP_PORT}/tcp"][0]["HostPort"]
+        port = gateway_port_of(container)
         return f"http://{HOST}:{port}", env["KG_AUTH_TOKEN"]

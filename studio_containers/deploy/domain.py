@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from ..console import say
 from ..errors import UserError
+from ..localaws.app_credentials import LOCAL_EXECUTION_ROLE
 from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY
 
 LOCAL_DOMAIN = "studio-containers-local"
@@ -116,12 +117,12 @@ def ensure_local_domain(client) -> str:
         "Effect": "Allow", "Action": "sts:AssumeRole",
         "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
     try:
-        role = iam.create_role(RoleName=f"{LOCAL_DOMAIN}-execution",
+        role = iam.create_role(RoleName=LOCAL_EXECUTION_ROLE,
                                AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "EntityAlreadyExists":
             raise
-        role = iam.get_role(RoleName=f"{LOCAL_DOMAIN}-execution")["Role"]["Arn"]
+        role = iam.get_role(RoleName=LOCAL_EXECUTION_ROLE)["Role"]["Arn"]
     arn = sm.create_domain(DomainName=LOCAL_DOMAIN, AuthMode="IAM",
                            DefaultUserSettings={"ExecutionRole": role},
                            SubnetIds=[subnet], VpcId=vpc)["DomainArn"]

@@ -11,7 +11,7 @@ from ..build.engine import connect
 from ..console import say, show_tail
 from ..errors import UserError
 from ..pipeline import Checks, Prepared, prepare
-from ..ports import ensure_free, free_port
+from ..ports import HOST, ensure_free, free_port
 from ..runtime.gateway import (
     container_logs,
     gateway_container,
@@ -20,7 +20,7 @@ from ..runtime.gateway import (
     remove,
     start_gateway,
 )
-from ..runtime.network import app_network
+from ..runtime.network import HOST_NETWORK, app_network
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
@@ -77,13 +77,14 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared,
                         lab_port: int, gateway_port: int, lock: SessionLock,
                         cleanup: ExitStack) -> None:
     [built] = prepared.built
-    network = app_network(prepared.client, settings.local_network)
-    gc = gateway_container(spec, built.ref, prepared.runtime, home, secrets.token_urlsafe(32),
-                           gateway_port, settings.state_dir, settings.tcp_nodelay,
-                           network=network.mode)
     say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
         f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
+    network = app_network(prepared.client, settings.local_network)
     say(f"Network: {network.why}")
+    aws = _aws_for_kernels(settings, network, cleanup)
+    gc = gateway_container(spec, built.ref, prepared.runtime, home, secrets.token_urlsafe(32),
+                           gateway_port, settings.state_dir, settings.tcp_nodelay,
+                           network=network.mode, aws=aws)
     started = time.monotonic()
     opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
                       gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
@@ -101,6 +102,30 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared,
     lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
     _ready(started, url, "Kernels: " + ", ".join(f"{k.name} ({k.display_name})" for k in spec.kernels))
     _watch(container, lambda: _lab_exited(lab, opts.log_path))
+
+
+def _aws_for_kernels(settings: Settings, network, cleanup: ExitStack) -> dict[str, str] | None:
+    """The container credentials endpoint for the kernels, on this machine's loopback: only a
+    container on the host's network can reach it (botocore takes it only on loopback)."""
+    if network.mode != HOST_NETWORK:
+        say("AWS: not offered to the kernels on the bridge (the local AWS and the credentials "
+            "endpoint are on this machine's loopback); local.network: host offers it")
+        return None
+    from ..localaws.app_credentials import (
+        LOCAL_EXECUTION_ROLE,
+        assume_role_through,
+        local_execution_role,
+        running_local_aws,
+    )
+    from ..runtime.credentials_endpoint import CredentialsEndpoint, CredentialsIssuer
+    local_aws = running_local_aws(settings)
+    endpoint = CredentialsEndpoint(CredentialsIssuer(
+        assume_role_through(local_aws), f"http://{HOST}:{settings.aws_port}", settings.aws_region)
+    ).start()
+    cleanup.callback(endpoint.stop)
+    say(f"AWS: kernels call the local AWS as the role {LOCAL_EXECUTION_ROLE}, through a "
+        "container credentials endpoint (start the local AWS with `./inv aws.start`)")
+    return endpoint.add(local_execution_role(local_aws))
 
 
 def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Path,

@@ -38,7 +38,7 @@ from ..runtime.gateway import (
     remove,
     start_gateway,
 )
-from ..runtime.network import app_network
+from ..runtime.network import HOST_NETWORK, app_network
 from ..runtime.space import space_container, start_space
 from ..settings import Settings
 from ..spec import ContainerConfig, ImageSpec, Kernel
@@ -61,12 +61,15 @@ log = logging.getLogger("studio_containers.localaws.apps")
 
 class AppLauncher:
     def __init__(self, settings: Settings, lock: threading.Lock, save: Callable[[], None],
-                 secret: str, registry_password: str):
+                 secret: str, registry_password: str, credentials=None, credentials_url: str = ""):
         self.settings = settings
         self.lock, self.save = lock, save
         # A key of its own for app tokens, derived from the server's secret (never the key itself).
         self.secret = hmac.new(secret.encode(), b"studio-containers apps", hashlib.sha256).digest()
         self.registry_password = registry_password
+        # The container credentials of KernelGateway apps on the host's network (a
+        # CredentialsIssuer served by the local AWS at credentials_url), None without.
+        self.credentials, self.credentials_url = credentials, credentials_url
         self.folder = settings.state_dir / "aws" / "apps"
         self.fronts = {}        # app instance → TokenFront of a running space app
         self.labs = {}          # app instance → Popen of a JupyterServer app's lab started here
@@ -190,11 +193,12 @@ class AppLauncher:
         image = self._pull(client, app.runtime["image"])
         _check_user(client, image, spec, app, self._labels(app))
         runtime = self._runtime()
+        network = app_network(client, self.settings.local_network).mode
         gc = gateway_container(spec, image.id, runtime, prepare_home(self.home(app), spec),
                                self.token(app, "gateway"), free_port(), self.settings.state_dir,
                                self.settings.tcp_nodelay, name=self._container_name(app),
-                               labels=self._labels(app),
-                               network=app_network(client, self.settings.local_network).mode)
+                               labels=self._labels(app), network=network,
+                               aws=self._aws(app) if network == HOST_NETWORK else None)
         try:
             start_gateway(client, gc, spec, self.settings.ready_timeout)
         except UserError as exc:
@@ -204,6 +208,16 @@ class AppLauncher:
                                 f"{text.split(': kernels: ', 1)[1]}") from None
             raise
         return {"container": gc.name, "port": gc.host_port}
+
+    def _aws(self, app: App) -> dict[str, str] | None:
+        """The app's container credentials: its owner's execution role, as Studio gives it.
+        The token is derived from the app, so a restart of the local AWS serves it again."""
+        if self.credentials is None:
+            return None
+        role = app.runtime.get("execution_role")
+        if not role:
+            return None
+        return self.credentials.add(lambda: role, self.credentials_url, self.token(app, "credentials"))
 
     def _launch_space(self, app: App) -> dict:
         client = self._client()
@@ -290,6 +304,8 @@ class AppLauncher:
         front = self.fronts.pop(instance(app), None)
         if front is not None:
             front.stop()
+        if self.credentials is not None:
+            self.credentials.remove(self.token(app, "credentials"))
         if app.app_type == JUPYTER_SERVER:
             proc = self.labs.pop(instance(app), None)
             if proc is not None:
@@ -325,7 +341,9 @@ class AppLauncher:
             return ("InternalFailure: the app stopped while the local AWS was not running (its "
                     "container or process is gone); delete it and create it again")
         try:
-            if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
+            if app.app_type == KERNEL_GATEWAY:
+                self._aws(app)      # its container still has the variables; serve them again
+            elif app.app_type in (JUPYTER_LAB, CODE_EDITOR):
                 self._start_front(app, app.runtime["port"])
             elif app.app_type == JUPYTER_SERVER and self._ensure_router():
                 return (f"InternalFailure: the gateway router's port {app.runtime.get('port')} "

@@ -125,11 +125,15 @@ class AppsResponses:
         resource_spec = dict(self._get_param("ResourceSpec") or {})
         runtime = {}
         if app_type != JUPYTER_SERVER and app_type in (KERNEL_GATEWAY, *SPACE_APP_TYPES):
+            owner_settings = _owner_settings(store, domain, owner)
             chosen = resolve(StudioResponses._studio(self), app_type, resource_spec, owner[1],
-                             _owner_settings(store, domain, owner))
+                             owner_settings)
             runtime = {"image": chosen.container_image, "image_name": chosen.image_name,
                        "version": chosen.version, "config_name": chosen.config_name,
-                       "config": chosen.config}
+                       "config": chosen.config,
+                       # Studio runs the app as its owner's execution role, else the domain's.
+                       "execution_role": next((s["ExecutionRole"] for s in owner_settings
+                                               if (s or {}).get("ExecutionRole")), None)}
             resource_spec.setdefault("SageMakerImageVersionArn", StudioResponses._studio(self)
                                      .image_version(chosen.image_name, chosen.version).arn)
         resource_spec.setdefault("InstanceType", "system" if app_type == JUPYTER_SERVER

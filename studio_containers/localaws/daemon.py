@@ -32,6 +32,19 @@ class Daemon:
             return False
         return self.marker in cmdline       # a zombie's is empty: it is gone
 
+    def _ended(self, pid: int) -> bool:
+        """Gone for good, its sockets closed. An exiting process loses its cmdline (its memory)
+        before its files: until it is a zombie, its ports may still be bound, and a start right
+        after the stop would find them in use."""
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except (OSError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        return bool(cmdline) and self.marker not in cmdline    # the pid is another program's now
+
     def start(self, argv: list[str], env: dict, cwd: Path) -> subprocess.Popen:
         log = open_private_log(self.log_file, append=True)
         # Own session: it outlives the task and is not hit by the terminal's Ctrl-C.
@@ -53,7 +66,7 @@ class Daemon:
         except ProcessLookupError:
             return True
         try:
-            wait_until(lambda: _reap(pid) or not self._is_ours(pid), timeout=timeout, interval=0.1,
+            wait_until(lambda: _reap(pid) or self._ended(pid), timeout=timeout, interval=0.1,
                        what=f"the local AWS {self.name} (pid {pid}) to stop")
         except WaitTimeout:
             if self._is_ours(pid):

@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -27,6 +28,9 @@ from .sigv4 import SignatureError, verify
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Query")
 EVENTS_PATH = "/_studio_containers/registry-events"
+# Container credentials of the apps CreateApp starts (runtime/credentials_endpoint.py): on the
+# local AWS's fixed port, so a running app keeps reaching them across restarts.
+CREDENTIALS_PATH = "/_studio_containers/credentials"
 # A full disk needs a person, not retries: SDKs retry any 5xx but 501 (botocore, and aws-sdk-go
 # under Terraform's provider, for minutes), and no 400 but throttling codes. The registry, which
 # should send its events again later, gets the 5xx.
@@ -46,6 +50,7 @@ class LocalAwsApp:
         self.secret = secret
         self.events_token = events_token
         self.lock = threading.Lock()
+        self.credentials = None     # the apps' CredentialsIssuer, set with the apps launcher
 
     def __call__(self, environ, start_response):
         body = get_input_stream(environ).read()
@@ -55,11 +60,15 @@ class LocalAwsApp:
         path = environ.get("PATH_INFO", "/")
         if path == EVENTS_PATH:
             return self._registry_events(environ, body, start_response)
+        if path == CREDENTIALS_PATH and self.credentials is not None:
+            status, answer = self.credentials.answer(environ.get("HTTP_AUTHORIZATION", ""))
+            return _reply(start_response, f"{status} {HTTPStatus(status).phrase}",
+                          "application/json", json.dumps(answer).encode())
         if path.startswith("/moto-api"):
             # moto's dashboard and reset endpoint would bypass the signature and wipe state.
             return _reply(start_response, "404 Not Found", "text/plain", b"not found")
         try:
-            verify(environ, body, self.access_key_id, self.secret)
+            verify(environ, body, self._keys)
         except SignatureError as exc:
             log.warning("refused %s %s: %s", environ["REQUEST_METHOD"], path, exc.code)
             return _auth_error(environ, start_response, exc)
@@ -88,6 +97,27 @@ class LocalAwsApp:
                 self.save(_action(environ, body))
         start_response(captured["status"], captured["headers"])
         return chunks
+
+    def assume_role(self, role_arn: str, session: str, seconds: int) -> dict:
+        """AssumeRole in process (the credentials path is answered inside a request)."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sts.models import sts_backends
+
+        with self.lock:
+            role = sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assume_role(
+                region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                role_session_name=session, role_arn=role_arn, policy="", duration=seconds,
+                external_id="")
+            self.save("an app's credentials")
+        return {"AccessKeyId": role.access_key_id, "SecretAccessKey": role.secret_access_key,
+                "SessionToken": role.session_token, "Expiration": role.expiration}
+
+    def _keys(self, key: str) -> tuple[str, str | None] | None:
+        """Our own key, or a temporary key our STS issued (AssumeRole) that has not expired."""
+        if hmac.compare_digest(key, self.access_key_id):
+            return self.secret, None
+        with self.lock:     # moto's backends are not read while a request changes them
+            return issued_key(key)
 
     def save(self, after: str = "an app's new status") -> None:
         """Saves the state (under the lock); a refused write is logged, never raised: what
@@ -144,6 +174,18 @@ def _mutates(environ, body: bytes) -> bool:
     return not _action(environ, body).startswith(READ_PREFIXES)
 
 
+def issued_key(key: str) -> tuple[str, str] | None:
+    from moto.core.utils import utcnow
+    from moto.sts.models import sts_backends
+
+    for account in list(sts_backends):
+        for backend in list(sts_backends[account].values()):
+            role = backend.get_assumed_role_from_access_key(key)
+            if role is not None and role.expiration > utcnow():
+                return role.secret_access_key, role.session_token
+    return None
+
+
 def _reply(start_response, status: str, content_type: str, body: bytes):
     start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
     return [body]
@@ -166,12 +208,18 @@ def _aws_error(environ, start_response, status: str, code: str, message: str):
 
 def _apps_launcher(app: LocalAwsApp, env):
     """CreateApp's launcher; apps that ran before this start are found again (or marked gone)."""
+    from ..ports import HOST
+    from ..runtime.credentials_endpoint import CredentialsIssuer
     from ..settings import Settings
     from . import apps_responses
     from .apps_launcher import AppLauncher
 
-    launcher = AppLauncher(Settings.loads(env["LOCALAWS_SETTINGS"]), app.lock, app.save,
-                           env["LOCALAWS_SECRET_ACCESS_KEY"], env["LOCALAWS_REGISTRY_PASSWORD"])
+    settings = Settings.loads(env["LOCALAWS_SETTINGS"])
+    url = f"http://{HOST}:{env['LOCALAWS_PORT']}"
+    app.credentials = CredentialsIssuer(app.assume_role, url, env["LOCALAWS_REGION"])
+    launcher = AppLauncher(settings, app.lock, app.save, env["LOCALAWS_SECRET_ACCESS_KEY"],
+                           env["LOCALAWS_REGISTRY_PASSWORD"], credentials=app.credentials,
+                           credentials_url=url + CREDENTIALS_PATH)
     apps_responses.install(launcher)
     with app.lock:
         launcher.reconcile(launcher.apps())

@@ -1,10 +1,13 @@
-"""Checks AWS Signature Version 4 on incoming requests: the local AWS answers only its own key.
+"""Checks AWS Signature Version 4 on incoming requests: the local AWS answers only its own key
+and the temporary keys its STS issued (an app's execution role, through the container
+credentials endpoint), the latter with their session token and until they expire.
 
 The signature is recomputed with botocore's signer over the headers the client says it signed,
 so boto3, the AWS CLI and Terraform's Go SDK are all checked the same way.
 """
 import hmac
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from botocore.auth import SigV4Auth
@@ -32,12 +35,29 @@ def _header(environ: dict, name: str) -> str | None:
     return environ.get("HTTP_" + name.upper().replace("-", "_"))
 
 
-def verify(environ: dict, body: bytes, access_key_id: str, secret_access_key: str) -> None:
+# An access key id → its secret and session token (None for a long-term key), or None when the
+# local AWS does not know the key (or no longer: an expired temporary one).
+KeyLookup = Callable[[str], "tuple[str, str | None] | None"]
+
+
+def only(access_key_id: str, secret_access_key: str) -> KeyLookup:
+    """The lookup of a single long-term key."""
+    return lambda key: ((secret_access_key, None) if hmac.compare_digest(key, access_key_id)
+                        else None)
+
+
+def verify(environ: dict, body: bytes, keys: KeyLookup) -> None:
     match = AUTHORIZATION.match(environ.get("HTTP_AUTHORIZATION", ""))
     if not match:
         raise SignatureError("MissingAuthenticationToken",
                              "Request is missing a valid AWS Signature Version 4 Authorization.")
-    if not hmac.compare_digest(match["key"], access_key_id):
+    known = keys(match["key"])
+    if known is None:
+        raise SignatureError("InvalidClientTokenId",
+                             "The security token included in the request is invalid.")
+    secret_access_key, session_token = known
+    if session_token is not None and not hmac.compare_digest(
+            _header(environ, "x-amz-security-token") or "", session_token):
         raise SignatureError("InvalidClientTokenId",
                              "The security token included in the request is invalid.")
     amz_date = _header(environ, "x-amz-date") or ""
@@ -61,7 +81,7 @@ def verify(environ: dict, body: bytes, access_key_id: str, secret_access_key: st
     request = AWSRequest(method=environ["REQUEST_METHOD"], url=url + (f"?{query}" if query else ""),
                          headers=headers, data=body)
     request.context["timestamp"] = amz_date
-    signer = SigV4Auth(Credentials(access_key_id, secret_access_key),
+    signer = SigV4Auth(Credentials(match["key"], secret_access_key),
                        match["service"], match["region"])
     canonical = signer.canonical_request(request)
     expected = signer.signature(signer.string_to_sign(request, canonical), request)

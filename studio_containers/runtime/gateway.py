@@ -65,9 +65,11 @@ class GatewayContainer:
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
                       host_port: int, state_dir: Path, tcp_nodelay: bool = True,
                       name: str | None = None, labels: dict[str, str] | None = None,
-                      network: str = BRIDGE) -> GatewayContainer:
+                      network: str = BRIDGE, aws: dict[str, str] | None = None
+                      ) -> GatewayContainer:
     """`name` and `labels` (merged over ours) for callers other than `invoke local`; `network`
-    as runtime/network.py chooses it."""
+    as runtime/network.py chooses it; `aws`: the variables of the container credentials
+    endpoint (runtime/credentials_endpoint.py), which the kernels see."""
     kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
     listen = ({"SC_GATEWAY_IP": HOST, "SC_GATEWAY_PORT": str(host_port)}
               if network == HOST_NETWORK else {})
@@ -77,7 +79,7 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
         entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
-                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen},
+                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen, **(aws or {})},
         volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
@@ -86,6 +88,15 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
                 **(labels or {})},
         network=network,
     )
+
+
+def gateway_port_of(container: Container) -> int:
+    """The host port a running gateway container answers on: its own on the host's network,
+    the published one on the bridge."""
+    env = dict(e.split("=", 1) for e in container.attrs["Config"]["Env"] or [] if "=" in e)
+    if env.get("SC_GATEWAY_PORT"):
+        return int(env["SC_GATEWAY_PORT"])
+    return int(container.attrs["NetworkSettings"]["Ports"][f"{GATEWAY_PORT}/tcp"][0]["HostPort"])
 
 
 def prepare_home(home: Path, spec: ImageSpec) -> Path:

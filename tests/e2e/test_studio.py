@@ -12,7 +12,7 @@ import requests
 from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import URL_RE, Cli
 from studio_containers.localaws.apps_launcher import APP_LABEL, ROLE
-from studio_containers.runtime.gateway import ROLE_LABEL
+from studio_containers.runtime.gateway import ROLE_LABEL, gateway_port_of
 from studio_containers.runtime.kernel_client import execute
 from tests.security import files_holding, listeners, not_loopback
 
@@ -76,7 +76,7 @@ def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli, tm
     for container in ours:
         if container.labels.get("studio-containers.role") and "kernelgateway" in \
                 container.labels[APP_LABEL]:
-            port = container.ports["8888/tcp"][0]["HostPort"]
+            port = gateway_port_of(container)
             assert requests.get(f"http://127.0.0.1:{port}/api/kernelspecs",
                                 timeout=10).status_code in (401, 403)
     # No token, password or key in any file of the state folder but the 0600 ones made for them.

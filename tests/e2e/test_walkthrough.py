@@ -13,13 +13,19 @@ from nbclient import NotebookClient
 from studio_containers import PROJECT_ROOT
 from studio_containers.build.images import build_image
 from studio_containers.build.workspace import open_workspace
+from studio_containers.cli_process import LocalRun
 from studio_containers.deploy.domain import LOCAL_DOMAIN
 from studio_containers.deploy.push import PushRecord, push_images
 from studio_containers.localaws.control import LocalAws
 from studio_containers.ports import free_port
+from studio_containers.runtime.kernel_client import KernelSession
 from studio_containers.spec import load_spec
 from studio_containers.wait import wait_until
 from tests.helpers import project_settings
+
+# What a user would run first in a notebook of python-basic: the walkthrough's two other modules.
+PIP_INSTALL = ("import subprocess, sys; subprocess.run([sys.executable, '-m', 'pip', 'install', "
+               "'-q', '--disable-pip-version-check', 'requests', 'websocket-client'], check=True)")
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "walkthrough.ipynb"
 ROLE = "arn:aws:iam::123456789012:role/walkthrough-test"
@@ -32,13 +38,17 @@ CELL_TIMEOUT = 1200
 
 
 @pytest.fixture(scope="module")
-def local_aws(tmp_path_factory):
+def settings(tmp_path_factory):
+    return project_settings(state_dir=str(tmp_path_factory.mktemp("walkthrough")),
+                            aws__port=free_port(), aws__registry_port=free_port())
+
+
+@pytest.fixture(scope="module")
+def local_aws(settings):
     """A local AWS on free ports with python-basic pushed and the local domain made (as `./inv up`
     leaves them, without Terraform): (Endpoint, domain id). Apps a failed run left are deleted
     before it stops, since their containers and labs would outlive it."""
-    state = tmp_path_factory.mktemp("walkthrough")
-    settings = project_settings(state_dir=str(state), aws__port=free_port(),
-                                aws__registry_port=free_port())
+    state = settings.state_dir
     workspace = open_workspace(settings)
     built = build_image(workspace.client, load_spec(settings.images_dir / "python-basic"),
                         workspace.base, settings.build_network)
@@ -142,3 +152,32 @@ def test_the_walkthrough_runs_the_image_as_a_studio_kernel_and_leaves_the_domain
     with pytest.raises(ClientError, match="ResourceNotFound"):
         sm.describe_app_image_config(AppImageConfigName=IMAGE_NAME)
     assert sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"] == []
+
+
+@pytest.mark.timeout(2 * CELL_TIMEOUT)
+def test_the_walkthrough_also_runs_inside_a_kernel_of_invoke_local(local_aws, settings, tmp_path):
+    """The same cells in a kernel of `invoke local` (python-basic): the kernel reaches the package
+    index and the local AWS, as the execution role, with nothing of the shell's AWS setup."""
+    endpoint, domain_id = local_aws
+    sm = endpoint.client("sagemaker")
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("AWS_", "WALKTHROUGH_"))}
+    env.update(INVOKE_STATE_DIR=str(settings.state_dir), INVOKE_AWS_PORT=str(settings.aws_port),
+               INVOKE_AWS_REGISTRY_PORT=str(settings.registry_port),
+               INVOKE_LOCAL_HOME_DIR=str(tmp_path / "home"))
+    cells = [cell.source for cell in nbformat.read(NOTEBOOK, as_version=4).cells
+             if cell.cell_type == "code"]
+    run = LocalRun(env, "--image", "python-basic", "--port", str(free_port()))
+    try:
+        _, base, token = run.wait_for_url(600)
+        with KernelSession(base, token, "python3", timeout=CELL_TIMEOUT) as kernel:
+            kernel.run(PIP_INSTALL)
+            output = "".join(kernel.run(code) for code in cells)
+        assert run.interrupt() == 0
+    finally:
+        run.kill()
+    assert f"SageMaker at {endpoint.url}" in output, output
+    assert f"python3__{IMAGE_NAME}: Python 3 (walkthrough)" in output, output
+    assert "uid in the kernel: 1000\n" in output, output
+    assert sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"][
+        "KernelGatewayAppSettings"]["CustomImages"] == [OTHER_TEAM]

@@ -81,10 +81,11 @@ def domain_id(sagemaker) -> str:
 @pytest.fixture
 def signed_environ():
     """A factory of WSGI environs of a request signed with SigV4 (now, or at `when`)."""
-    def make(key="AKIAEXAMPLE", secret="s3cret", body=b"Action=GetCallerIdentity", when=None):
+    def make(key="AKIAEXAMPLE", secret="s3cret", body=b"Action=GetCallerIdentity", when=None,
+             token=None):
         request = AWSRequest(method="POST", url="http://127.0.0.1:5566/", data=body,
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
-        signer = SigV4Auth(Credentials(key, secret), "sts", "us-east-1")
+        signer = SigV4Auth(Credentials(key, secret, token), "sts", "us-east-1")
         if when is None:
             signer.add_auth(request)
         else:

@@ -284,3 +284,16 @@ def test_a_domain_with_user_profiles_or_spaces_is_not_deleted(sagemaker, domain_
     sagemaker.delete_space(DomainId=domain_id, SpaceName="work")
     sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="Ana")
     sagemaker.delete_domain(DomainId=domain_id)
+
+
+def test_an_app_runs_as_its_owners_execution_role_else_the_domains(sagemaker, domain_id, images,
+                                                                   launcher):
+    own = "arn:aws:iam::123456789012:role/ana-own"
+    spec = {"SageMakerImageArn": images["kg"]}
+    sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="KernelGateway",
+                         AppName="first", ResourceSpec=spec)
+    sagemaker.update_user_profile(DomainId=domain_id, UserProfileName="Ana",
+                                  UserSettings={"ExecutionRole": own})
+    sagemaker.create_app(DomainId=domain_id, UserProfileName="Ana", AppType="KernelGateway",
+                         AppName="second", ResourceSpec=spec)
+    assert [a.runtime["execution_role"] for a in launcher.launched] == [ROLE, own]

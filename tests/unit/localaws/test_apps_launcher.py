@@ -121,3 +121,30 @@ def test_an_app_that_stops_on_its_own_is_noticed_failed_and_cleaned(launcher, mo
     assert app.failure_reason == "InternalFailure: the app stopped on its own (exit code 137)"
     assert launcher.removed == [instance(app)]
     assert launcher.status_at_removal == "InService"     # removed before anyone sees Failed
+
+
+def test_a_kernel_gateway_app_gets_its_owners_role_again_after_a_restart(tmp_path, monkeypatch):
+    from studio_containers.runtime.credentials_endpoint import CredentialsIssuer
+
+    asked = []
+    issuer = CredentialsIssuer(lambda role, session, seconds: asked.append(role) or {
+        "AccessKeyId": "ASIA1", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "x"},
+        "http://127.0.0.1:5566", "us-east-1")
+    launcher = AppLauncher(project_settings(state_dir=str(tmp_path)), threading.Lock(),
+                           lambda: None, "server-secret", "registry-password",
+                           credentials=issuer, credentials_url="http://127.0.0.1:5566/creds")
+    app = an_app(status="InService", runtime={"execution_role": "arn:aws:iam::1:role/ana"})
+    given = launcher._aws(app)
+    token = given["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    assert given["AWS_CONTAINER_CREDENTIALS_FULL_URI"] == "http://127.0.0.1:5566/creds"
+    assert token == launcher.token(app, "credentials")         # derived: the same after a restart
+
+    restarted = CredentialsIssuer(issuer.assume_role, "http://127.0.0.1:5566", "us-east-1")
+    launcher.credentials = restarted
+    assert restarted.answer(token)[0] == 401
+    monkeypatch.setattr(launcher, "_running", lambda a: True)     # its container still runs
+    launcher.reconcile([app])
+    assert restarted.answer(token)[0] == 200 and asked == ["arn:aws:iam::1:role/ana"]
+    monkeypatch.setattr(apps_launcher, "connect", lambda: None)   # no engine: only our side
+    launcher._remove(app)
+    assert restarted.answer(token)[0] == 401
