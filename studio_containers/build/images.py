@@ -9,6 +9,7 @@ from ..spec import ImageSpec
 from .baseimage import Base
 from .contenthash import folder_hash
 from .dockerbuild import image_exists, run_build
+from .parents import parent_ids
 
 REPO_PREFIX = "studio-containers/"
 LABEL = "studio-containers"
@@ -27,13 +28,14 @@ def repository(spec: ImageSpec) -> str:
     return REPO_PREFIX + spec.name
 
 
-def content_hash(spec: ImageSpec, base: Base) -> str:
-    return folder_hash(spec.folder, base.image_id, spec.platform)
+def content_hash(spec: ImageSpec, base: Base, client: docker.DockerClient) -> str:
+    return folder_hash(spec.folder, base.image_id, spec.platform,
+                       *parent_ids(client, spec.dockerfile.read_text(errors="replace")))
 
 
 def build_image(client: docker.DockerClient, spec: ImageSpec, base: Base,
                 network: str | None, verbose: bool = False) -> BuiltImage:
-    digest = content_hash(spec, base)
+    digest = content_hash(spec, base, client)
     ref = f"{repository(spec)}:{digest}"
     rebuilt = not image_exists(client, ref)
     if rebuilt:

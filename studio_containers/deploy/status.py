@@ -34,7 +34,7 @@ def status(settings: Settings, target_name: str) -> None:
         deployed = record.images.get(name, {})
         local_hash, pushed = "-", "-"
         if name in specs:
-            local_hash = content_hash(specs[name], ws.base)
+            local_hash = content_hash(specs[name], ws.base, ws.client)
             built = image_exists(ws.client, f"{repository(specs[name])}:{local_hash}")
             pushed = existing_digest_or_none(
                 ecr, repository_name(settings.repository_prefix, name), local_hash) or "-"

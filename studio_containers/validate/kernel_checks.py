@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import docker
+import requests
 from docker.errors import ContainerError
 from docker.models.containers import Container
 
@@ -155,10 +156,53 @@ def start_checks_gateway(client: docker.DockerClient, spec: ImageSpec, image: st
         return ChecksGateway(gc, token, None, exc)
 
 
+ANY_KERNEL = ""     # run_probes' key for what happened to every kernel (the listing failed)
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """What one kernel answered to its language's probe: its output's words, or the error."""
+    output: list[str] | None
+    error: Exception | None = None
+
+
+def offered(gateway: ChecksGateway, timeout: float) -> dict[str, str | None]:
+    """The kernels the gateway offers, with their kernel.json language."""
+    specs = requests.get(f"{gateway.gc.url}/api/kernelspecs", timeout=timeout,
+                         headers={"Authorization": f"token {gateway.token}"})
+    specs.raise_for_status()
+    return {name: (body.get("spec") or {}).get("language")
+            for name, body in specs.json()["kernelspecs"].items()}
+
+
+def run_probes(gateway: ChecksGateway, timeout: float) -> dict[str, Probe]:
+    """Starts each kernel the gateway offers and runs its language's probe, as soon as the
+    gateway answers: beside the inspection, which says afterwards which results count (a kernel
+    it rules out, say one whose interpreter is missing, was started for nothing)."""
+    if gateway.container is None:
+        return {}
+    try:
+        kernels = offered(gateway, timeout)
+    except Exception as exc:  # noqa: BLE001 - HTTP errors alike: each kernel's finding says it
+        return {ANY_KERNEL: Probe(None, exc)}
+    probes = {}
+    for name, language in kernels.items():
+        # A kernel in a language without a probe is still started: an empty cell shows that it
+        # answers, though not as whom it runs.
+        code = PROBES.get(language_key(language), "")
+        try:
+            # Not shut down one by one: removing the gateway ends them all.
+            probes[name] = Probe(execute(gateway.gc.url, gateway.token, name, code,
+                                         timeout=timeout, shutdown=False).split())
+        except Exception as exc:  # noqa: BLE001 - HTTP, websocket or kernel errors alike
+            probes[name] = Probe(None, exc)
+    return probes
+
+
 def start_findings(gateway: ChecksGateway, spec: ImageSpec, kernels: dict[str, str | None],
-                   timeout: float) -> list[Finding]:
-    """Runs code in each kernel (name -> language, as kernel_findings gives them) through the
-    started gateway, in the kernel's language."""
+                   probes: dict[str, Probe]) -> list[Finding]:
+    """Findings of the kernels that may start (name -> language, as kernel_findings gives
+    them) from what their probes answered through the started gateway."""
     if not kernels:
         return []
     if gateway.container is None:
@@ -168,25 +212,19 @@ def start_findings(gateway: ChecksGateway, spec: ImageSpec, kernels: dict[str, s
     found = []
     for name, language in kernels.items():
         key = language_key(language)
-        # A kernel in a language without a probe is still started: an empty cell shows
-        # that it answers, though not as whom it runs.
-        probe = PROBES.get(key, "")
         needs = KERNEL_PACKAGES.get(key)
-        try:
-            # Not shut down one by one: removing the gateway ends them all.
-            output = execute(gateway.gc.url, gateway.token, name, probe, timeout=timeout,
-                             shutdown=False).split()
-        except Exception as exc:  # noqa: BLE001 - HTTP, websocket or kernel errors alike
-            found.append(Finding(7, f"kernel {name} did not start or run code: {exc}",
+        probe = probes.get(name) or probes.get(ANY_KERNEL) or Probe(None, LookupError(
+            "the gateway does not offer it"))
+        if probe.error is not None:
+            found.append(Finding(7, f"kernel {name} did not start or run code: {probe.error}",
                                  "check its kernel.json argv, " + (f"{needs} " if needs else "")
                                  + f"and that it runs as {spec.uid}:{spec.gid}"))
-            continue
-        if key not in PROBES:
+        elif key not in PROBES:
             found.append(Finding(3, f"kernel {name} started, but its language {language} has "
                                     "no probe here, so its UID/GID were not checked",
                                  f"check in a notebook that it runs as {spec.uid}:{spec.gid}",
                                  warning=True))
-        elif output[:2] != [str(spec.uid), str(spec.gid)]:
-            found.append(Finding(3, f"kernel {name} ran as {':'.join(output[:2])}",
+        elif probe.output[:2] != [str(spec.uid), str(spec.gid)]:
+            found.append(Finding(3, f"kernel {name} ran as {':'.join(probe.output[:2])}",
                                  f"run as {spec.uid}:{spec.gid}"))
     return found

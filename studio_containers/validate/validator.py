@@ -11,7 +11,13 @@ from ..runtime.volume import Runtime
 from ..settings import Settings
 from .config_checks import config_findings
 from .findings import Finding
-from .kernel_checks import inspect_image, kernel_findings, start_checks_gateway, start_findings
+from .kernel_checks import (
+    inspect_image,
+    kernel_findings,
+    run_probes,
+    start_checks_gateway,
+    start_findings,
+)
 from .layer_cache import LayerCache
 from .layers import read_layers
 from .record import PassRecord, pass_key
@@ -24,8 +30,8 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
     docker_image = client.images.get(image.ref)
     home = settings.state_dir / "validate" / "home" / spec.name
     # Reading the layers is local work and the run checks mostly wait on containers: all run
-    # at once, the gateway booting while the inspection looks for the kernels.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # at once, the gateway booting and its kernels probed while the inspection looks for them.
+    with ThreadPoolExecutor(max_workers=3) as pool:
         layers = pool.submit(read_layers, docker_image,
                              LayerCache(settings.state_dir / "validate" / "layers"))
         if spec.is_space:
@@ -33,12 +39,14 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
         else:
             gateway = pool.submit(start_checks_gateway, client, spec, image.ref, runtime, home,
                                   settings.state_dir, settings.ready_timeout)
+            probes = pool.submit(lambda: run_probes(gateway.result(), settings.ready_timeout))
             try:
                 report = inspect_image(client, spec, image.ref, runtime)
                 kernel_problems, startable = kernel_findings(spec, report)
                 ran = kernel_problems + start_findings(gateway.result(), spec, startable,
-                                                       settings.ready_timeout)
+                                                       probes.result())
             finally:
+                probes.exception()        # done (or failed) before its gateway goes
                 gateway.result().remove()
         findings = config_findings(spec, docker_image.attrs, layers.result(),
                                    int(settings.validate_max_size_gb * 1e9),

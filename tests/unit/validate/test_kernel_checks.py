@@ -13,6 +13,7 @@ from studio_containers.validate.kernel_checks import (
     PROBES,
     ChecksGateway,
     kernel_findings,
+    run_probes,
     start_checks_gateway,
     start_findings,
 )
@@ -113,8 +114,9 @@ def test_an_r_kernel_with_irkernel_or_an_unanswered_check_is_started(irkernel, e
 
 @pytest.fixture
 def gateway_runs(monkeypatch, tmp_path):
-    """start_findings against a stand-in gateway: each kernel answers what `answers` says."""
-    sent, answers = {}, {}
+    """run_probes and start_findings against a stand-in gateway offering `kernels` (name ->
+    language): each kernel answers what `answers` says."""
+    sent, answers, offering = {}, {}, {}
 
     def execute(url, token, name, code, timeout, shutdown=True):
         sent[name] = code
@@ -124,12 +126,15 @@ def gateway_runs(monkeypatch, tmp_path):
 
     monkeypatch.setattr(kernel_checks, "start_gateway", lambda *a, **k: object())
     monkeypatch.setattr(kernel_checks, "execute", execute)
+    monkeypatch.setattr(kernel_checks, "offered", lambda gateway, timeout: dict(offering))
 
-    def run(spec, kernels, kernel_answers):
+    def run(spec, kernels, kernel_answers, startable=None):
         answers.update(kernel_answers)
+        offering.update(kernels)
         gateway = start_checks_gateway(None, spec, "img", kernel_checks.Runtime(image="i", volume="v"),
                                        tmp_path / "home", tmp_path / "state", timeout=5)
-        return start_findings(gateway, spec, kernels, timeout=5)
+        return start_findings(gateway, spec, kernels if startable is None else startable,
+                              run_probes(gateway, timeout=5))
     return run, sent
 
 
@@ -166,6 +171,18 @@ def test_the_python_probe_prints_uid_and_gid_first():
 
 def test_a_gateway_that_did_not_start_matters_only_when_there_are_kernels_to_start():
     failed = ChecksGateway(gc=None, token="t", container=None, error=UserError("exited with 3"))
-    assert start_findings(failed, a_spec(), {}, timeout=5) == []
-    [finding] = start_findings(failed, a_spec(), {"python3": "python"}, timeout=5)
+    assert run_probes(failed, timeout=5) == {}
+    assert start_findings(failed, a_spec(), {}, {}) == []
+    [finding] = start_findings(failed, a_spec(), {"python3": "python"}, {})
     assert finding.cls == 7 and "exited with 3" in finding.evidence
+
+
+def test_only_the_kernels_the_inspection_lets_start_have_findings(gateway_runs):
+    """Every offered kernel is probed beside the inspection; one it ruled out (its own finding
+    says why) adds nothing, however its start went."""
+    run, sent = gateway_runs
+    spec = a_spec(kernels=(Kernel("python3", "P"), Kernel("broken", "B")))
+    found = run(spec, {"python3": "python", "broken": "python"},
+                {"python3": "1000 100 /opt/venv/bin/python", "broken": RuntimeError("no python")},
+                startable={"python3": "python"})
+    assert set(sent) == {"python3", "broken"} and found == []
