@@ -9,6 +9,8 @@ import re
 
 from docker.errors import DockerException, ImageNotFound
 
+BUILT_HERE_LABEL = "studio-containers.image"     # build/images.py labels what it builds
+
 FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?\s*$",
                   re.IGNORECASE | re.MULTILINE)
 
@@ -27,12 +29,14 @@ def parent_references(dockerfile: str) -> list[str]:
 
 
 def parent_ids(client, dockerfile: str) -> list[str]:
-    """Each parent's local image id, or its reference when the engine does not have it (the
-    build then pulls it)."""
+    """The image id of each parent this tool built (it changes when that image is rebuilt), the
+    reference of any other (a registry image: its id would change the hash once it is pulled)."""
     ids = []
     for reference in parent_references(dockerfile):
         try:
-            ids.append(client.images.get(reference).id)
+            image = client.images.get(reference)
         except (ImageNotFound, DockerException):
             ids.append(reference)
+            continue
+        ids.append(image.id if BUILT_HERE_LABEL in (image.labels or {}) else reference)
     return ids

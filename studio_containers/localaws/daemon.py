@@ -71,6 +71,11 @@ class Daemon:
         except WaitTimeout:
             if self._is_ours(pid):
                 os.kill(pid, signal.SIGKILL)
+                try:       # its sockets close only once it is gone (a zombie is: not reaped here)
+                    wait_until(lambda: self._ended(pid), timeout=5, interval=0.05,
+                               what=f"the local AWS {self.name} (pid {pid}) to end")
+                except WaitTimeout:
+                    pass
         return True
 
     def log_tail(self) -> list[str]:

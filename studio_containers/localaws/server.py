@@ -7,7 +7,6 @@ When the disk refuses a save (full, read-only), the change just made stays in me
 keeps the last saved state; until a save succeeds again, every further change is refused with an
 error naming the cause, so a client never gets more unsaved successes than that one.
 """
-import hmac
 import json
 import logging
 import os
@@ -24,7 +23,7 @@ from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
 from .persistence import StateNotSaved
-from .sigv4 import SignatureError, verify
+from .sigv4 import SignatureError, only, same_text, verify
 
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet", "Search", "Query")
 EVENTS_PATH = "/_studio_containers/registry-events"
@@ -101,10 +100,16 @@ class LocalAwsApp:
     def assume_role(self, role_arn: str, session: str, seconds: int) -> dict:
         """AssumeRole in process (the credentials path is answered inside a request)."""
         from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.utils import utcnow
         from moto.sts.models import sts_backends
 
         with self.lock:
-            role = sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assume_role(
+            backend = sts_backends[DEFAULT_ACCOUNT_ID]["aws"]
+            # Expired sessions go, or the saved state and each lookup of a key would grow with
+            # every refresh of every app's credentials.
+            now = utcnow()
+            backend.assumed_roles = [r for r in backend.assumed_roles if r.expiration > now]
+            role = backend.assume_role(
                 region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
                 role_session_name=session, role_arn=role_arn, policy="", duration=seconds,
                 external_id="")
@@ -114,7 +119,7 @@ class LocalAwsApp:
 
     def _keys(self, key: str) -> tuple[str, str | None] | None:
         """Our own key, or a temporary key our STS issued (AssumeRole) that has not expired."""
-        if hmac.compare_digest(key, self.access_key_id):
+        if only(self.access_key_id, self.secret)(key):
             return self.secret, None
         with self.lock:     # moto's backends are not read while a request changes them
             return issued_key(key)
@@ -143,7 +148,7 @@ class LocalAwsApp:
 
     def _registry_events(self, environ, body, start_response):
         given = environ.get("HTTP_AUTHORIZATION", "")
-        if not hmac.compare_digest(given, f"Bearer {self.events_token}"):
+        if not same_text(given, f"Bearer {self.events_token}"):
             return _reply(start_response, "401 Unauthorized", "text/plain", b"unauthorized")
         with self.lock:
             refusal = self._catch_up()

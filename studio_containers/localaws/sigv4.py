@@ -42,8 +42,12 @@ KeyLookup = Callable[[str], "tuple[str, str | None] | None"]
 
 def only(access_key_id: str, secret_access_key: str) -> KeyLookup:
     """The lookup of a single long-term key."""
-    return lambda key: ((secret_access_key, None) if hmac.compare_digest(key, access_key_id)
-                        else None)
+    return lambda key: ((secret_access_key, None) if same_text(key, access_key_id) else None)
+
+
+def same_text(given: str, expected: str) -> bool:
+    """Constant-time, for any header text (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(given.encode(errors="surrogateescape"), expected.encode())
 
 
 def verify(environ: dict, body: bytes, keys: KeyLookup) -> None:
@@ -56,8 +60,8 @@ def verify(environ: dict, body: bytes, keys: KeyLookup) -> None:
         raise SignatureError("InvalidClientTokenId",
                              "The security token included in the request is invalid.")
     secret_access_key, session_token = known
-    if session_token is not None and not hmac.compare_digest(
-            _header(environ, "x-amz-security-token") or "", session_token):
+    if session_token is not None and not same_text(_header(environ, "x-amz-security-token") or "",
+                                               session_token):
         raise SignatureError("InvalidClientTokenId",
                              "The security token included in the request is invalid.")
     amz_date = _header(environ, "x-amz-date") or ""

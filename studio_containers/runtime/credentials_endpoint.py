@@ -72,9 +72,10 @@ class CredentialsIssuer:
 
     def answer(self, authorization: str) -> tuple[int, dict]:
         """HTTP status and body for a request carrying `authorization`."""
+        given = authorization.encode(errors="surrogateescape")    # any header bytes compare
         with self.lock:
             app = next((a for token, a in self.apps.items()
-                        if hmac.compare_digest(token, authorization)), None)
+                        if hmac.compare_digest(token.encode(), given)), None)
         if app is None:
             return 401, {"code": "Unauthorized", "message": "unknown or missing authorization token"}
         with self.lock:
@@ -84,6 +85,8 @@ class CredentialsIssuer:
             issued = self.assume_role(app.role(), SESSION_NAME, DURATION)
         except Unavailable as exc:     # the role lookup too may need the local AWS
             return 503, {"code": "Unavailable", "message": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - an answer, never a traceback on the terminal
+            return 500, {"code": "InternalError", "message": f"{type(exc).__name__}: {exc}"}
         body = {"AccessKeyId": issued["AccessKeyId"], "SecretAccessKey": issued["SecretAccessKey"],
                 "Token": issued["SessionToken"], "Expiration": _iso(issued["Expiration"])}
         with self.lock:

@@ -35,6 +35,10 @@ def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None) -> AppN
                                   "its bridge")
     if bridge_nat:
         return AppNetwork(BRIDGE, "kernels reach the network through the engine's NAT")
+    if bridge_nat is None:
+        return AppNetwork(BRIDGE, "could not tell whether the engine's bridge has NAT (reading "
+                                  "the NAT table needs root), so kernels stay on the bridge; if "
+                                  "they cannot reach the network, set local.network: host")
     return AppNetwork(HOST_NETWORK, "the engine's bridge has no NAT (dockerd --iptables=false), so "
                                     "kernels use this machine's network (host networking; the "
                                     "gateway listens on 127.0.0.1 only, behind its token)")
@@ -49,11 +53,14 @@ def app_network(client, setting: str) -> AppNetwork:
 
 def engine_is_local(client) -> bool:
     """The engine shares this machine's network: reached over a unix socket and named as this
-    host (Docker Desktop's engine, in its own VM, is reached over a socket too)."""
+    host (Docker Desktop's engine, in its own VM, is reached over a socket too), and not
+    rootless (its "host" network is a namespace of its own)."""
     if not client.api.base_url.startswith("http+docker://localhost"):
         return False
     info = client.info()
-    return info.get("Name") == platform.node() and "Desktop" not in (info.get("OperatingSystem") or "")
+    return (info.get("Name") == platform.node()
+            and "Desktop" not in (info.get("OperatingSystem") or "")
+            and "name=rootless" not in " ".join(info.get("SecurityOptions") or []))
 
 
 def bridge_has_nat(client) -> bool | None:

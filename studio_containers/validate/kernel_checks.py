@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 import requests
-from docker.errors import ContainerError
+from docker.errors import ContainerError, DockerException
 from docker.models.containers import Container
 
 from ..errors import UserError
@@ -131,11 +131,16 @@ class ChecksGateway:
     gc: GatewayContainer
     token: str
     container: Container | None
-    error: UserError | None
+    error: Exception | None
 
     def remove(self) -> None:
+        """Best effort: a gateway the engine cannot remove now must not hide the findings (its
+        labelled container is swept with the others)."""
         if self.container is not None:
-            remove(self.container)
+            try:
+                remove(self.container)
+            except DockerException:
+                pass
 
 
 def start_checks_gateway(client: docker.DockerClient, spec: ImageSpec, image: str,
@@ -152,7 +157,7 @@ def start_checks_gateway(client: docker.DockerClient, spec: ImageSpec, image: st
                                       f"{secrets.token_hex(4)}")
     try:
         return ChecksGateway(gc, token, start_gateway(client, gc, spec, timeout), None)
-    except UserError as exc:
+    except Exception as exc:  # noqa: BLE001 - the engine's errors too: said as the finding
         return ChecksGateway(gc, token, None, exc)
 
 
@@ -175,11 +180,11 @@ def offered(gateway: ChecksGateway, timeout: float) -> dict[str, str | None]:
             for name, body in specs.json()["kernelspecs"].items()}
 
 
-def run_probes(gateway: ChecksGateway, timeout: float) -> dict[str, Probe]:
-    """Starts each kernel the gateway offers and runs its language's probe, as soon as the
-    gateway answers: beside the inspection, which says afterwards which results count (a kernel
-    it rules out, say one whose interpreter is missing, was started for nothing)."""
-    if gateway.container is None:
+def run_probes(gateway: ChecksGateway, timeout: float, startable: dict[str, str | None]
+               ) -> dict[str, Probe]:
+    """Starts each kernel the gateway offers that the inspection lets start, and runs its
+    language's probe (the language as the gateway's kernelspec gives it)."""
+    if gateway.container is None or not startable:
         return {}
     try:
         kernels = offered(gateway, timeout)
@@ -187,6 +192,8 @@ def run_probes(gateway: ChecksGateway, timeout: float) -> dict[str, Probe]:
         return {ANY_KERNEL: Probe(None, exc)}
     probes = {}
     for name, language in kernels.items():
+        if name not in startable:
+            continue
         # A kernel in a language without a probe is still started: an empty cell shows that it
         # answers, though not as whom it runs.
         code = PROBES.get(language_key(language), "")

@@ -48,10 +48,15 @@ class LayerCache:
         return facts
 
     def put(self, diff_id: str, facts: LayerFacts) -> None:
-        if not self.folder.is_dir():
-            self._drop_other_versions()
-        write_private(self._file(diff_id), json.dumps(facts.to_json(), separators=(",", ":")))
-        self._trim()
+        """Best effort: a cache that cannot be written (disk full, read-only, another version's
+        run removing this folder) only costs the next validation a read."""
+        try:
+            if not self.folder.is_dir():
+                self._drop_other_versions()
+            write_private(self._file(diff_id), json.dumps(facts.to_json(), separators=(",", ":")))
+            self._trim()
+        except OSError:
+            pass
 
     def _drop_other_versions(self) -> None:
         if self.parent.is_dir():

@@ -18,6 +18,14 @@ from .layer_facts import ACCOUNT_FILES, LayerFacts
 OPAQUE_XATTRS = ("trusted.overlay.opaque", "user.overlay.opaque")
 
 
+def owners_as_in_image(engine_info: dict) -> bool:
+    """Whether the engine's layer folders hold the image's own owners and this process can read
+    all of them: not with user namespaces or a rootless engine (owners shifted on disk), not
+    without root (trusted.* xattrs, which mark opaque folders, are invisible to other users)."""
+    options = " ".join(engine_info.get("SecurityOptions") or [])
+    return os.geteuid() == 0 and "name=userns" not in options and "name=rootless" not in options
+
+
 def folders(attrs: dict) -> list[Path] | None:
     """Each layer's folder, base first, or None when they cannot be read here."""
     driver = attrs.get("GraphDriver") or {}

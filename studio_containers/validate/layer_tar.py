@@ -30,11 +30,13 @@ class _Chunks(io.RawIOBase):
         return size
 
 
-def read(image, wanted: set[str]) -> dict[int, LayerFacts]:
+def read(image, wanted: set[str], known: set[str] = frozenset()) -> dict[int, LayerFacts]:
     """Facts per layer index (base first) of at least the layers whose diff IDs are `wanted`.
 
-    An OCI-layout save names each layer by its digest, so layers not wanted are skipped; the
-    older layout (`<id>/layer.tar`) does not, and every layer is read."""
+    Docker's OCI-layout save names an uncompressed layer by its diff ID, so one already `known`
+    (cached) is skipped. Every other member is read: the older layout (`<id>/layer.tar`) names
+    no digest, and the containerd image store's save holds compressed layers named by their
+    compressed digest, which is no diff ID."""
     facts: dict[str, LayerFacts] = {}
     aliases: dict[str, str] = {}    # the older layout links a layer saved twice to its first copy
     manifest = None
@@ -48,8 +50,8 @@ def read(image, wanted: set[str]) -> dict[int, LayerFacts]:
                     posixpath.join(posixpath.dirname(member.name), member.linkname))
             elif member.isfile() and (member.name.endswith("layer.tar")
                                       or member.name.startswith("blobs/")):
-                if member.name.startswith("blobs/sha256/") and \
-                        "sha256:" + member.name.rsplit("/", 1)[-1] not in wanted:
+                digest = "sha256:" + member.name.rsplit("/", 1)[-1]
+                if member.name.startswith("blobs/sha256/") and digest in known - wanted:
                     continue
                 try:
                     facts[member.name] = read_layer_tar(outer.extractfile(member))
@@ -65,7 +67,9 @@ def read_layer_tar(stream) -> LayerFacts:
     facts = LayerFacts()
     with tarfile.open(fileobj=stream, mode="r|*") as layer:
         for member in layer:
-            path = posixpath.normpath(member.name.lstrip("./")) if member.name not in (".", "./") else ""
+            # Only a leading "./" goes: a root-level ".wh.opt" or ".hidden" keeps its dot.
+            name = member.name.removeprefix("./").lstrip("/")
+            path = posixpath.normpath(name) if name not in ("", ".") else ""
             if not path or path == ".":
                 continue
             base = posixpath.basename(path)

@@ -12,6 +12,7 @@ it (`layer_dirs`), else from `docker save` (`layer_tar`).
 import posixpath
 from dataclasses import dataclass
 
+from ..errors import UserError
 from . import layer_dirs, layer_tar
 from .layer_cache import LayerCache
 from .layer_facts import LayerFacts
@@ -25,15 +26,22 @@ class ImageLayers:
     read: int = 0                   # how many layers were read rather than taken from the cache
 
 
-def read_layers(image, cache: LayerCache | None = None) -> ImageLayers:
+def read_layers(image, cache: LayerCache | None = None, *, folders_readable: bool = True
+                ) -> ImageLayers:
+    """`folders_readable`: False when the engine's layer folders do not hold the image's own
+    owners (user namespaces, rootless) or this process cannot read them all (not root)."""
     diff_ids = image.attrs["RootFS"]["Layers"]
     known = {d: cache.get(d) for d in set(diff_ids)} if cache else {}
     missing = sorted({i for i, d in enumerate(diff_ids) if known.get(d) is None})
     if missing:
-        read = layer_dirs.read(image.attrs, missing)
+        read = layer_dirs.read(image.attrs, missing) if folders_readable else None
         if read is None:
-            read = layer_tar.read(image, {diff_ids[i] for i in missing})
+            read = layer_tar.read(image, {diff_ids[i] for i in missing},
+                                  {d for d, facts in known.items() if facts is not None})
         for index in missing:
+            if index not in read:
+                raise UserError(f"layer {index + 1} of {len(diff_ids)} of {image.id[:19]} is not "
+                                "in what `docker save` gave; validation cannot read it")
             known[diff_ids[index]] = read[index]
             if cache:
                 cache.put(diff_ids[index], read[index])

@@ -1,6 +1,6 @@
 """Runs every check on built images, prints one line per finding, remembers what passed."""
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import docker
 
@@ -19,6 +19,7 @@ from .kernel_checks import (
     start_findings,
 )
 from .layer_cache import LayerCache
+from .layer_dirs import owners_as_in_image
 from .layers import read_layers
 from .record import PassRecord, pass_key
 from .space_checks import serving_findings
@@ -33,19 +34,27 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
     # at once, the gateway booting and its kernels probed while the inspection looks for them.
     with ThreadPoolExecutor(max_workers=3) as pool:
         layers = pool.submit(read_layers, docker_image,
-                             LayerCache(settings.state_dir / "validate" / "layers"))
+                             LayerCache(settings.state_dir / "validate" / "layers"),
+                             folders_readable=owners_as_in_image(client.info()))
         if spec.is_space:
             ran = serving_findings(client, spec, image.ref, home, settings)
         else:
             gateway = pool.submit(start_checks_gateway, client, spec, image.ref, runtime, home,
                                   settings.state_dir, settings.ready_timeout)
-            probes = pool.submit(lambda: run_probes(gateway.result(), settings.ready_timeout))
+            # The probes wait for the inspection's verdict on which kernels may start (it comes
+            # before the gateway answers), so a kernel it rules out is never started.
+            startable: Future = Future()
+            probes = pool.submit(lambda: run_probes(gateway.result(), settings.ready_timeout,
+                                                    startable.result()))
             try:
                 report = inspect_image(client, spec, image.ref, runtime)
-                kernel_problems, startable = kernel_findings(spec, report)
-                ran = kernel_problems + start_findings(gateway.result(), spec, startable,
+                kernel_problems, may_start = kernel_findings(spec, report)
+                startable.set_result(may_start)
+                ran = kernel_problems + start_findings(gateway.result(), spec, may_start,
                                                        probes.result())
             finally:
+                if not startable.done():
+                    startable.set_result({})       # the inspection failed: nothing to probe
                 probes.exception()        # done (or failed) before its gateway goes
                 gateway.result().remove()
         findings = config_findings(spec, docker_image.attrs, layers.result(),

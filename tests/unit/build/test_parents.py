@@ -20,14 +20,25 @@ def test_only_images_from_elsewhere_are_parents():
     assert parent_references(DOCKERFILE) == ["studio-containers/python-basic:latest", "team/other:1"]
 
 
-class Engine:
-    class images:
+def engine(images: dict):
+    class Images:
         @staticmethod
         def get(reference):
-            if reference == "team/other:1":
+            if reference not in images:
                 raise ImageNotFound("no such image")
-            return type("Image", (), {"id": "sha256:parent"})()
+            return images[reference]
+    return type("Engine", (), {"images": Images})()
 
 
-def test_a_parent_counts_by_its_id_or_by_its_name_when_absent():
-    assert parent_ids(Engine(), DOCKERFILE) == ["sha256:parent", "team/other:1"]
+def image(id_, labels):
+    return type("Image", (), {"id": id_, "labels": labels})()
+
+
+def test_a_parent_built_here_counts_by_its_id_any_other_by_its_name():
+    built_here = image("sha256:parent", {"studio-containers.image": "python-basic"})
+    pulled = image("sha256:pulled", {})
+    assert parent_ids(engine({"studio-containers/python-basic:latest": built_here}), DOCKERFILE) \
+        == ["sha256:parent", "team/other:1"]
+    # pulled or not, a registry image counts by its name: the hash does not change once pulled
+    assert parent_ids(engine({"studio-containers/python-basic:latest": built_here,
+                              "team/other:1": pulled}), DOCKERFILE)[1] == "team/other:1"

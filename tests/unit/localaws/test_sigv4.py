@@ -68,3 +68,11 @@ def test_the_server_knows_the_keys_its_sts_issued_until_they_expire():
         assert issued_key("AKIANOTISSUED") is None
         role.expiration -= datetime.timedelta(seconds=901)
         assert issued_key(role.access_key_id) is None
+
+
+def test_a_key_in_any_characters_is_refused_not_crashed_on(signed_environ):
+    environ = signed_environ()
+    environ["HTTP_AUTHORIZATION"] = environ["HTTP_AUTHORIZATION"].replace("AKIAEXAMPLE", "AKIAÉXAMPLE")
+    with pytest.raises(SignatureError) as caught:
+        verify(environ, b"Action=GetCallerIdentity", OURS)
+    assert caught.value.code in ("InvalidClientTokenId", "MissingAuthenticationToken")

@@ -66,3 +66,9 @@ def test_when_the_local_aws_cannot_issue_the_kernel_is_told_what_to_do(endpoint)
     assert status == 503 and "./inv aws.start" in body["message"]
     with pytest.raises(CredentialRetrievalError, match="aws.start"):
         botocore_reads(environment)
+
+
+def test_a_token_in_any_characters_is_refused_not_crashed_on(endpoint):
+    started, _ = endpoint
+    started.add(lambda: ROLE)
+    assert started.issuer.answer("tökén")[0] == 401

@@ -11,7 +11,7 @@ DOCKER_NAT = """-P POSTROUTING ACCEPT
 @pytest.mark.parametrize("setting, local, nat, mode", [
     ("auto", True, True, BRIDGE),           # the engine NATs its bridge: as Studio, own network
     ("auto", True, False, HOST_NETWORK),    # dockerd --iptables=false: the host's network
-    ("auto", True, None, HOST_NETWORK),     # cannot tell: the host's network works either way
+    ("auto", True, None, BRIDGE),           # cannot tell (not root): the bridge, said so
     ("auto", False, None, BRIDGE),          # a remote engine's host network is not this machine's
     ("bridge", True, False, BRIDGE),
     ("host", False, True, HOST_NETWORK),
@@ -34,3 +34,7 @@ def test_host_networking_says_why_and_that_the_gateway_stays_on_loopback():
 ])
 def test_nat_is_a_masquerade_rule_for_the_bridge_subnet(rules, subnets, expected):
     assert masquerades(rules, subnets) is expected
+
+
+def test_not_knowing_keeps_the_bridge_and_says_how_to_change_it():
+    assert "local.network: host" in choose("auto", True, None).why

@@ -133,8 +133,8 @@ def gateway_runs(monkeypatch, tmp_path):
         offering.update(kernels)
         gateway = start_checks_gateway(None, spec, "img", kernel_checks.Runtime(image="i", volume="v"),
                                        tmp_path / "home", tmp_path / "state", timeout=5)
-        return start_findings(gateway, spec, kernels if startable is None else startable,
-                              run_probes(gateway, timeout=5))
+        may_start = kernels if startable is None else startable
+        return start_findings(gateway, spec, may_start, run_probes(gateway, 5, may_start))
     return run, sent
 
 
@@ -171,18 +171,17 @@ def test_the_python_probe_prints_uid_and_gid_first():
 
 def test_a_gateway_that_did_not_start_matters_only_when_there_are_kernels_to_start():
     failed = ChecksGateway(gc=None, token="t", container=None, error=UserError("exited with 3"))
-    assert run_probes(failed, timeout=5) == {}
+    assert run_probes(failed, 5, {"python3": "python"}) == {}
     assert start_findings(failed, a_spec(), {}, {}) == []
     [finding] = start_findings(failed, a_spec(), {"python3": "python"}, {})
     assert finding.cls == 7 and "exited with 3" in finding.evidence
 
 
-def test_only_the_kernels_the_inspection_lets_start_have_findings(gateway_runs):
-    """Every offered kernel is probed beside the inspection; one it ruled out (its own finding
-    says why) adds nothing, however its start went."""
+def test_a_kernel_the_inspection_rules_out_is_never_started(gateway_runs):
+    """Its own finding says why; starting it could only wait on a kernel that dies."""
     run, sent = gateway_runs
     spec = a_spec(kernels=(Kernel("python3", "P"), Kernel("broken", "B")))
     found = run(spec, {"python3": "python", "broken": "python"},
                 {"python3": "1000 100 /opt/venv/bin/python", "broken": RuntimeError("no python")},
                 startable={"python3": "python"})
-    assert set(sent) == {"python3", "broken"} and found == []
+    assert set(sent) == {"python3"} and found == []
