@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .. import PROJECT_ROOT
 from ..console import detail, say, to_terminal, warn
 from ..errors import UserError
-from ..ports import HOST, ensure_free
+from ..ports import HOST, ensure_free, holders, wait_free
 from ..settings import Settings
 from ..wait import NotYet, WaitTimeout, wait_until
 from .credentials import LocalCredentials
@@ -89,9 +89,16 @@ class LocalAws:
         if self.running():
             say(f"Local AWS already running at {self.url}")
             return self.endpoint()
-        # Half-started leftovers (one of the two died) are stopped so both start clean.
-        self.server.stop()
-        self.registry.stop()
+        # Half-started leftovers (one of the two died) are stopped so both start clean; a port
+        # one of them held is given a moment to be released (CI saw the registry's still bound
+        # right after its stop, as the local AWS was started again during a deploy).
+        if self.server.stop() | self.registry.stop():
+            for port, name in ((self.settings.aws_port, "aws.port"),
+                               (self.settings.registry_port, "aws.registry_port")):
+                if not wait_free(port, timeout=10):
+                    raise UserError(f"{name} {port}: still in use after the local AWS's own "
+                                    f"{'server' if name == 'aws.port' else 'registry'} stopped: "
+                                    + ("; ".join(holders(port)) or "held by no visible process"))
         ensure_free(self.settings.aws_port, "aws.port")
         ensure_free(self.settings.registry_port, "aws.registry_port")
         binary = registry_binary()

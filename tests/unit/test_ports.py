@@ -19,3 +19,32 @@ def test_port_in_use_is_refused_with_the_flag_named():
         with socket.socket() as s:       # a port 0 or an unusable one would fail to bind here
             s.bind(("127.0.0.1", port))
             assert s.getsockname()[1] == port
+
+
+def test_a_port_released_soon_is_waited_for_and_one_held_is_not():
+    import socket
+    import threading
+
+    from studio_containers.ports import HOST, free_port, wait_free
+
+    port = free_port()
+    held = socket.socket()
+    held.bind((HOST, port))
+    held.listen()
+    assert wait_free(port, timeout=0.3) is False
+    threading.Timer(0.3, held.close).start()
+    assert wait_free(port, timeout=5) is True
+
+
+def test_the_holder_of_a_port_is_named():
+    import os
+    import socket
+
+    from studio_containers.ports import HOST, free_port, holders
+
+    port = free_port()
+    with socket.socket() as held:
+        held.bind((HOST, port))
+        held.listen()
+        [held_by] = holders(port)
+    assert held_by.startswith(f"listening by pid {os.getpid()} (") and "python" in held_by
