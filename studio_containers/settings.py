@@ -28,6 +28,7 @@ class Settings:
     ready_timeout: float
     tcp_nodelay: bool
     local_network: str
+    local_network_access: str
     aws_region: str
     aws_port: int
     registry_port: int
@@ -65,6 +66,7 @@ class Settings:
             ready_timeout=_seconds("local.ready_timeout", local.get("ready_timeout", 60)),
             tcp_nodelay=_flag("local.tcp_nodelay", local.get("tcp_nodelay", True)),
             local_network=_app_network(local.get("network", "auto")),
+            local_network_access=_network_access(local.get("network_access", "PublicInternetOnly")),
             aws_region=_region(aws.get("region", "us-east-1")),
             aws_port=aws_port,
             registry_port=_registry_port(aws.get("registry_port", 5567), aws_port),
@@ -275,6 +277,14 @@ def _app_network(value) -> str:
     from .runtime.network import CHOICES
     if value not in CHOICES:
         raise UserError(f"local.network: {shown(value)} must be one of {', '.join(CHOICES)}")
+    return value
+
+
+def _network_access(value) -> str:
+    from .runtime.network import ACCESS_CHOICES
+    if value not in ACCESS_CHOICES:
+        raise UserError(f"local.network_access: {shown(value)} must be one of "
+                        f"{', '.join(ACCESS_CHOICES)} (Studio's AppNetworkAccessType)")
     return value
 
 

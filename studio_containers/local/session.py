@@ -20,7 +20,7 @@ from ..runtime.gateway import (
     remove,
     start_gateway,
 )
-from ..runtime.network import HOST_NETWORK, app_network
+from ..runtime.network import AppNetwork, app_network, offers_aws
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
@@ -79,12 +79,11 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared,
     [built] = prepared.built
     say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
         f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
-    network = app_network(prepared.client, settings.local_network)
-    say(f"Network: {network.why}")
-    aws = _aws_for_kernels(settings, network, cleanup)
+    network = _network(settings, prepared, spec)
+    aws = _aws_for_app(settings, network, cleanup)
     gc = gateway_container(spec, built.ref, prepared.runtime, home, secrets.token_urlsafe(32),
                            gateway_port, settings.state_dir, settings.tcp_nodelay,
-                           network=network.mode, aws=aws)
+                           network=network, aws=aws)
     started = time.monotonic()
     opts = LabOptions(port=lab_port, token=secrets.token_urlsafe(32), gateway_url=gc.url,
                       gateway_token=gc.environment["KG_AUTH_TOKEN"], root_dir=home,
@@ -104,12 +103,19 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared,
     _watch(container, lambda: _lab_exited(lab, opts.log_path))
 
 
-def _aws_for_kernels(settings: Settings, network, cleanup: ExitStack) -> dict[str, str] | None:
-    """The container credentials endpoint for the kernels, on this machine's loopback: only a
-    container on the host's network can reach it (botocore takes it only on loopback)."""
-    if network.mode != HOST_NETWORK:
-        say("AWS: not offered to the kernels on the bridge (the local AWS and the credentials "
-            "endpoint are on this machine's loopback); local.network: host offers it")
+def _network(settings: Settings, prepared: Prepared, spec: ImageSpec) -> AppNetwork:
+    network = app_network(prepared.client, settings.local_network, space=spec.is_space,
+                          access=settings.local_network_access)
+    say(f"Network: {network.why}")
+    return network
+
+
+def _aws_for_app(settings: Settings, network: AppNetwork, cleanup: ExitStack) -> dict[str, str] | None:
+    """The container credentials endpoint for the app, on this machine's loopback, which only
+    a container on the host's network or under user-mode NAT reaches."""
+    if not offers_aws(network):
+        say("AWS: not offered to the app on the bridge (the local AWS and the credentials "
+            "endpoint are on this machine's loopback)")
         return None
     from ..localaws.app_credentials import (
         LOCAL_EXECUTION_ROLE,
@@ -123,7 +129,7 @@ def _aws_for_kernels(settings: Settings, network, cleanup: ExitStack) -> dict[st
         assume_role_through(local_aws), f"http://{HOST}:{settings.aws_port}", settings.aws_region)
     ).start()
     cleanup.callback(endpoint.stop)
-    say(f"AWS: kernels call the local AWS as the role {LOCAL_EXECUTION_ROLE}, through a "
+    say(f"AWS: the app calls the local AWS as the role {LOCAL_EXECUTION_ROLE}, through a "
         "container credentials endpoint (start the local AWS with `./inv aws.start`)")
     return endpoint.add(local_execution_role(local_aws))
 
@@ -131,9 +137,11 @@ def _aws_for_kernels(settings: Settings, network, cleanup: ExitStack) -> dict[st
 def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Path,
                port: int, lock: SessionLock, cleanup: ExitStack) -> None:
     [built] = prepared.built
-    sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region)
     say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, home "
         f"{home} at {spec.mount_path}) behind a token front on 127.0.0.1:{port}")
+    network = _network(settings, prepared, spec)
+    sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region,
+                         network=network, aws=_aws_for_app(settings, network, cleanup))
     started = time.monotonic()
     from .front import TokenFront  # tornado's client and server: only space sessions need them
     front = TokenFront(port, secrets.token_urlsafe(32), sc.host_port).start()

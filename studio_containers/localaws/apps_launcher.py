@@ -38,7 +38,7 @@ from ..runtime.gateway import (
     remove,
     start_gateway,
 )
-from ..runtime.network import HOST_NETWORK, app_network
+from ..runtime.network import PUBLIC, app_network, offers_aws
 from ..runtime.space import space_container, start_space
 from ..settings import Settings
 from ..spec import ContainerConfig, ImageSpec, Kernel
@@ -193,12 +193,12 @@ class AppLauncher:
         image = self._pull(client, app.runtime["image"])
         _check_user(client, image, spec, app, self._labels(app))
         runtime = self._runtime()
-        network = app_network(client, self.settings.local_network).mode
+        network = self._network(client, app)
         gc = gateway_container(spec, image.id, runtime, prepare_home(self.home(app), spec),
                                self.token(app, "gateway"), free_port(), self.settings.state_dir,
                                self.settings.tcp_nodelay, name=self._container_name(app),
                                labels=self._labels(app), network=network,
-                               aws=self._aws(app) if network == HOST_NETWORK else None)
+                               aws=self._aws(app) if offers_aws(network) else None)
         try:
             start_gateway(client, gc, spec, self.settings.ready_timeout)
         except UserError as exc:
@@ -208,6 +208,11 @@ class AppLauncher:
                                 f"{text.split(': kernels: ', 1)[1]}") from None
             raise
         return {"container": gc.name, "port": gc.host_port}
+
+    def _network(self, client, app: App):
+        return app_network(client, self.settings.local_network,
+                           space=app.app_type in (JUPYTER_LAB, CODE_EDITOR),
+                           access=app.runtime.get("network_access") or PUBLIC)
 
     def _aws(self, app: App) -> dict[str, str] | None:
         """The app's container credentials: its owner's execution role, as Studio gives it.
@@ -230,10 +235,12 @@ class AppLauncher:
                                        or {}).items())))
                      if container_config else None)
         image = self._pull(client, app.runtime["image"])
+        network = self._network(client, app)
         sc = space_container(spec, image.id, prepare_home(self.home(app), spec), free_port(),
                              self.settings.state_dir, self.settings.aws_region,
                              name=self._container_name(app), space=app.owner,
-                             labels=self._labels(app))
+                             labels=self._labels(app), network=network,
+                             aws=self._aws(app) if offers_aws(network) else None)
         try:
             _, base_path = start_space(client, sc, spec, self.settings.validate_space_ready_timeout,
                                        hint="setting validate.space_ready_timeout")
@@ -341,9 +348,9 @@ class AppLauncher:
             return ("InternalFailure: the app stopped while the local AWS was not running (its "
                     "container or process is gone); delete it and create it again")
         try:
-            if app.app_type == KERNEL_GATEWAY:
+            if app.app_type in (KERNEL_GATEWAY, JUPYTER_LAB, CODE_EDITOR):
                 self._aws(app)      # its container still has the variables; serve them again
-            elif app.app_type in (JUPYTER_LAB, CODE_EDITOR):
+            if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
                 self._start_front(app, app.runtime["port"])
             elif app.app_type == JUPYTER_SERVER and self._ensure_router():
                 return (f"InternalFailure: the gateway router's port {app.runtime.get('port')} "

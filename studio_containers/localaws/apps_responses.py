@@ -8,6 +8,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
+from ..runtime.network import PUBLIC
 from ..studio import KERNEL_GATEWAY, SPACE_APP_TYPES
 from .apps_images import resolve
 from .apps_launcher import AppLauncher
@@ -133,7 +134,11 @@ class AppsResponses:
                        "config": chosen.config,
                        # Studio runs the app as its owner's execution role, else the domain's.
                        "execution_role": next((s["ExecutionRole"] for s in owner_settings
-                                               if (s or {}).get("ExecutionRole")), None)}
+                                               if (s or {}).get("ExecutionRole")), None),
+                       # VpcOnly: the app reaches only what the domain's VPC does (here, the
+                       # local AWS, as through VPC endpoints).
+                       "network_access": getattr(domain, "app_network_access_type", None)
+                       or PUBLIC}
             resource_spec.setdefault("SageMakerImageVersionArn", StudioResponses._studio(self)
                                      .image_version(chosen.image_name, chosen.version).arn)
         resource_spec.setdefault("InstanceType", "system" if app_type == JUPYTER_SERVER

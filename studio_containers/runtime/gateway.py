@@ -21,7 +21,8 @@ from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
 from ..wait import NotYet, WaitTimeout, wait_until
-from .network import BRIDGE, HOST_NETWORK
+from . import user_nat
+from .network import BRIDGE_NETWORK, HOST_NETWORK, AppNetwork, placement
 from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
 
 ROLE_LABEL = "studio-containers.role"
@@ -46,53 +47,84 @@ class GatewayContainer:
     host_port: int
     working_dir: str
     labels: dict[str, str] = field(default_factory=dict)
-    network: str = BRIDGE
+    network_options: dict = field(default_factory=dict)     # network.placement's
+    nat: user_nat.Attachment | None = None
 
     @property
     def url(self) -> str:
         return f"http://{HOST}:{self.host_port}"
 
     def run_kwargs(self) -> dict:
-        # On the host's network there is nothing to publish: the gateway listens on
-        # 127.0.0.1:host_port itself (SC_GATEWAY_IP/PORT).
-        where = ({"network_mode": HOST_NETWORK} if self.network == HOST_NETWORK
-                 else {"ports": {f"{GATEWAY_PORT}/tcp": (HOST, self.host_port)}})
-        return dict(image=self.image, name=self.name, entrypoint=self.entrypoint, command=[],
-                    user=self.user, environment=self.environment, volumes=self.volumes,
-                    working_dir=self.working_dir, labels=self.labels, detach=True, **where)
+        return run_kwargs(self, entrypoint=self.entrypoint, command=[], working_dir=self.working_dir)
+
+
+def run_kwargs(app, **own) -> dict:
+    """`docker run`'s arguments for an app container (a GatewayContainer, a SpaceContainer)."""
+    where = dict(app.network_options)
+    labels = {**app.labels, **where.pop("labels", {})}
+    return dict(image=app.image, name=app.name, user=app.user, environment=app.environment,
+                volumes=app.volumes, labels=labels, detach=True, **own, **where)
+
+
+def run_app_container(client: docker.DockerClient, app, what: str) -> Container:
+    """Runs an app container and attaches its user-mode NAT, if it has one."""
+    remove_stale(client, app.name)
+    try:
+        container = client.containers.run(**app.run_kwargs())
+    except DockerException as exc:
+        raise UserError(f"could not start {what}: "
+                        f"{getattr(exc, 'explanation', None) or exc}") from None
+    if app.nat is not None:
+        try:
+            container.reload()      # run() returns what create() saw: no process yet
+            pid = container.attrs["State"]["Pid"]
+            if pid:     # else it exited already: the wait for it says why
+                user_nat.attach(pid, app.nat)
+        except BaseException:
+            remove(container)
+            raise
+    return container
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
                       host_port: int, state_dir: Path, tcp_nodelay: bool = True,
                       name: str | None = None, labels: dict[str, str] | None = None,
-                      network: str = BRIDGE, aws: dict[str, str] | None = None
+                      network: AppNetwork = BRIDGE_NETWORK, aws: dict[str, str] | None = None
                       ) -> GatewayContainer:
     """`name` and `labels` (merged over ours) for callers other than `invoke local`; `network`
     as runtime/network.py chooses it; `aws`: the variables of the container credentials
-    endpoint (runtime/credentials_endpoint.py), which the kernels see."""
+    endpoint (runtime/credentials_endpoint.py) on this machine's loopback, which the kernels
+    see as their network reaches it."""
     kernels = [{"name": k.name, "display_name": k.display_name} for k in spec.kernels]
+    name = name or f"studio-containers-local-{spec.name}-{owner(state_dir)}"
+    options, aws_inside, nat = placement(network, name, GATEWAY_PORT, host_port, aws)
+    # On the host's network there is nothing to publish: the gateway listens on
+    # 127.0.0.1:host_port itself.
     listen = ({"SC_GATEWAY_IP": HOST, "SC_GATEWAY_PORT": str(host_port)}
-              if network == HOST_NETWORK else {})
+              if network.mode == HOST_NETWORK else {})
     return GatewayContainer(
         image=image,
-        name=name or f"studio-containers-local-{spec.name}-{owner(state_dir)}",
+        name=name,
         entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
-                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen, **(aws or {})},
+                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen, **aws_inside},
         volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
         working_dir=spec.mount_path,
         labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
                 **(labels or {})},
-        network=network,
+        network_options=options,
+        nat=nat,
     )
 
 
 def gateway_port_of(container: Container) -> int:
     """The host port a running gateway container answers on: its own on the host's network,
-    the published one on the bridge."""
+    the one slirp4netns publishes under user-mode NAT, the published one on the bridge."""
+    if user_nat.PORT_LABEL in container.labels:
+        return int(container.labels[user_nat.PORT_LABEL])
     env = dict(e.split("=", 1) for e in container.attrs["Config"]["Env"] or [] if "=" in e)
     if env.get("SC_GATEWAY_PORT"):
         return int(env["SC_GATEWAY_PORT"])
@@ -109,12 +141,7 @@ def prepare_home(home: Path, spec: ImageSpec) -> Path:
 
 def start_gateway(client: docker.DockerClient, gc: GatewayContainer, spec: ImageSpec,
                   timeout: float) -> Container:
-    remove_stale(client, gc.name)
-    try:
-        container = client.containers.run(**gc.run_kwargs())
-    except DockerException as exc:
-        raise UserError(f"could not start the gateway container for {spec.name}: "
-                        f"{getattr(exc, 'explanation', None) or exc}") from None
+    container = run_app_container(client, gc, f"the gateway container for {spec.name}")
     try:
         wait_ready(container, gc, spec, timeout)
     except BaseException:
@@ -174,6 +201,7 @@ def remove(container: Container) -> None:
         container.remove(force=True)
     except NotFound:
         pass
+    user_nat.detach(container.labels)
 
 
 def remove_stale(client: docker.DockerClient, name: str) -> None:

@@ -1,54 +1,126 @@
-"""Which network a KernelGateway app's container gets, so that its kernels reach what the host
-reaches, as Studio's kernels reach the internet in its default network mode.
+"""Which network an app's container gets, so that its kernels or its space reach what the host
+reaches, as Studio's apps reach the internet in its default network mode (PublicInternetOnly);
+or, in Studio's VpcOnly mode, nothing but this machine's local AWS.
 
 On its default bridge a container reaches out only through the engine's NAT (the MASQUERADE
 rule dockerd adds unless started with `--iptables=false`, as this tool starts it so that it
 never changes the host's firewall). Without NAT, DNS fails after a 10 s wait and connections
-hang. Host networking gives the kernels the host's own network instead; the gateway then listens
-on 127.0.0.1 at its published port, behind its token, as it would be published on the bridge.
-A remote engine's host network is not this machine's, so there the bridge is kept.
+hang. There an app gets user-mode NAT of its own (slirp4netns, runtime/user_nat.py): its own
+namespace and port 8888 as on the bridge, the host's network through this machine's sockets, its
+port published on 127.0.0.1. Where that cannot run (not root), a KernelGateway app falls back to
+host networking, its gateway listening on 127.0.0.1 behind its token; a space cannot (its app
+binds port 8888 of whatever network it is on) and stays on the bridge, said so.
+A remote engine's network is not this machine's, so there the bridge is kept.
 """
+import os
 import platform
 import shutil
 import subprocess
 from dataclasses import dataclass
 
-BRIDGE, HOST_NETWORK = "bridge", "host"
-CHOICES = ("auto", BRIDGE, HOST_NETWORK)
+from .. import host
+from ..console import say
+from ..errors import UserError
+from ..ports import HOST
+from . import user_nat
+
+BRIDGE, HOST_NETWORK, USER_NAT = "bridge", "host", "slirp4netns"
+CHOICES = ("auto", BRIDGE, HOST_NETWORK, USER_NAT)
+PUBLIC, VPC_ONLY = "PublicInternetOnly", "VpcOnly"     # Studio's AppNetworkAccessType
+ACCESS_CHOICES = (PUBLIC, VPC_ONLY)
 
 
 @dataclass(frozen=True)
 class AppNetwork:
-    mode: str       # BRIDGE or HOST_NETWORK
-    why: str        # said to the user when the app starts
+    mode: str               # BRIDGE, HOST_NETWORK or USER_NAT
+    why: str                # said to the user when the app starts
+    outbound: bool = True   # False: VpcOnly, only this machine (the local AWS) is reachable
 
 
-def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None) -> AppNetwork:
-    """`bridge_nat`: whether the engine's bridge has NAT (None: could not be told)."""
+_USER_NAT_WHY = ("the app gets user-mode NAT of its own (slirp4netns): it reaches what this "
+                 "machine reaches, and its port is published on 127.0.0.1 only")
+
+
+def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None, space: bool = False,
+           can_user_nat: bool = False, access: str = PUBLIC) -> AppNetwork:
+    """`bridge_nat`: whether the engine's bridge has NAT (None: could not be told);
+    `can_user_nat`: slirp4netns can serve this engine's containers from here."""
+    if access == VPC_ONLY:
+        if not can_user_nat:
+            raise UserError("local.network_access: VpcOnly needs slirp4netns, a Docker engine on "
+                            "this machine and root (the app's own namespace gets the rule that "
+                            "keeps it in); use PublicInternetOnly here")
+        return AppNetwork(USER_NAT, "VpcOnly (local.network_access): the app reaches only this "
+                                    "machine's local AWS; any other connection fails at once",
+                          outbound=False)
     if setting == BRIDGE:
-        return AppNetwork(BRIDGE, "local.network is bridge: kernels reach the network only if "
+        return AppNetwork(BRIDGE, "local.network is bridge: the app reaches the network only if "
                                   "the engine gives its bridge NAT")
-    if setting == HOST_NETWORK:
+    if setting == USER_NAT:
+        if not can_user_nat:
+            raise UserError("local.network: slirp4netns needs slirp4netns, a Docker engine on "
+                            "this machine and root; use auto, bridge or host")
+        return AppNetwork(USER_NAT, f"local.network is slirp4netns: {_USER_NAT_WHY}")
+    if setting == HOST_NETWORK and not space:
         return AppNetwork(HOST_NETWORK, "local.network is host: kernels use this machine's network")
     if not engine_is_local:
-        return AppNetwork(BRIDGE, "the engine runs elsewhere: kernels reach the network through "
-                                  "its bridge")
+        return AppNetwork(BRIDGE, "the engine runs elsewhere: the app reaches the network "
+                                  "through its bridge")
     if bridge_nat:
-        return AppNetwork(BRIDGE, "kernels reach the network through the engine's NAT")
-    if bridge_nat is None:
-        return AppNetwork(BRIDGE, "could not tell whether the engine's bridge has NAT (reading "
-                                  "the NAT table needs root), so kernels stay on the bridge; if "
-                                  "they cannot reach the network, set local.network: host")
+        return AppNetwork(BRIDGE, "the app reaches the network through the engine's NAT")
+    if can_user_nat:
+        return AppNetwork(USER_NAT, ("the engine's bridge has no NAT (dockerd --iptables=false), so "
+                                     if bridge_nat is False else "") + _USER_NAT_WHY)
+    if bridge_nat is None or space:
+        return AppNetwork(BRIDGE, "the app stays on the engine's bridge: it reaches the network "
+                                  "only if the engine NATs it (here user-mode NAT needs root and "
+                                  "slirp4netns)")
     return AppNetwork(HOST_NETWORK, "the engine's bridge has no NAT (dockerd --iptables=false), so "
                                     "kernels use this machine's network (host networking; the "
                                     "gateway listens on 127.0.0.1 only, behind its token)")
 
 
-def app_network(client, setting: str) -> AppNetwork:
-    if setting != "auto":
-        return choose(setting, True, None)
+def placement(network: AppNetwork, container_name: str, guest_port: int, host_port: int,
+              aws: dict[str, str] | None) -> tuple[dict, dict[str, str], user_nat.Attachment | None]:
+    """For one app container: `docker run`'s network options; the variables of the container
+    credentials endpoint (made for this machine's loopback) as the container sees them, empty
+    where it cannot reach them (the bridge); and the NAT to attach once it runs."""
+    if network.mode == USER_NAT:
+        env, credentials_port = user_nat.inside_view(aws) if aws else ({}, None)
+        nat = user_nat.attachment(container_name, guest_port, host_port, credentials_port,
+                                  network.outbound)
+        return user_nat.run_kwargs(nat), env, nat
+    if network.mode == HOST_NETWORK:
+        return {"network_mode": HOST_NETWORK}, dict(aws or {}), None
+    return {"ports": {f"{guest_port}/tcp": (HOST, host_port)}}, {}, None
+
+
+def offers_aws(network: AppNetwork) -> bool:
+    """Whether the app's container reaches this machine's loopback (the local AWS, the
+    credentials endpoint)."""
+    return network.mode in (HOST_NETWORK, USER_NAT)
+
+
+BRIDGE_NETWORK = AppNetwork(BRIDGE, "the engine's bridge")
+
+
+def app_network(client, setting: str, space: bool = False, access: str = PUBLIC) -> AppNetwork:
     local = engine_is_local(client)
-    return choose(setting, local, bridge_has_nat(client) if local else None)
+    nat = bridge_has_nat(client) if local and setting == "auto" and access == PUBLIC else None
+    wants_user_nat = access == VPC_ONLY or setting == USER_NAT or (
+        setting == "auto" and local and nat is not True) or (setting == HOST_NETWORK and space)
+    return choose(setting, local, nat, space=space,
+                  can_user_nat=wants_user_nat and local and can_user_nat(), access=access)
+
+
+def can_user_nat() -> bool:
+    """slirp4netns can join a container's namespace from here (root), installed now if need be."""
+    if os.geteuid() != 0:
+        return False
+    if not user_nat.available() and host.can_install_here():
+        say("Installing Debian's slirp4netns, the user-mode NAT for app containers (apt-get)")
+        host.apt_install([user_nat.SLIRP4NETNS, "iptables", "util-linux"])
+    return user_nat.available()
 
 
 def engine_is_local(client) -> bool:

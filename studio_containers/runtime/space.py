@@ -10,7 +10,6 @@ from pathlib import Path
 
 import docker
 import requests
-from docker.errors import DockerException
 from docker.models.containers import Container
 
 from ..console import show_tail
@@ -19,14 +18,17 @@ from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT, CODE_EDITOR, JUPYTER_LAB, SPACE_HOME
 from ..wait import NotYet, WaitTimeout, wait_until
+from . import user_nat
 from .gateway import (
     OWNER_LABEL,
     ROLE_LABEL,
     container_logs,
     owner,
     remove,
-    remove_stale,
+    run_app_container,
+    run_kwargs,
 )
+from .network import BRIDGE_NETWORK, AppNetwork, placement
 
 ROLE = "local-space"
 # How each app turns its own authentication off (Studio sends no token or password).
@@ -48,6 +50,8 @@ class SpaceContainer:
     base_path: str
     app_type: str
     labels: dict[str, str] = field(default_factory=dict)
+    network_options: dict = field(default_factory=dict)     # network.placement's
+    nat: user_nat.Attachment | None = None
 
     @property
     def origin(self) -> str:
@@ -67,10 +71,7 @@ class SpaceContainer:
         return f"{base_path}/api/status" if self.app_type == JUPYTER_LAB else f"{base_path}/"
 
     def run_kwargs(self) -> dict:
-        return dict(image=self.image, name=self.name, entrypoint=self.entrypoint,
-                    command=self.command, user=self.user, environment=self.environment,
-                    volumes=self.volumes, ports={f"{APP_PORT}/tcp": (HOST, self.host_port)},
-                    labels=self.labels, detach=True)
+        return run_kwargs(self, entrypoint=self.entrypoint, command=self.command)
 
 
 def space_name(spec: ImageSpec) -> str:
@@ -87,15 +88,19 @@ def studio_environment(spec: ImageSpec, region: str, space: str | None = None) -
 
 def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, state_dir: Path,
                     region: str, name: str | None = None, space: str | None = None,
-                    labels: dict[str, str] | None = None) -> SpaceContainer:
+                    labels: dict[str, str] | None = None, network: AppNetwork = BRIDGE_NETWORK,
+                    aws: dict[str, str] | None = None) -> SpaceContainer:
     """`name`, `space` (its SAGEMAKER_SPACE_NAME) and `labels` (merged over ours) for callers
-    other than `invoke local`."""
+    other than `invoke local`; `network` and `aws` as for gateway_container."""
     config = spec.container_config
+    name = name or f"studio-containers-space-{spec.name}-{owner(state_dir)}"
+    options, aws_inside, nat = placement(network, name, APP_PORT, host_port, aws)
     environment = dict(config.environment) if config else {}
     environment.update(studio_environment(spec, region, space))
+    environment.update(aws_inside)
     return SpaceContainer(
         image=image,
-        name=name or f"studio-containers-space-{spec.name}-{owner(state_dir)}",
+        name=name,
         entrypoint=list(config.entrypoint) if config and config.entrypoint else None,
         command=list(config.arguments) if config and config.arguments else None,
         user=f"{spec.uid}:{spec.gid}",
@@ -106,18 +111,15 @@ def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, sta
         app_type=spec.app_type,
         labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
                 **(labels or {})},
+        network_options=options,
+        nat=nat,
     )
 
 
 def start_space(client: docker.DockerClient, sc: SpaceContainer, spec: ImageSpec,
                 timeout: float, hint: str = "setting local.ready_timeout") -> tuple[Container, str]:
     """The running container and the base path it answered on."""
-    remove_stale(client, sc.name)
-    try:
-        container = client.containers.run(**sc.run_kwargs())
-    except DockerException as exc:
-        raise UserError(f"could not start the space container for {spec.name}: "
-                        f"{getattr(exc, 'explanation', None) or exc}") from None
+    container = run_app_container(client, sc, f"the space container for {spec.name}")
     try:
         return container, wait_serving(container, sc, spec, timeout, hint)
     except BaseException:

@@ -1,6 +1,8 @@
 """CreateApp launches the real apps: images pushed to the local ECR and registered with boto3 only
 (as a user's notebook would), then KernelGateway, JupyterServer and space apps run as Studio runs
 them, fail as Studio fails them, and are found again after a restart of the local AWS."""
+import json
+
 import docker
 import pytest
 import requests
@@ -108,6 +110,48 @@ def test_a_kernel_gateway_app_runs_kernels_reached_through_the_users_jupyter_ser
     assert docker.from_env().containers.list(all=True, filters=labels) == []
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/api/status", timeout=5)
+
+
+# In a kernel of a VpcOnly domain: who AWS says it is, and what a connection out does.
+IN_A_VPC_ONLY_KERNEL = """
+import json, socket, time, boto3
+started = time.monotonic()
+try:
+    socket.create_connection(("pypi.org", 443), timeout=30).close()
+    error = None
+except OSError as exc:
+    error = str(exc)
+print(json.dumps({"error": error, "seconds": time.monotonic() - started,
+                  "arn": boto3.client("sts").get_caller_identity()["Arn"]}))
+"""
+
+
+def test_a_vpc_only_domains_kernels_reach_the_local_aws_and_nothing_else(studio):
+    sm, domain_id, arns = studio
+    public = sm.describe_domain(DomainId=domain_id)
+    vpc_only = sm.create_domain(
+        DomainName="apps-vpc-only", AuthMode="IAM", SubnetIds=public["SubnetIds"],
+        VpcId=public["VpcId"], AppNetworkAccessType="VpcOnly",
+        DefaultUserSettings=public["DefaultUserSettings"])["DomainArn"].rsplit("/", 1)[-1]
+    sm.create_user_profile(DomainId=vpc_only, UserProfileName="bo")
+    kg = dict(DomainId=vpc_only, UserProfileName="bo", AppType="KernelGateway", AppName="basic")
+    server = dict(DomainId=vpc_only, UserProfileName="bo", AppType="JupyterServer",
+                  AppName="default")
+    sm.create_app(**kg, ResourceSpec={"SageMakerImageArn": arns["python-basic"]})
+    sm.create_app(**server)
+    try:
+        assert wait_status(sm, **kg)["Status"] == "InService", sm.describe_app(**kg)
+        assert wait_status(sm, **server)["Status"] == "InService", sm.describe_app(**server)
+        url = sm.create_presigned_domain_url(DomainId=vpc_only, UserProfileName="bo")["AuthorizedUrl"]
+        base, token = url.split("/lab?token=")
+        seen = json.loads(execute(base, token, "python3__basic", IN_A_VPC_ONLY_KERNEL,
+                                  timeout=120).strip().splitlines()[-1])
+        assert seen["error"] and "unreachable" in seen["error"].lower() and seen["seconds"] < 5, seen
+        assert seen["arn"].endswith(f"assumed-role/{ROLE.rsplit('/', 1)[1]}/SageMaker"), seen
+    finally:
+        for app in (kg, server):
+            sm.delete_app(**app)
+            wait_status(sm, want=("Deleted",), **app)
 
 
 @pytest.mark.parametrize("config, reason", [

@@ -1,10 +1,12 @@
-"""boto3 in a kernel works unchanged against the local AWS, as the app's execution role, through
-the container credentials endpoint; the host's own AWS keys never reach the container."""
+"""boto3 in a kernel or a space works unchanged against the local AWS, as the app's execution role,
+through the container credentials endpoint, on every network that reaches it (VpcOnly too: the
+local AWS plays AWS through VPC endpoints); the host's own AWS keys never reach the container."""
 import json
 import secrets
 
 import pytest
 
+from studio_containers.local.front import TokenFront
 from studio_containers.localaws.app_credentials import (
     LOCAL_EXECUTION_ROLE,
     assume_role_through,
@@ -12,11 +14,21 @@ from studio_containers.localaws.app_credentials import (
     running_local_aws,
 )
 from studio_containers.ports import free_port
-from studio_containers.runtime.credentials_endpoint import CredentialsEndpoint, CredentialsIssuer
-from studio_containers.runtime.gateway import gateway_container, prepare_home, remove, start_gateway
+from studio_containers.runtime.credentials_endpoint import (
+    CredentialsEndpoint,
+    CredentialsIssuer,
+)
+from studio_containers.runtime.gateway import (
+    gateway_container,
+    prepare_home,
+    remove,
+    start_gateway,
+)
 from studio_containers.runtime.kernel_client import execute
-from studio_containers.runtime.network import HOST_NETWORK
+from studio_containers.runtime.network import HOST_NETWORK, USER_NAT, AppNetwork
+from studio_containers.runtime.space import space_container, start_space
 from studio_containers.spec import load_spec
+from tests.helpers import shipped_images
 
 IN_THE_KERNEL = """
 import json, os, boto3
@@ -28,43 +40,74 @@ print(json.dumps({
 }))
 """
 HOST_KEY = "AKIAHOSTKEYNOTFORAPPS"
+NETWORKS = {"host": AppNetwork(HOST_NETWORK, "test"), "user-nat": AppNetwork(USER_NAT, "test"),
+            "vpc-only": AppNetwork(USER_NAT, "test", outbound=False)}
 
 
 @pytest.fixture
-def kernel_with_aws(aws, workspace, runtime, python_basic, tmp_path, monkeypatch):
+def credentials(aws, monkeypatch):
+    """A credentials endpoint for the test's apps, with the user's own keys in the environment
+    of the process that starts them: they must not reach the app."""
     local, endpoint = aws
-    # The user's own keys in the shell that runs the tool: they must not reach the app.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", HOST_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
-    settings = local.settings
-    reach = running_local_aws(settings)
+    reach = running_local_aws(local.settings)
     server = CredentialsEndpoint(CredentialsIssuer(assume_role_through(reach), endpoint.url,
-                                                   settings.aws_region)).start()
-    spec = load_spec(settings.images_dir / "python-basic")
-    token = secrets.token_urlsafe(16)
-    gc = gateway_container(spec, python_basic.ref, runtime, prepare_home(tmp_path / "home", spec),
-                           token, free_port(), settings.state_dir, network=HOST_NETWORK,
-                           name=f"studio-containers-test-aws-{secrets.token_hex(4)}",
-                           aws=server.add(local_execution_role(reach)))
-    container = start_gateway(workspace.client, gc, spec, settings.ready_timeout)
+                                                   local.settings.aws_region)).start()
     try:
-        yield gc, token, container, endpoint
+        yield lambda: server.add(local_execution_role(reach))
     finally:
-        remove(container)
         server.stop()
 
 
-def test_boto3_in_a_kernel_calls_the_local_aws_as_the_execution_role(kernel_with_aws):
-    gc, token, container, endpoint = kernel_with_aws
-    endpoint.client("sagemaker").create_image(
-        ImageName="seen-from-a-kernel", RoleArn="arn:aws:iam::123456789012:role/any")
-    seen = json.loads(execute(gc.url, token, "python3", IN_THE_KERNEL, timeout=120).strip()
-                      .splitlines()[-1])
+def _assert_the_role_answered(seen: dict, container, endpoint_image: str) -> None:
     assert seen["arn"].endswith(f":assumed-role/{LOCAL_EXECUTION_ROLE}/SageMaker"), seen
-    assert "seen-from-a-kernel" in seen["images"]
+    assert endpoint_image in seen["images"]
     assert "AWS_ACCESS_KEY_ID" not in seen["variables"] and not seen["aws_folder"]
     inspected = " ".join(container.attrs["Config"]["Env"])
     assert HOST_KEY not in inspected and "host-secret" not in inspected
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_boto3_in_a_kernel_calls_the_local_aws_as_the_execution_role(
+        network, aws, credentials, workspace, runtime, python_basic, tmp_path):
+    local, endpoint = aws
+    endpoint.client("sagemaker").create_image(
+        ImageName=f"seen-from-a-kernel-{network}", RoleArn="arn:aws:iam::123456789012:role/any")
+    spec = load_spec(local.settings.images_dir / "python-basic")
+    token = secrets.token_urlsafe(16)
+    gc = gateway_container(spec, python_basic.ref, runtime, prepare_home(tmp_path / "home", spec),
+                           token, free_port(), local.settings.state_dir, network=NETWORKS[network],
+                           name=f"studio-containers-test-aws-{secrets.token_hex(4)}",
+                           aws=credentials())
+    container = start_gateway(workspace.client, gc, spec, local.settings.ready_timeout)
+    try:
+        seen = json.loads(execute(gc.url, token, "python3", IN_THE_KERNEL, timeout=120).strip()
+                          .splitlines()[-1])
+        _assert_the_role_answered(seen, container, f"seen-from-a-kernel-{network}")
+    finally:
+        remove(container)
+
+
+@pytest.mark.parametrize("space", shipped_images(app_type="JupyterLab"), indirect=True)
+def test_boto3_in_a_space_calls_the_local_aws_as_the_execution_role(
+        space, aws, credentials, workspace, tmp_path):
+    local, endpoint = aws
+    endpoint.client("sagemaker").create_image(
+        ImageName="seen-from-a-space", RoleArn="arn:aws:iam::123456789012:role/any")
+    sc = space_container(space.spec, space.ref, prepare_home(tmp_path / "home", space.spec),
+                         free_port(), local.settings.state_dir, local.settings.aws_region,
+                         name=f"studio-containers-test-aws-{secrets.token_hex(4)}",
+                         network=NETWORKS["user-nat"], aws=credentials())
+    container, base_path = start_space(workspace.client, sc, space.spec, timeout=120)
+    front = TokenFront(free_port(), secrets.token_urlsafe(16), sc.host_port).start()
+    try:
+        seen = json.loads(execute(f"{front.url}{base_path}", front.token, "python3", IN_THE_KERNEL,
+                                  timeout=120).strip().splitlines()[-1])
+        _assert_the_role_answered(seen, container, "seen-from-a-space")
+    finally:
+        front.stop()
+        remove(container)
 
 
 def test_a_key_from_the_endpoint_is_refused_once_it_no_longer_matches_its_token(aws):

@@ -1,8 +1,11 @@
-"""Kernels reach the network the host reaches, on an engine without NAT too (host networking),
-and the gateway stays on 127.0.0.1 behind its token there.
+"""Apps reach the network the host reaches, on an engine without NAT too (user-mode NAT, or host
+networking for a gateway), their ports on 127.0.0.1 only behind their token; with outbound access
+off (VpcOnly) a connection out fails at once.
 
-The package index is the one outside target allowed here: the kernel downloads a small package
+The package index is the one outside target allowed here: the app downloads a small package
 from it with pip, as a user trying a package before baking it into the image would."""
+import json
+import os
 import secrets
 import subprocess
 from pathlib import Path
@@ -10,24 +13,54 @@ from pathlib import Path
 import pytest
 import requests
 
+from studio_containers.local.front import TokenFront
 from studio_containers.ports import free_port
+from studio_containers.runtime import user_nat
 from studio_containers.runtime.gateway import gateway_container, prepare_home, remove, start_gateway
 from studio_containers.runtime.kernel_client import execute
-from studio_containers.runtime.network import BRIDGE, HOST_NETWORK, app_network, bridge_has_nat
+from studio_containers.runtime.network import (
+    BRIDGE,
+    HOST_NETWORK,
+    USER_NAT,
+    AppNetwork,
+    app_network,
+    bridge_has_nat,
+)
+from studio_containers.runtime.space import space_container, start_space
 from studio_containers.spec import load_spec
-from tests.helpers import PIP_DOWNLOAD
+from tests.helpers import PIP_DOWNLOAD, shipped_images
+
+NETWORKS = {"host": AppNetwork(HOST_NETWORK, "test"), "user-nat": AppNetwork(USER_NAT, "test"),
+            "vpc-only": AppNetwork(USER_NAT, "test", outbound=False)}
+# What a connection out does from the app's network: how it failed, if it did, and how long it took.
+CONNECT_OUT = """
+import json, socket, time
+started = time.monotonic()
+try:
+    socket.create_connection(("pypi.org", 443), timeout=30).close()
+    error = None
+except OSError as exc:
+    error = str(exc)
+print(json.dumps({"error": error, "seconds": time.monotonic() - started}))
+"""
 
 
 @pytest.fixture
-def host_gateway(workspace, runtime, settings, tmp_path, python_basic):
-    spec = load_spec(settings.images_dir / "python-basic")
-    token = secrets.token_urlsafe(16)
-    gc = gateway_container(spec, python_basic.ref, runtime, prepare_home(tmp_path / "home", spec),
-                           token, free_port(), settings.state_dir, network=HOST_NETWORK,
-                           name=f"studio-containers-test-net-{secrets.token_hex(4)}")
-    container = start_gateway(workspace.client, gc, spec, settings.ready_timeout)
-    yield gc, token
-    remove(container)
+def gateway_on(workspace, runtime, settings, tmp_path, python_basic):
+    """Starts python-basic's gateway on a network of NETWORKS: (GatewayContainer, token, container)."""
+    started = []
+
+    def start(network: str):
+        spec = load_spec(settings.images_dir / "python-basic")
+        token = secrets.token_urlsafe(16)
+        gc = gateway_container(spec, python_basic.ref, runtime, prepare_home(tmp_path / "home", spec),
+                               token, free_port(), settings.state_dir, network=NETWORKS[network],
+                               name=f"studio-containers-test-net-{secrets.token_hex(4)}")
+        started.append(start_gateway(workspace.client, gc, spec, settings.ready_timeout))
+        return gc, token, started[-1]
+    yield start
+    for container in started:
+        remove(container)
 
 
 def _local_dockerd_args() -> list[str] | None:
@@ -41,21 +74,26 @@ def _local_dockerd_args() -> list[str] | None:
     return None
 
 
-def test_auto_takes_the_hosts_network_when_the_engine_has_no_nat(workspace):
+def test_auto_gives_user_mode_nat_when_the_engine_has_no_nat(workspace):
     args = _local_dockerd_args()
     without_nat = args is not None and "--iptables=false" in args   # how `./inv` starts it
     assert bridge_has_nat(workspace.client) is (False if without_nat else True)
-    assert app_network(workspace.client, "auto").mode == (HOST_NETWORK if without_nat else BRIDGE)
+    expected = (USER_NAT if os.geteuid() == 0 else HOST_NETWORK) if without_nat else BRIDGE
+    assert app_network(workspace.client, "auto").mode == expected
+    assert app_network(workspace.client, "auto", space=True).mode == \
+        (BRIDGE if expected == HOST_NETWORK else expected)     # a space never on the host's
 
 
-def test_a_kernel_downloads_a_package_from_the_package_index(host_gateway):
-    gc, token = host_gateway
+@pytest.mark.parametrize("network", ["host", "user-nat"])
+def test_a_kernel_downloads_a_package_from_the_package_index(gateway_on, network):
+    gc, token, _ = gateway_on(network)
     code, files, *_ = execute(gc.url, token, "python3", PIP_DOWNLOAD, timeout=180).split(maxsplit=2)
     assert code == "0" and "six-" in files, files
 
 
-def test_on_the_hosts_network_the_gateway_listens_on_loopback_only_behind_its_token(host_gateway):
-    gc, token = host_gateway
+@pytest.mark.parametrize("network", ["host", "user-nat"])
+def test_the_gateway_listens_on_loopback_only_behind_its_token(gateway_on, network):
+    gc, token, _ = gateway_on(network)
     listening = subprocess.run(["ss", "-Hltn", f"sport = :{gc.host_port}"], capture_output=True,
                                text=True, check=True).stdout.split()
     assert f"127.0.0.1:{gc.host_port}" in listening
@@ -64,3 +102,46 @@ def test_on_the_hosts_network_the_gateway_listens_on_loopback_only_behind_its_to
     assert requests.get(f"{gc.url}/api/kernelspecs", timeout=5).status_code in (401, 403)
     assert requests.get(f"{gc.url}/api/kernelspecs", timeout=5,
                         headers={"Authorization": f"token {token}"}).status_code == 200
+
+
+def test_with_outbound_access_off_a_connection_out_fails_at_once(gateway_on):
+    gc, token, _ = gateway_on("vpc-only")
+    seen = json.loads(execute(gc.url, token, "python3", CONNECT_OUT, timeout=60).strip())
+    assert seen["error"] and "unreachable" in seen["error"].lower(), seen
+    assert seen["seconds"] < 5, seen
+    code, files, errors = execute(gc.url, token, "python3", PIP_DOWNLOAD.replace(
+        "'download', ", "'download', '--retries', '0', "), timeout=60).split(maxsplit=2)
+    assert code != "0" and files == "[]", errors
+
+
+def test_the_nat_of_a_container_goes_with_it(gateway_on, workspace):
+    gc, _, container = gateway_on("user-nat")
+    assert [s for _, s, _ in user_nat._running() if s == str(gc.nat.socket)]
+    remove(container)
+    assert not [s for _, s, _ in user_nat._running() if s == str(gc.nat.socket)]
+    # One whose container went by other means (docker rm) is reaped at the next attach.
+    gc, _, container = gateway_on("user-nat")
+    container.remove(force=True)
+    user_nat.reap()
+    assert not [s for _, s, _ in user_nat._running() if s == str(gc.nat.socket)]
+
+
+@pytest.mark.parametrize("space", shipped_images(app_type="JupyterLab"), indirect=True)
+def test_a_space_under_user_mode_nat_serves_on_loopback_and_downloads_a_package(
+        space, workspace, settings, tmp_path):
+    sc = space_container(space.spec, space.ref, prepare_home(tmp_path / "home", space.spec),
+                         free_port(), settings.state_dir, settings.aws_region,
+                         name=f"studio-containers-test-{secrets.token_hex(4)}",
+                         network=NETWORKS["user-nat"])
+    container, base_path = start_space(workspace.client, sc, space.spec, timeout=120)
+    front = TokenFront(free_port(), secrets.token_urlsafe(16), sc.host_port).start()
+    try:
+        listening = subprocess.run(["ss", "-Hltn", f"sport = :{sc.host_port}"], capture_output=True,
+                                   text=True, check=True).stdout.split()
+        assert f"127.0.0.1:{sc.host_port}" in listening
+        out = execute(f"{front.url}{base_path}", front.token, "python3", PIP_DOWNLOAD, timeout=180)
+        code, files, *_ = out.split(maxsplit=2)
+        assert code == "0" and "six-" in files, out
+    finally:
+        front.stop()
+        remove(container)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from studio_containers import studio
 from studio_containers.runtime import gateway, volume
+from studio_containers.runtime.network import AppNetwork
 from tests.helpers import made_up_spec
 
 
@@ -26,7 +27,7 @@ def test_its_constants_agree_with_the_package(launch, tmp_path):
     spec = made_up_spec()
     runtime = volume.Runtime(image="i", volume="v")
     gc = gateway.gateway_container(spec, "img", runtime, tmp_path, "token", 1, tmp_path,
-                                   network="host")
+                                   network=AppNetwork("host", "test"))
     internal = {name for name in gc.environment if name != "HOME"}
     assert internal == launch.INTERNAL_ENV
     assert gc.entrypoint[-1] == volume.LAUNCHER and Path(gc.entrypoint[0]).parent.parent == Path(launch.PREFIX)
