@@ -23,7 +23,7 @@ from ..wait import NotYet, WaitTimeout, wait_until
 
 STOP_TIMEOUT = 15
 RUNTIME_HELPERS = RUNTIME_DIR                           # nodelay.py and lean.py, shared with the gateway runtime
-LAB_HELPERS = PROJECT_ROOT / "local" / "lab"           # relay.py, for the lab only
+LAB_HELPERS = PROJECT_ROOT / "local" / "lab"           # relay.py and hosts.py, for the lab only
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,11 @@ def write_config(opts: LabOptions) -> None:
              # No jpserver-*-open.html: a world-readable page carrying the token, for a browser
              # nobody opens. The switch is not a configurable trait, so its class default goes.
              "from jupyter_server.serverapp import ServerApp  # noqa: E402\n"
-             "ServerApp.no_browser_open_file = True\n")
+             "ServerApp.no_browser_open_file = True\n"
+             # An app's kernel under user-mode NAT reaches this lab at 10.0.2.2 (its presigned
+             # URL says so): a Host its DNS-rebinding check would refuse, as it is no loopback.
+             "import hosts  # noqa: E402\n"
+             "hosts.allow_the_host_as_apps_reach_it()\n")
     if opts.tcp_nodelay:
         text += "import nodelay  # noqa: E402\nnodelay.apply()\n"
     write_private(folder / "jupyter_server_config.py", text)

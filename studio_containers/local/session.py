@@ -12,6 +12,7 @@ from ..console import say, show_tail
 from ..errors import UserError
 from ..pipeline import Checks, Prepared, prepare
 from ..ports import HOST, ensure_free, free_port
+from ..runtime import user_nat
 from ..runtime.gateway import (
     container_logs,
     gateway_container,
@@ -143,7 +144,9 @@ def _run_space(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Pa
     sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region,
                          network=network, aws=_aws_for_app(settings, network, cleanup))
     started = time.monotonic()
-    from .front import TokenFront  # tornado's client and server: only space sessions need them
+    from .front import (
+        TokenFront,  # tornado's client and server: only space sessions need them
+    )
     front = TokenFront(port, secrets.token_urlsafe(32), sc.host_port).start()
     cleanup.callback(front.stop)
     container, base_path = start_space(prepared.client, sc, spec, settings.ready_timeout)
@@ -200,4 +203,5 @@ def _sweep(settings: Settings, lock: SessionLock) -> bool:
     for container in containers:
         say(f"Removing the container {container.name} a killed `invoke local` left")
         remove(container)
+    user_nat.reap()     # the NAT of a container removed by other means
     return bool(labs or containers)

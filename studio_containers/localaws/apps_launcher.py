@@ -26,9 +26,17 @@ from docker.errors import DockerException, ImageNotFound, NotFound
 
 from ..build.engine import connect
 from ..errors import UserError
-from ..local.lab import LabOptions, is_lab_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
+from ..local.lab import (
+    LabOptions,
+    is_lab_of,
+    launch_lab,
+    stop_lab,
+    stop_lab_pid,
+    wait_lab,
+)
 from ..pipeline import prepare
 from ..ports import HOST, free_port
+from ..runtime import user_nat
 from ..runtime.gateway import (
     ROLE_LABEL,
     container_logs,
@@ -98,15 +106,16 @@ class AppLauncher:
         message = f"{purpose}:{app.arn}:{app.creation_time.isoformat()}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
-    def url(self, app: App) -> str | None:
-        """Where a user opens a running app (with its token), for CreatePresignedDomainUrl."""
+    def url(self, app: App, host: str = HOST) -> str | None:
+        """Where a user opens a running app (with its token), for CreatePresignedDomainUrl;
+        `host`: this machine as the caller reaches it."""
         if app.status != "InService":
             return None
         if app.app_type == JUPYTER_SERVER:
-            return f"http://{HOST}:{app.runtime['port']}/lab?token={self.token(app, 'lab')}"
+            return f"http://{host}:{app.runtime['port']}/lab?token={self.token(app, 'lab')}"
         if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
             suffix = "lab" if app.app_type == JUPYTER_LAB else ""
-            return (f"http://{HOST}:{app.runtime['front_port']}{app.runtime['base_path']}/{suffix}"
+            return (f"http://{host}:{app.runtime['front_port']}{app.runtime['base_path']}/{suffix}"
                     f"?token={self.token(app, 'front')}")
         return None
 
@@ -212,7 +221,8 @@ class AppLauncher:
     def _network(self, client, app: App):
         return app_network(client, self.settings.local_network,
                            space=app.app_type in (JUPYTER_LAB, CODE_EDITOR),
-                           access=app.runtime.get("network_access") or PUBLIC)
+                           access=app.runtime.get("network_access") or PUBLIC,
+                           access_from=f"AppNetworkAccessType of domain {app.domain_id}")
 
     def _aws(self, app: App) -> dict[str, str] | None:
         """The app's container credentials: its owner's execution role, as Studio gives it.
@@ -326,6 +336,7 @@ class AppLauncher:
         for container in client.containers.list(
                 all=True, filters={"label": f"{INSTANCE_LABEL}={instance(app)}"}):
             remove(container)
+        user_nat.reap()     # the NAT of a container that went by other means (docker rm)
 
     def reconcile(self, apps: list[App]) -> None:
         """After a restart: what still runs is InService again (its front restarted); what is

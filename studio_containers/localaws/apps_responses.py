@@ -4,11 +4,15 @@ thin delegates to apps_models.py, installed onto moto's SageMakerResponse in the
 CreateApp decides the image synchronously (so a bad request is a 4xx, as in AWS) and hands the
 launch to the launcher, which reports the app's status as it goes.
 """
+from urllib.parse import urlsplit
+
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
+from ..ports import HOST
 from ..runtime.network import PUBLIC
+from ..runtime.user_nat import HOST_LOOPBACK
 from ..studio import KERNEL_GATEWAY, SPACE_APP_TYPES
 from .apps_images import resolve
 from .apps_launcher import AppLauncher
@@ -209,13 +213,22 @@ class AppsResponses:
         else:
             candidates = [a for a in store.list_apps(domain_id, self._get_param("UserProfileName"),
                                                      None) if a.app_type == JUPYTER_SERVER]
-        urls = [u for u in (AppsResponses.launcher.url(a) for a in reversed(candidates)) if u]
+        host = _this_machine_as_reached(self.headers.get("Host", ""))
+        urls = [u for u in (AppsResponses.launcher.url(a, host) for a in reversed(candidates)) if u]
         if not urls:
             which = f"space {space}" if space else \
                 f"user profile {self._get_param('UserProfileName')} (its JupyterServer app)"
             raise ValidationError(f"No app of {which} is InService; create it with CreateApp "
                                   "and wait until DescribeApp says InService.")
         return ActionResult({"AuthorizedUrl": urls[0]})
+
+
+def _this_machine_as_reached(host_header: str) -> str:
+    """The address a presigned URL gives this machine: 127.0.0.1, or, for a caller in an app
+    container under user-mode NAT (a notebook's kernel), the address it reached the API at, since
+    127.0.0.1 there is the container itself (as Studio's URLs work from wherever they are asked)."""
+    host = urlsplit(f"//{host_header}").hostname
+    return HOST_LOOPBACK if host == HOST_LOOPBACK else HOST
 
 
 def _owner_settings(store: AppsStore, domain, owner: tuple[str, str]) -> list[dict]:

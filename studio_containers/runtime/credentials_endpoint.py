@@ -3,8 +3,9 @@ from an endpoint, never the user's own keys.
 
 Studio hands a KernelGateway app or a space its execution role through the container credentials
 provider every AWS SDK reads. Here an HTTP endpoint on 127.0.0.1 plays that part: the container
-gets `AWS_CONTAINER_CREDENTIALS_FULL_URI` (botocore takes a plain-http one only on loopback, so
-the app must share this machine's loopback: host networking) and `AWS_CONTAINER_AUTHORIZATION_TOKEN`,
+gets `AWS_CONTAINER_CREDENTIALS_FULL_URI` (botocore takes a plain-http one only on loopback or
+at the ECS/Studio endpoint address, which user-mode NAT sends here: runtime/user_nat.py) and
+`AWS_CONTAINER_AUTHORIZATION_TOKEN`,
 a random token per app that botocore sends as the Authorization header. Each answer is a
 temporary key the local AWS's STS issues by AssumeRole of the app's role; the local AWS accepts
 it (with its session token, until it expires) and reports the role in GetCallerIdentity.

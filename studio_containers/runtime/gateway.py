@@ -76,14 +76,30 @@ def run_app_container(client: docker.DockerClient, app, what: str) -> Container:
                         f"{getattr(exc, 'explanation', None) or exc}") from None
     if app.nat is not None:
         try:
-            container.reload()      # run() returns what create() saw: no process yet
+            try:
+                container.reload()      # run() returns what create() saw: no process yet
+            except DockerException as exc:
+                raise UserError(f"{what} went as it started: {exc}") from None
             pid = container.attrs["State"]["Pid"]
             if pid:     # else it exited already: the wait for it says why
                 user_nat.attach(pid, app.nat)
+        except UserError:
+            if _exited(container):
+                return container    # the wait that follows says why, not the NAT's failure
+            remove(container)
+            raise
         except BaseException:
             remove(container)
             raise
     return container
+
+
+def _exited(container: Container) -> bool:
+    try:
+        container.reload()
+    except DockerException:
+        return False
+    return container.status in ("exited", "dead")
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,

@@ -7,15 +7,18 @@ rule dockerd adds unless started with `--iptables=false`, as this tool starts it
 never changes the host's firewall). Without NAT, DNS fails after a 10 s wait and connections
 hang. There an app gets user-mode NAT of its own (slirp4netns, runtime/user_nat.py): its own
 namespace and port 8888 as on the bridge, the host's network through this machine's sockets, its
-port published on 127.0.0.1. Where that cannot run (not root), a KernelGateway app falls back to
-host networking, its gateway listening on 127.0.0.1 behind its token; a space cannot (its app
-binds port 8888 of whatever network it is on) and stays on the bridge, said so.
+port published on 127.0.0.1. Where slirp4netns is missing and cannot be installed, a
+KernelGateway app falls back to host networking, its gateway listening on 127.0.0.1 behind its
+token; a space cannot (its app binds port 8888 of whatever network it is on) and stays on the
+bridge, said so. Not root, the NAT table cannot be read nor slirp4netns join a container: the
+bridge is kept, said so.
 A remote engine's network is not this machine's, so there the bridge is kept.
 """
 import os
 import platform
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 
 from .. import host
@@ -42,15 +45,17 @@ _USER_NAT_WHY = ("the app gets user-mode NAT of its own (slirp4netns): it reache
 
 
 def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None, space: bool = False,
-           can_user_nat: bool = False, access: str = PUBLIC) -> AppNetwork:
+           can_user_nat: bool = False, access: str = PUBLIC,
+           access_from: str = "local.network_access") -> AppNetwork:
     """`bridge_nat`: whether the engine's bridge has NAT (None: could not be told);
-    `can_user_nat`: slirp4netns can serve this engine's containers from here."""
+    `can_user_nat`: slirp4netns can serve this engine's containers from here; `access_from`:
+    where `access` was set, for the user."""
     if access == VPC_ONLY:
         if not can_user_nat:
-            raise UserError("local.network_access: VpcOnly needs slirp4netns, a Docker engine on "
-                            "this machine and root (the app's own namespace gets the rule that "
-                            "keeps it in); use PublicInternetOnly here")
-        return AppNetwork(USER_NAT, "VpcOnly (local.network_access): the app reaches only this "
+            raise UserError(f"{access_from}: VpcOnly needs slirp4netns, a Docker engine on this "
+                            "machine and root (the app's own namespace gets the rules that keep "
+                            "it in); PublicInternetOnly runs here")
+        return AppNetwork(USER_NAT, f"VpcOnly ({access_from}): the app reaches only this "
                                     "machine's local AWS; any other connection fails at once",
                           outbound=False)
     if setting == BRIDGE:
@@ -86,9 +91,9 @@ def placement(network: AppNetwork, container_name: str, guest_port: int, host_po
     credentials endpoint (made for this machine's loopback) as the container sees them, empty
     where it cannot reach them (the bridge); and the NAT to attach once it runs."""
     if network.mode == USER_NAT:
-        env, credentials_port = user_nat.inside_view(aws) if aws else ({}, None)
+        env, credentials_port, aws_port = user_nat.inside_view(aws) if aws else ({}, None, None)
         nat = user_nat.attachment(container_name, guest_port, host_port, credentials_port,
-                                  network.outbound)
+                                  network.outbound, aws_ports=(aws_port,) if aws_port else ())
         return user_nat.run_kwargs(nat), env, nat
     if network.mode == HOST_NETWORK:
         return {"network_mode": HOST_NETWORK}, dict(aws or {}), None
@@ -104,23 +109,33 @@ def offers_aws(network: AppNetwork) -> bool:
 BRIDGE_NETWORK = AppNetwork(BRIDGE, "the engine's bridge")
 
 
-def app_network(client, setting: str, space: bool = False, access: str = PUBLIC) -> AppNetwork:
+def app_network(client, setting: str, space: bool = False, access: str = PUBLIC,
+                access_from: str = "local.network_access") -> AppNetwork:
     local = engine_is_local(client)
     nat = bridge_has_nat(client) if local and setting == "auto" and access == PUBLIC else None
     wants_user_nat = access == VPC_ONLY or setting == USER_NAT or (
         setting == "auto" and local and nat is not True) or (setting == HOST_NETWORK and space)
     return choose(setting, local, nat, space=space,
-                  can_user_nat=wants_user_nat and local and can_user_nat(), access=access)
+                  can_user_nat=wants_user_nat and local and can_user_nat(), access=access,
+                  access_from=access_from)
+
+
+_install_lock = threading.Lock()    # the local AWS launches apps from several threads
 
 
 def can_user_nat() -> bool:
-    """slirp4netns can join a container's namespace from here (root), installed now if need be."""
+    """slirp4netns can join a container's namespace from here (root), installed now if need be;
+    an install that fails is said, and the answer is no."""
     if os.geteuid() != 0:
         return False
-    if not user_nat.available() and host.can_install_here():
-        say("Installing Debian's slirp4netns, the user-mode NAT for app containers (apt-get)")
-        host.apt_install([user_nat.SLIRP4NETNS, "iptables", "util-linux"])
-    return user_nat.available()
+    with _install_lock:
+        if not user_nat.available() and host.can_install_here():
+            say("Installing Debian's slirp4netns, the user-mode NAT for app containers (apt-get)")
+            try:
+                host.apt_install([user_nat.SLIRP4NETNS, "iptables", "util-linux"])
+            except UserError as exc:
+                say(f"Could not install slirp4netns ({exc}); apps get another network")
+        return user_nat.available()
 
 
 def engine_is_local(client) -> bool:

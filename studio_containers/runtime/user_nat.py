@@ -10,19 +10,23 @@ Inside, 10.0.2.2 is this machine's loopback and 10.0.2.3 its DNS. The container 
 endpoint is reached at 169.254.170.2:80, the address of Studio's (ECS's) own endpoint and one
 botocore accepts over plain http: a DNAT rule in the container's namespace (never the host's)
 sends it to the endpoint's port on this machine's loopback. With outbound access off (Studio's
-VpcOnly) a reject rule in the namespace lets out only what goes to this machine (the local AWS,
-its credentials, DNS): any other connection fails at once with "Network is unreachable".
+VpcOnly) rules in the namespace let out only DNS and the local AWS's and the credentials
+endpoint's ports on this machine: any other connection fails at once with "Network is
+unreachable".
 
-slirp4netns outlives neither its container nor us for long: `remove` (runtime/gateway.py) stops
-the one named in the container's label, and every attach reaps those whose container is gone.
+slirp4netns runs sandboxed (its own mount namespace, seccomp) and would outlive its container:
+`remove` (runtime/gateway.py) stops the one named in the container's label, and `reap` (at each
+attach and each sweep of what a session or the local AWS left) stops those whose container is
+gone.
 """
 import hashlib
 import json
 import os
-import select
+import selectors
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -54,19 +58,35 @@ class Attachment:
     host_port: int
     credentials_port: int | None
     outbound: bool
+    aws_ports: tuple[int, ...] = ()     # this machine's ports an app may reach with outbound off
+
+
+# slirp4netns processes this process started, by socket: stopped and reaped through their Popen.
+_children: dict[str, subprocess.Popen] = {}
 
 
 def socket_dir() -> Path:
-    """Outside the state folder: a unix socket's path may not pass 107 bytes."""
-    folder = Path(tempfile.gettempdir()) / f"studio-containers-nat-{os.geteuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    """Outside the state folder (a unix socket's path may not pass 107 bytes), in /run for root
+    (no other user can create it first), and only if it is ours and private."""
+    base = Path("/run") if os.geteuid() == 0 and os.access("/run", os.W_OK) else \
+        Path(tempfile.gettempdir())
+    folder = base / f"studio-containers-nat-{os.geteuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as exc:
+        raise UserError(f"cannot make {folder} for the apps' user-mode NAT: {exc.strerror}") from None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+        raise UserError(f"{folder} is not a private folder of this user (another may have made "
+                        "it); remove it and retry")
     return folder
 
 
 def attachment(container_name: str, guest_port: int, host_port: int, credentials_port: int | None,
-               outbound: bool) -> Attachment:
+               outbound: bool, aws_ports: tuple[int, ...] = ()) -> Attachment:
     name = hashlib.sha256(container_name.encode()).hexdigest()[:16]
-    return Attachment(socket_dir() / f"{name}.sock", guest_port, host_port, credentials_port, outbound)
+    return Attachment(socket_dir() / f"{name}.sock", guest_port, host_port, credentials_port,
+                      outbound, tuple(sorted(set(aws_ports))))
 
 
 def run_kwargs(att: Attachment) -> dict:
@@ -80,15 +100,16 @@ def available() -> bool:
     return all(shutil.which(tool) for tool in (SLIRP4NETNS, "nsenter", "iptables"))
 
 
-def inside_view(aws: dict[str, str]) -> tuple[dict[str, str], int]:
+def inside_view(aws: dict[str, str]) -> tuple[dict[str, str], int, int]:
     """The container credentials variables made for this machine's loopback (runtime/
-    credentials_endpoint.py) as the container sees them; and the endpoint's port here."""
+    credentials_endpoint.py) as the container sees them; the endpoint's and the local AWS's
+    ports here."""
     full = urlsplit(aws["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
     endpoint = urlsplit(aws["AWS_ENDPOINT_URL"])
     return ({**aws,
              "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://{CREDENTIALS_ADDRESS}{full.path}",
              "AWS_ENDPOINT_URL": f"http://{HOST_LOOPBACK}:{endpoint.port}"},
-            full.port)
+            full.port, endpoint.port)
 
 
 def namespace_rules(att: Attachment) -> list[list[str]]:
@@ -99,8 +120,14 @@ def namespace_rules(att: Attachment) -> list[list[str]]:
                       "--dport", "80", "-j", "DNAT",
                       "--to-destination", f"{HOST_LOOPBACK}:{att.credentials_port}"])
     if not att.outbound:
-        rules.append(["-A", "OUTPUT", "-o", TAP, "!", "-d", SUBNET, "-j", "REJECT",
-                      "--reject-with", "icmp-net-unreachable"])
+        out = ["-A", "OUTPUT", "-o", TAP]
+        rules.append([*out, "-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"])
+        rules += [[*out, "-d", DNS, "-p", proto, "--dport", "53", "-j", "ACCEPT"]
+                  for proto in ("udp", "tcp")]
+        rules += [[*out, "-d", HOST_LOOPBACK, "-p", "tcp", "--dport", str(port), "-j", "ACCEPT"]
+                  for port in sorted({*att.aws_ports, *([att.credentials_port]
+                                                         if att.credentials_port else [])})]
+        rules.append([*out, "-j", "REJECT", "--reject-with", "icmp-net-unreachable"])
     return rules
 
 
@@ -117,27 +144,35 @@ def attach(pid: int, att: Attachment) -> None:
     att.socket.unlink(missing_ok=True)
     log_path = att.socket.with_suffix(".log")
     ready_read, ready_write = os.pipe()
-    with open(log_path, "wb") as log:
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
         proc = subprocess.Popen(
-            [SLIRP4NETNS, "--configure", "--mtu=65520", f"--ready-fd={ready_write}",
-             f"--api-socket={att.socket}", str(pid), TAP],
+            [SLIRP4NETNS, "--configure", "--mtu=65520", "--enable-sandbox", "--enable-seccomp",
+             f"--ready-fd={ready_write}", f"--api-socket={att.socket}", str(pid), TAP],
             pass_fds=(ready_write,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True)     # it serves the container, not this command
-    os.close(ready_write)
+    finally:
+        os.close(log)
+        os.close(ready_write)
+    _children[str(att.socket)] = proc
     try:
-        ready, _, _ = select.select([ready_read], [], [], READY_TIMEOUT)
+        with selectors.DefaultSelector() as selector:
+            selector.register(ready_read, selectors.EVENT_READ)
+            ready = selector.select(READY_TIMEOUT)
         if not ready or os.read(ready_read, 1) != b"1":
-            _stop(proc.pid)
             raise UserError(f"slirp4netns did not set up the app container's network: "
                             f"{_last_line(log_path)}")
+        answer = _api(att.socket, {"execute": "add_hostfwd", "arguments": {
+            "proto": "tcp", "host_addr": HOST, "host_port": att.host_port,
+            "guest_port": att.guest_port}})
+        if "error" in answer:
+            raise UserError(f"could not publish the app's port {att.guest_port} on {HOST}:"
+                            f"{att.host_port}: {answer['error'].get('desc', answer['error'])}")
+    except BaseException:
+        _stop(proc.pid, str(att.socket))
+        raise
     finally:
         os.close(ready_read)
-    answer = _api(att.socket, {"execute": "add_hostfwd", "arguments": {
-        "proto": "tcp", "host_addr": HOST, "host_port": att.host_port, "guest_port": att.guest_port}})
-    if "error" in answer:
-        _stop(proc.pid)
-        raise UserError(f"could not publish the app's port {att.guest_port} on "
-                        f"{HOST}:{att.host_port}: {answer['error'].get('desc', answer['error'])}")
 
 
 def detach(labels: dict[str, str]) -> None:
@@ -147,7 +182,7 @@ def detach(labels: dict[str, str]) -> None:
         return
     for pid, sock, _ in _running():
         if sock == path:
-            _stop(pid)
+            _stop(pid, sock)
     Path(path).unlink(missing_ok=True)
     Path(path).with_suffix(".log").unlink(missing_ok=True)
 
@@ -156,16 +191,16 @@ def reap() -> None:
     """Stops ours whose container's process is gone (it was removed by other means)."""
     folder = str(socket_dir())
     for pid, sock, target in _running():
-        if sock.startswith(folder + "/") and not Path(f"/proc/{target}").exists():
-            _stop(pid)
+        if sock.startswith(folder + "/") and _gone(target):
+            _stop(pid, sock)
             Path(sock).unlink(missing_ok=True)
             Path(sock).with_suffix(".log").unlink(missing_ok=True)
 
 
-def _running() -> list[tuple[int, str, str]]:
+def _running(proc: Path = Path("/proc")) -> list[tuple[int, str, str]]:
     """(pid, API socket, target pid) of each slirp4netns on this machine started with both."""
     found = []
-    for entry in Path("/proc").iterdir():
+    for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
@@ -181,20 +216,36 @@ def _running() -> list[tuple[int, str, str]]:
     return found
 
 
-def _stop(pid: int) -> None:
+def _gone(pid: str | int) -> bool:
+    """No such process, or one that has exited (a zombie its parent has not reaped yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+def _stop(pid: int, sock: str) -> None:
+    """SIGTERM, then SIGKILL after 2 s; reaped here when this process started it."""
+    child = _children.pop(sock, None)
+    if child is not None and child.pid == pid:
+        child.terminate()
+        try:
+            child.wait(2)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return
+    except PermissionError:
+        raise UserError(f"cannot stop slirp4netns (pid {pid}): it is another user's") from None
     deadline = time.monotonic() + 2
     while time.monotonic() < deadline:
-        try:
-            # Our child when this process started it: reap it so it does not linger a zombie.
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return
-        except ChildProcessError:
-            if not Path(f"/proc/{pid}").exists():
-                return
+        if _gone(pid):
+            return
         time.sleep(0.02)
     try:
         os.kill(pid, signal.SIGKILL)
@@ -203,15 +254,19 @@ def _stop(pid: int) -> None:
 
 
 def _api(path: Path, request: dict) -> dict:
-    with socket.socket(socket.AF_UNIX) as sock:
-        sock.settimeout(5)
-        sock.connect(str(path))
-        sock.sendall(json.dumps(request).encode())
-        sock.shutdown(socket.SHUT_WR)
-        data = b""
-        while chunk := sock.recv(4096):
-            data += chunk
-    return json.loads(data or b"{}")
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(str(path))
+            sock.sendall(json.dumps(request).encode())
+            sock.shutdown(socket.SHUT_WR)
+            data = b""
+            while chunk := sock.recv(4096):
+                data += chunk
+        return json.loads(data or b"{}")
+    except (OSError, ValueError) as exc:
+        raise UserError(f"slirp4netns's API ({path}) did not answer {request['execute']}: "
+                        f"{exc}") from None
 
 
 def _last_line(log_path: Path) -> str:

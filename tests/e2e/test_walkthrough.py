@@ -4,6 +4,7 @@ as after `eval "$(./inv aws.env)"`, and finds everything else as after `./inv up
 the local ECR and the domain studio-containers-local, which here already offers another team's
 image, which must still be offered, unchanged, when the notebook is done."""
 import os
+from urllib.parse import urlsplit
 
 import nbformat
 import pytest
@@ -176,7 +177,11 @@ def test_the_walkthrough_also_runs_inside_a_kernel_of_invoke_local(local_aws, se
         assert run.interrupt() == 0
     finally:
         run.kill()
-    assert f"SageMaker at {endpoint.url}" in output, output
+    # The local AWS as the kernel reaches it: this machine's loopback, from its own network or
+    # (user-mode NAT) through 10.0.2.2.
+    port = urlsplit(endpoint.url).port
+    assert (f"SageMaker at http://127.0.0.1:{port} " in output
+            or f"SageMaker at http://10.0.2.2:{port} " in output), output
     assert f"python3__{IMAGE_NAME}: Python 3 (walkthrough)" in output, output
     assert "uid in the kernel: 1000\n" in output, output
     assert sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"][

@@ -2,12 +2,14 @@
 import pytest
 
 from studio_containers.errors import UserError
+from studio_containers.runtime import network
 from studio_containers.runtime.network import (
     BRIDGE,
     HOST_NETWORK,
     USER_NAT,
     VPC_ONLY,
     AppNetwork,
+    app_network,
     choose,
     masquerades,
     placement,
@@ -31,7 +33,7 @@ AWS = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:41000/credentials
     ("auto", False, None, False, False, BRIDGE),      # a remote engine's network is not this machine's
     ("bridge", True, False, False, True, BRIDGE),
     ("host", False, True, False, False, HOST_NETWORK),
-    ("host", True, False, True, True, USER_NAT),      # a space is never on the host's network
+    ("host", True, None, True, True, USER_NAT),       # a space is never on the host's network
     ("slirp4netns", True, True, True, True, USER_NAT),
 ])
 def test_the_mode_follows_the_engine_unless_set(setting, local, nat, space, user_nat, mode):
@@ -89,3 +91,38 @@ def test_nat_is_a_masquerade_rule_for_the_bridge_subnet(rules, subnets, expected
 
 def test_not_knowing_keeps_the_bridge_and_says_what_would_change_it():
     assert "root" in choose("auto", True, None).why
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """The engine's facts as a test sets them; records whether slirp4netns was asked for."""
+    facts = {"local": True, "nat": False, "user_nat": True, "asked": []}
+    monkeypatch.setattr(network, "engine_is_local", lambda client: facts["local"])
+    monkeypatch.setattr(network, "bridge_has_nat", lambda client: facts["nat"])
+    monkeypatch.setattr(network, "can_user_nat",
+                        lambda: facts["asked"].append(True) or facts["user_nat"])
+    return facts
+
+
+def test_slirp4netns_is_not_looked_for_when_the_bridge_has_nat(engine):
+    engine["nat"] = True
+    assert app_network(None, "auto").mode == BRIDGE and engine["asked"] == []
+
+
+def test_a_remote_engine_never_gets_user_mode_nat(engine):
+    engine["local"] = False
+    assert app_network(None, "auto", space=True).mode == BRIDGE
+    with pytest.raises(UserError, match="AppNetworkAccessType of domain d-1: VpcOnly"):
+        app_network(None, "auto", access=VPC_ONLY, access_from="AppNetworkAccessType of domain d-1")
+
+
+def test_without_slirp4netns_a_gateway_takes_the_hosts_network_and_a_space_the_bridge(engine):
+    engine["user_nat"] = False
+    assert app_network(None, "auto").mode == HOST_NETWORK
+    assert app_network(None, "auto", space=True).mode == BRIDGE
+
+
+def test_vpc_only_ignores_the_bridges_nat(engine):
+    engine["nat"] = True
+    chosen = app_network(None, "auto", access=VPC_ONLY)
+    assert (chosen.mode, chosen.outbound) == (USER_NAT, False)

@@ -14,10 +14,30 @@ def test_the_credentials_address_is_sent_to_the_endpoints_port_on_this_machine()
     assert dnat[-2:] == ["--to-destination", "10.0.2.2:41000"]
 
 
-def test_outbound_off_rejects_all_but_this_machine_at_once():
-    rules = user_nat.namespace_rules(_att(credentials_port=None, outbound=False))
-    assert rules == [["-A", "OUTPUT", "-o", "tap0", "!", "-d", "10.0.2.0/24", "-j", "REJECT",
-                      "--reject-with", "icmp-net-unreachable"]]
+def test_outbound_off_lets_out_only_dns_and_the_local_aws_and_rejects_the_rest_at_once():
+    att = user_nat.attachment("c", 8888, 40000, 41000, False, aws_ports=(5566, 5566))
+    rules = [" ".join(rule) for rule in user_nat.namespace_rules(att)]
+    out = "-A OUTPUT -o tap0"
+    assert rules == [
+        "-t nat -A OUTPUT -d 169.254.170.2/32 -p tcp --dport 80 -j DNAT --to-destination 10.0.2.2:41000",
+        f"{out} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",   # answers to the front
+        f"{out} -d 10.0.2.3 -p udp --dport 53 -j ACCEPT",
+        f"{out} -d 10.0.2.3 -p tcp --dport 53 -j ACCEPT",
+        f"{out} -d 10.0.2.2 -p tcp --dport 5566 -j ACCEPT",
+        f"{out} -d 10.0.2.2 -p tcp --dport 41000 -j ACCEPT",
+        f"{out} -j REJECT --reject-with icmp-net-unreachable"]
+
+
+def test_the_slirp4netns_processes_are_told_by_their_arguments(tmp_path):
+    def process(pid, *args):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "cmdline").write_bytes("\0".join(args).encode() + b"\0")
+    process(10, "/usr/bin/slirp4netns", "--configure", "--mtu=65520", "--enable-sandbox",
+            "--ready-fd=5", "--api-socket=/run/x/a.sock", "4242", "tap0")
+    process(11, "slirp4netns", "--configure", "4243", "tap0")          # not ours: no API socket
+    process(12, "python3", "--api-socket=/run/x/b.sock", "1", "tap0")  # not slirp4netns
+    (tmp_path / "self").mkdir()
+    assert user_nat._running(tmp_path) == [(10, "/run/x/a.sock", "4242")]
 
 
 def test_no_rules_when_there_is_nothing_to_send_or_keep_in():
