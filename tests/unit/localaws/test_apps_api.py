@@ -19,8 +19,8 @@ class RecordingLauncher:
         self.stopped.append(app)
         app.status = "Deleted"
 
-    def url(self, app):
-        return f"http://127.0.0.1:1/{app.app_type}?token=t" if app.status == "InService" else None
+    def url(self, app, host="127.0.0.1"):
+        return f"http://{host}:1/{app.app_type}?token=t" if app.status == "InService" else None
 
 
 @pytest.fixture
