@@ -5,9 +5,10 @@ or, in Studio's VpcOnly mode, nothing but this machine's local AWS.
 On its default bridge a container reaches out only through the engine's NAT (the MASQUERADE
 rule dockerd adds unless started with `--iptables=false`, as this tool starts it so that it
 never changes the host's firewall). Without NAT, DNS fails after a 10 s wait and connections
-hang. There an app gets user-mode NAT of its own (slirp4netns, runtime/user_nat.py): its own
-namespace and port 8888 as on the bridge, the host's network through this machine's sockets, its
-port published on 127.0.0.1. Where slirp4netns is missing and cannot be installed, a
+hang; with it, the app still cannot reach the local AWS on this machine's loopback. So a local
+engine's app gets user-mode NAT of its own (slirp4netns, runtime/user_nat.py): its own namespace
+and port 8888 as on the bridge, the host's network (loopback included) through this machine's
+sockets, its port published on 127.0.0.1. Where slirp4netns is missing and cannot be installed, a
 KernelGateway app falls back to host networking, its gateway listening on 127.0.0.1 behind its
 token; a space cannot (its app binds port 8888 of whatever network it is on) and stays on the
 bridge, said so. Not root, the NAT table cannot be read nor slirp4netns join a container: the
@@ -71,11 +72,13 @@ def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None, space: 
     if not engine_is_local:
         return AppNetwork(BRIDGE, "the engine runs elsewhere: the app reaches the network "
                                   "through its bridge")
-    if bridge_nat:
-        return AppNetwork(BRIDGE, "the app reaches the network through the engine's NAT")
     if can_user_nat:
-        return AppNetwork(USER_NAT, ("the engine's bridge has no NAT (dockerd --iptables=false), so "
-                                     if bridge_nat is False else "") + _USER_NAT_WHY)
+        # Taken over the engine's own NAT too: on the bridge the app could not reach the local
+        # AWS, which is on this machine's loopback.
+        return AppNetwork(USER_NAT, _USER_NAT_WHY + ", the local AWS included")
+    if bridge_nat:
+        return AppNetwork(BRIDGE, "the app reaches the network through the engine's NAT (not "
+                                  "the local AWS: user-mode NAT needs root and slirp4netns)")
     if bridge_nat is None or space:
         return AppNetwork(BRIDGE, "the app stays on the engine's bridge: it reaches the network "
                                   "only if the engine NATs it (here user-mode NAT needs root and "
@@ -112,11 +115,12 @@ BRIDGE_NETWORK = AppNetwork(BRIDGE, "the engine's bridge")
 def app_network(client, setting: str, space: bool = False, access: str = PUBLIC,
                 access_from: str = "local.network_access") -> AppNetwork:
     local = engine_is_local(client)
-    nat = bridge_has_nat(client) if local and setting == "auto" and access == PUBLIC else None
-    wants_user_nat = access == VPC_ONLY or setting == USER_NAT or (
-        setting == "auto" and local and nat is not True) or (setting == HOST_NETWORK and space)
-    return choose(setting, local, nat, space=space,
-                  can_user_nat=wants_user_nat and local and can_user_nat(), access=access,
+    wants_user_nat = access == VPC_ONLY or setting in ("auto", USER_NAT) or (
+        setting == HOST_NETWORK and space)
+    user = wants_user_nat and local and can_user_nat()
+    # The NAT table matters only where user-mode NAT is not taken.
+    nat = bridge_has_nat(client) if local and setting == "auto" and not user else None
+    return choose(setting, local, nat, space=space, can_user_nat=user, access=access,
                   access_from=access_from)
 
 

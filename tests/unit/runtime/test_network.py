@@ -24,7 +24,8 @@ AWS = {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:41000/credentials
 
 
 @pytest.mark.parametrize("setting, local, nat, space, user_nat, mode", [
-    ("auto", True, True, False, True, BRIDGE),        # the engine NATs its bridge: as Studio
+    ("auto", True, True, False, True, USER_NAT),      # NAT'd bridge: no local AWS there
+    ("auto", True, True, False, False, BRIDGE),       # ... unless user-mode NAT cannot run
     ("auto", True, False, False, True, USER_NAT),     # dockerd --iptables=false: NAT of its own
     ("auto", True, False, True, True, USER_NAT),      # a space too
     ("auto", True, False, False, False, HOST_NETWORK),  # no slirp4netns (not root): host's network
@@ -43,7 +44,7 @@ def test_the_mode_follows_the_engine_unless_set(setting, local, nat, space, user
 
 def test_user_mode_nat_says_why_and_that_the_port_stays_on_loopback():
     why = choose("auto", True, False, can_user_nat=True).why
-    assert "no NAT" in why and "slirp4netns" in why and "127.0.0.1" in why
+    assert "slirp4netns" in why and "local AWS" in why and "127.0.0.1" in why
 
 
 def test_vpc_only_takes_user_mode_nat_with_outbound_access_off_whatever_the_engine():
@@ -104,9 +105,14 @@ def engine(monkeypatch):
     return facts
 
 
-def test_slirp4netns_is_not_looked_for_when_the_bridge_has_nat(engine):
+def test_user_mode_nat_is_taken_over_the_engines_nat_for_the_local_aws(engine):
     engine["nat"] = True
-    assert app_network(None, "auto").mode == BRIDGE and engine["asked"] == []
+    chosen = app_network(None, "auto")
+    assert chosen.mode == USER_NAT and "local AWS" in chosen.why
+
+
+def test_slirp4netns_is_not_looked_for_when_the_bridge_is_asked_for(engine):
+    assert app_network(None, "bridge").mode == BRIDGE and engine["asked"] == []
 
 
 def test_a_remote_engine_never_gets_user_mode_nat(engine):
