@@ -2,7 +2,10 @@
 under user-mode NAT (slirp4netns) reaches this machine's loopback, where the request then
 arrives from 127.0.0.1. jupyter_server refuses any Host that is not loopback or a local host name
 (its defence against DNS rebinding), and its local_hostnames setting applies to names, not
-addresses; every other Host is still checked as before, and the token is required as ever.
+addresses. Rebinding gives a page only a name of its own, never 10.0.2.2, so the defence holds;
+every other Host is still checked as before, and the token is required as ever. (The loopback
+check on the peer adds little, as the lab listens on 127.0.0.1 only; it keeps the exception as
+narrow as its reason.)
 """
 import ipaddress
 

@@ -227,7 +227,10 @@ def _this_machine_as_reached(host_header: str) -> str:
     """The address a presigned URL gives this machine: 127.0.0.1, or, for a caller in an app
     container under user-mode NAT (a notebook's kernel), the address it reached the API at, since
     127.0.0.1 there is the container itself (as Studio's URLs work from wherever they are asked)."""
-    host = urlsplit(f"//{host_header}").hostname
+    try:
+        host = urlsplit(f"//{host_header}").hostname
+    except ValueError:      # not a host at all ("[bad"): the usual answer
+        return HOST
     return HOST_LOOPBACK if host == HOST_LOOPBACK else HOST
 
 

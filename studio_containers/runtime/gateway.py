@@ -7,6 +7,7 @@ that for one image; `start_gateway` runs it and waits until it answers.
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def run_app_container(client: docker.DockerClient, app, what: str) -> Container:
                 raise UserError(f"{what} went as it started: {exc}") from None
             pid = container.attrs["State"]["Pid"]
             if pid:     # else it exited already: the wait for it says why
-                user_nat.attach(pid, app.nat)
+                user_nat.attach(pid, app.nat, container.id)
         except UserError:
             if _exited(container):
                 return container    # the wait that follows says why, not the NAT's failure
@@ -94,12 +95,20 @@ def run_app_container(client: docker.DockerClient, app, what: str) -> Container:
     return container
 
 
-def _exited(container: Container) -> bool:
-    try:
-        container.reload()
-    except DockerException:
-        return False
-    return container.status in ("exited", "dead")
+def _exited(container: Container, within: float = 1.0) -> bool:
+    """Whether the container ended (given a moment: a NAT that failed because its process just
+    exited may be told before the engine reports the exit)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            container.reload()
+        except DockerException:
+            return False
+        if container.status in ("exited", "dead"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,

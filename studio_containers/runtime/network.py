@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import host
 from ..console import say
@@ -125,21 +126,36 @@ def app_network(client, setting: str, space: bool = False, access: str = PUBLIC,
 
 
 _install_lock = threading.Lock()    # the local AWS launches apps from several threads
+_install_failed = []                # once per process: an offline apt would fail each launch
 
 
 def can_user_nat() -> bool:
-    """slirp4netns can join a container's namespace from here (root), installed now if need be;
-    an install that fails is said, and the answer is no."""
-    if os.geteuid() != 0:
+    """slirp4netns can join a container's namespace from here (root, the engine's processes in
+    our PID namespace), installed now if need be; an install that fails is said, and the answer
+    is no."""
+    if os.geteuid() != 0 or not _sees_the_engine():
         return False
     with _install_lock:
-        if not user_nat.available() and host.can_install_here():
+        if not user_nat.available() and host.can_install_here() and not _install_failed:
             say("Installing Debian's slirp4netns, the user-mode NAT for app containers (apt-get)")
             try:
                 host.apt_install([user_nat.SLIRP4NETNS, "iptables", "util-linux"])
             except UserError as exc:
+                _install_failed.append(exc)
                 say(f"Could not install slirp4netns ({exc}); apps get another network")
         return user_nat.available()
+
+
+def _sees_the_engine() -> bool:
+    """dockerd among this machine's processes as we see them: the pids the engine reports
+    (a container's State.Pid) are then ours too."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "dockerd":
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def engine_is_local(client) -> bool:

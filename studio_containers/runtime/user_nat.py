@@ -29,6 +29,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,19 +62,25 @@ class Attachment:
     aws_ports: tuple[int, ...] = ()     # this machine's ports an app may reach with outbound off
 
 
-# slirp4netns processes this process started, by socket: stopped and reaped through their Popen.
+# slirp4netns processes this process started, by socket: stopped and reaped through their Popen
+# (the local AWS attaches and removes apps from several threads).
 _children: dict[str, subprocess.Popen] = {}
+_lock = threading.Lock()
 
 
-def socket_dir() -> Path:
+def socket_dir(create: bool = True) -> Path | None:
     """Outside the state folder (a unix socket's path may not pass 107 bytes), in /run for root
-    (no other user can create it first), and only if it is ours and private."""
+    (no other user can create it first), and only if it is ours and private. Not `create`d: None
+    when it does not exist."""
     base = Path("/run") if os.geteuid() == 0 and os.access("/run", os.W_OK) else \
         Path(tempfile.gettempdir())
     folder = base / f"studio-containers-nat-{os.geteuid()}"
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
+        if create:
+            folder.mkdir(mode=0o700, exist_ok=True)
         info = os.lstat(folder)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         raise UserError(f"cannot make {folder} for the apps' user-mode NAT: {exc.strerror}") from None
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077:
@@ -131,10 +138,12 @@ def namespace_rules(att: Attachment) -> list[list[str]]:
     return rules
 
 
-def attach(pid: int, att: Attachment) -> None:
-    """Gives the namespace of the container whose process is `pid` its rules, then its NAT and
-    forwarded port; the rules come first so that nothing leaves before they hold."""
+def attach(pid: int, att: Attachment, container_id: str) -> None:
+    """Gives the namespace of the container `container_id`, whose process is `pid`, its rules,
+    then its NAT and forwarded port; the rules come first so that nothing leaves before they
+    hold."""
     reap()
+    _check_is_the_container(pid, container_id)
     for rule in namespace_rules(att):
         done = subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", "iptables", "-w", *rule],
                               capture_output=True, text=True)
@@ -143,18 +152,29 @@ def attach(pid: int, att: Attachment) -> None:
                             f"{' '.join(rule)}): {done.stderr.strip()}")
     att.socket.unlink(missing_ok=True)
     log_path = att.socket.with_suffix(".log")
-    ready_read, ready_write = os.pipe()
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise UserError(f"cannot write {log_path}: {exc.strerror}") from None
+    try:
+        ready_read, ready_write = os.pipe()
+    except OSError as exc:
+        os.close(log)
+        raise UserError(f"cannot start slirp4netns: {exc.strerror}") from None
     try:
         proc = subprocess.Popen(
             [SLIRP4NETNS, "--configure", "--mtu=65520", "--enable-sandbox", "--enable-seccomp",
              f"--ready-fd={ready_write}", f"--api-socket={att.socket}", str(pid), TAP],
             pass_fds=(ready_write,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True)     # it serves the container, not this command
+    except OSError as exc:
+        os.close(ready_read)
+        raise UserError(f"cannot start slirp4netns: {exc.strerror}") from None
     finally:
         os.close(log)
         os.close(ready_write)
-    _children[str(att.socket)] = proc
+    with _lock:
+        _children[str(att.socket)] = proc
     try:
         with selectors.DefaultSelector() as selector:
             selector.register(ready_read, selectors.EVENT_READ)
@@ -175,11 +195,29 @@ def attach(pid: int, att: Attachment) -> None:
         os.close(ready_read)
 
 
+def _check_is_the_container(pid: int, container_id: str) -> None:
+    """`pid` is the container's process as this machine numbers it, in a namespace other than
+    ours: an engine in another PID namespace (this tool in a container beside it) reports pids
+    that mean something else here, and rules must never land in this machine's own namespace."""
+    try:
+        cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+        theirs, ours = os.stat(f"/proc/{pid}/ns/net").st_ino, os.stat("/proc/self/ns/net").st_ino
+    except OSError:
+        cgroup, theirs, ours = "", 0, 0
+    if container_id not in cgroup or theirs == ours:
+        raise UserError(f"the app container's process {pid} is not to be found here (is the "
+                        "Docker engine in another PID namespace?); set local.network: bridge")
+
+
 def detach(labels: dict[str, str]) -> None:
     """Stops the slirp4netns of a container (by its label); nothing when it has none."""
     path = labels.get(SOCKET_LABEL)
     if not path:
         return
+    with _lock:
+        child = _children.get(path)
+    if child is not None:
+        _stop(child.pid, path)     # ours: stopped and reaped even if it died on its own
     for pid, sock, _ in _running():
         if sock == path:
             _stop(pid, sock)
@@ -188,8 +226,18 @@ def detach(labels: dict[str, str]) -> None:
 
 
 def reap() -> None:
-    """Stops ours whose container's process is gone (it was removed by other means)."""
-    folder = str(socket_dir())
+    """Stops ours whose container's process is gone (it was removed by other means), and reaps
+    those that ended on their own."""
+    with _lock:
+        ended = [sock for sock, child in _children.items() if child.poll() is not None]
+        for sock in ended:
+            del _children[sock]
+    if os.geteuid() != 0:
+        return      # only root attaches
+    found = socket_dir(create=False)
+    if found is None:
+        return
+    folder = str(found)
     for pid, sock, target in _running():
         if sock.startswith(folder + "/") and _gone(target):
             _stop(pid, sock)
@@ -227,7 +275,8 @@ def _gone(pid: str | int) -> bool:
 
 def _stop(pid: int, sock: str) -> None:
     """SIGTERM, then SIGKILL after 2 s; reaped here when this process started it."""
-    child = _children.pop(sock, None)
+    with _lock:
+        child = _children.pop(sock, None)
     if child is not None and child.pid == pid:
         child.terminate()
         try:

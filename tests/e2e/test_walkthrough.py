@@ -177,11 +177,11 @@ def test_the_walkthrough_also_runs_inside_a_kernel_of_invoke_local(local_aws, se
         assert run.interrupt() == 0
     finally:
         run.kill()
-    # The local AWS as the kernel reaches it: this machine's loopback, from its own network or
-    # (user-mode NAT) through 10.0.2.2.
+    # The local AWS as the kernel reaches it: through 10.0.2.2 under user-mode NAT (root), on
+    # this machine's loopback from the host's network otherwise.
     port = urlsplit(endpoint.url).port
-    assert (f"SageMaker at http://127.0.0.1:{port} " in output
-            or f"SageMaker at http://10.0.2.2:{port} " in output), output
+    host = "10.0.2.2" if os.geteuid() == 0 else "127.0.0.1"
+    assert f"SageMaker at http://{host}:{port} " in output, output
     assert f"python3__{IMAGE_NAME}: Python 3 (walkthrough)" in output, output
     assert "uid in the kernel: 1000\n" in output, output
     assert sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"][

@@ -1,5 +1,20 @@
-"""The rules a user-mode NAT puts in an app container's own namespace, and its socket's name."""
+"""The rules a user-mode NAT puts in an app container's own namespace, its socket's folder and
+name, and the processes it keeps."""
+import os
+import subprocess
+
+import pytest
+
+from studio_containers.errors import UserError
 from studio_containers.runtime import user_nat
+
+
+@pytest.fixture(autouse=True)
+def sockets(tmp_path, monkeypatch):
+    folder = tmp_path / "nat"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setattr(user_nat, "socket_dir", lambda create=True: folder)
+    return folder
 
 
 def _att(credentials_port=41000, outbound=True):
@@ -55,3 +70,49 @@ def test_the_container_is_labelled_with_its_socket_and_port():
     assert options["network_mode"] == "none" and options["dns"] == ["10.0.2.3"]
     assert options["labels"] == {user_nat.SOCKET_LABEL: str(_att().socket),
                                  user_nat.PORT_LABEL: "40000"}
+
+
+@pytest.fixture
+def private_folder(tmp_path, monkeypatch):
+    """socket_dir's own checks, in a temporary folder, as a user of another uid than root."""
+    monkeypatch.undo()      # the real socket_dir
+    monkeypatch.setattr(user_nat.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(user_nat.os, "access", lambda path, mode: False)     # not /run
+    return tmp_path / f"studio-containers-nat-{os.geteuid()}"
+
+
+def test_the_socket_folder_is_made_private(private_folder):
+    assert user_nat.socket_dir() == private_folder
+    assert private_folder.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("made_by_another", ["symlink", "open to others"])
+def test_a_socket_folder_someone_else_could_have_made_is_refused(private_folder, tmp_path,
+                                                                  made_by_another):
+    if made_by_another == "symlink":
+        (tmp_path / "elsewhere").mkdir(mode=0o700)
+        private_folder.symlink_to(tmp_path / "elsewhere")
+    else:
+        private_folder.mkdir()
+        private_folder.chmod(0o755)
+    with pytest.raises(UserError, match="not a private folder of this user"):
+        user_nat.socket_dir()
+
+
+def test_without_the_folder_nothing_is_made_to_look_for_leftovers(private_folder):
+    assert user_nat.socket_dir(create=False) is None and not private_folder.exists()
+
+
+def test_rules_never_land_in_this_machines_own_namespace():
+    # This process is in no container: its pid must be refused, whatever the id.
+    with pytest.raises(UserError, match="not to be found here"):
+        user_nat._check_is_the_container(os.getpid(), "0" * 64)
+
+
+def test_a_slirp4netns_that_ended_on_its_own_is_reaped(monkeypatch):
+    monkeypatch.setattr(user_nat.os, "geteuid", lambda: 1000)   # nothing else to look for
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    user_nat._children["/run/x/ended.sock"] = ended
+    user_nat.reap()
+    assert "/run/x/ended.sock" not in user_nat._children
