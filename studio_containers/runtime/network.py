@@ -43,7 +43,8 @@ class AppNetwork:
 
 
 _USER_NAT_WHY = ("the app gets user-mode NAT of its own (slirp4netns): it reaches what this "
-                 "machine reaches, and its port is published on 127.0.0.1 only")
+                 "machine reaches, the local AWS included, and its port is published on "
+                 "127.0.0.1 only")
 
 
 def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None, space: bool = False,
@@ -76,7 +77,7 @@ def choose(setting: str, engine_is_local: bool, bridge_nat: bool | None, space: 
     if can_user_nat:
         # Taken over the engine's own NAT too: on the bridge the app could not reach the local
         # AWS, which is on this machine's loopback.
-        return AppNetwork(USER_NAT, _USER_NAT_WHY + ", the local AWS included")
+        return AppNetwork(USER_NAT, _USER_NAT_WHY)
     if bridge_nat:
         return AppNetwork(BRIDGE, "the app reaches the network through the engine's NAT (not "
                                   "the local AWS: user-mode NAT needs root and slirp4netns)")
