@@ -4,6 +4,7 @@ from pathlib import Path
 from invoke import Config
 
 from studio_containers import PROJECT_ROOT
+from studio_containers.runtime.network import HOST_NETWORK, USER_NAT, AppNetwork
 from studio_containers.settings import Settings, keep_env_strings
 from studio_containers.spec import ImageSpec, Kernel, load_specs
 
@@ -56,3 +57,8 @@ PIP_DOWNLOAD = ("import subprocess, sys, tempfile; folder = tempfile.mkdtemp(); 
                 "'--disable-pip-version-check', '-q', '-d', folder, 'six'], capture_output=True, "
                 "text=True, timeout=120); import os; print(done.returncode, os.listdir(folder), "
                 "done.stderr[-300:])")
+
+
+# The networks an app container can be given, by the name the integration tests use.
+NETWORKS = {"host": AppNetwork(HOST_NETWORK, "test"), "user-nat": AppNetwork(USER_NAT, "test"),
+            "vpc-only": AppNetwork(USER_NAT, "test", outbound=False)}

@@ -40,7 +40,6 @@ from ..ports import HOST
 
 SLIRP4NETNS = "slirp4netns"
 TAP = "tap0"
-SUBNET = "10.0.2.0/24"
 HOST_LOOPBACK = "10.0.2.2"      # slirp4netns's address for this machine's 127.0.0.1
 DNS = "10.0.2.3"
 CREDENTIALS_ADDRESS = "169.254.170.2"

@@ -25,10 +25,9 @@ from studio_containers.runtime.gateway import (
     start_gateway,
 )
 from studio_containers.runtime.kernel_client import execute
-from studio_containers.runtime.network import HOST_NETWORK, USER_NAT, AppNetwork
 from studio_containers.runtime.space import space_container, start_space
 from studio_containers.spec import load_spec
-from tests.helpers import shipped_images
+from tests.helpers import NETWORKS, shipped_images
 
 IN_THE_KERNEL = """
 import json, os, boto3
@@ -40,8 +39,6 @@ print(json.dumps({
 }))
 """
 HOST_KEY = "AKIAHOSTKEYNOTFORAPPS"
-NETWORKS = {"host": AppNetwork(HOST_NETWORK, "test"), "user-nat": AppNetwork(USER_NAT, "test"),
-            "vpc-only": AppNetwork(USER_NAT, "test", outbound=False)}
 
 
 @pytest.fixture

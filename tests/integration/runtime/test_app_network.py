@@ -17,22 +17,23 @@ import requests
 from studio_containers.local.front import TokenFront
 from studio_containers.ports import free_port
 from studio_containers.runtime import user_nat
-from studio_containers.runtime.gateway import gateway_container, prepare_home, remove, start_gateway
+from studio_containers.runtime.gateway import (
+    gateway_container,
+    prepare_home,
+    remove,
+    start_gateway,
+)
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.network import (
     BRIDGE,
-    HOST_NETWORK,
     USER_NAT,
-    AppNetwork,
     app_network,
     bridge_has_nat,
 )
 from studio_containers.runtime.space import space_container, start_space
 from studio_containers.spec import load_spec
-from tests.helpers import PIP_DOWNLOAD, shipped_images
+from tests.helpers import NETWORKS, PIP_DOWNLOAD, shipped_images
 
-NETWORKS = {"host": AppNetwork(HOST_NETWORK, "test"), "user-nat": AppNetwork(USER_NAT, "test"),
-            "vpc-only": AppNetwork(USER_NAT, "test", outbound=False)}
 # What connections from the app's network do: for each (host, port), how it failed, if it did,
 # and how long it took; and whether a name resolves. 192.0.2.1 is a documentation address: with
 # outbound access off nothing leaves the container's namespace to reach it.
