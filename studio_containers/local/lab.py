@@ -11,14 +11,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
 from .. import PROJECT_ROOT
 from ..console import show_tail
 from ..errors import UserError
 from ..files import open_private_log, write_private
 from ..ports import HOST
-from ..runtime.volume import RUNTIME_DIR
+from ..runtime import RUNTIME_DIR
 from ..wait import NotYet, WaitTimeout, wait_until
 
 STOP_TIMEOUT = 15
@@ -48,7 +46,7 @@ class LabOptions:
 def lab_command(opts: LabOptions) -> list[str]:
     # `python -m jupyterlab` with the start-up costs of lean.py skipped (2 s of its 2.5 s here).
     start = (f"import sys; sys.path.insert(0, {str(RUNTIME_HELPERS)!r}); import lean; "
-             "lean.skip_iri_grammar(); lean.skip_yarn_config(); "
+             "lean.skip_unused_format_checkers(); lean.skip_yarn_config(); "
              "from jupyterlab.labapp import main; sys.exit(main())")
     cmd = [sys.executable, "-c", start, "--no-browser",
            f"--ServerApp.ip={HOST}", f"--ServerApp.port={opts.port}", "--ServerApp.port_retries=0",
@@ -141,6 +139,8 @@ def launch_lab(opts: LabOptions) -> subprocess.Popen:
 
 
 def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> None:
+    import requests  # not before the lab is launched: its boot overlaps this import
+
     def answers():
         if proc.poll() is not None:
             show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())

@@ -42,10 +42,10 @@ from ..runtime.gateway import (
     container_logs,
     gateway_container,
     owner,
-    prepare_home,
     remove,
     start_gateway,
 )
+from ..runtime.home import prepare_home
 from ..runtime.network import PUBLIC, app_network, offers_aws
 from ..runtime.space import space_container, start_space
 from ..settings import Settings

@@ -6,7 +6,6 @@ that for one image; `start_gateway` runs it and waits until it answers.
 """
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,8 @@ from . import user_nat
 from .network import BRIDGE_NETWORK, HOST_NETWORK, AppNetwork, placement
 from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
 
+READY_POLL_SECONDS = 0.025
+EXIT_CHECK_SECONDS = 0.5
 ROLE_LABEL = "studio-containers.role"
 ROLE = "local-gateway"
 OWNER_LABEL = "studio-containers.state-dir"
@@ -156,14 +157,6 @@ def gateway_port_of(container: Container) -> int:
     return int(container.attrs["NetworkSettings"]["Ports"][f"{GATEWAY_PORT}/tcp"][0]["HostPort"])
 
 
-def prepare_home(home: Path, spec: ImageSpec) -> Path:
-    """The host folder that plays the EFS home; owned by the image's user so its kernels can write."""
-    home.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        os.chown(home, spec.uid, spec.gid)
-    return home
-
-
 def start_gateway(client: docker.DockerClient, gc: GatewayContainer, spec: ImageSpec,
                   timeout: float) -> Container:
     container = run_app_container(client, gc, f"the gateway container for {spec.name}")
@@ -177,16 +170,25 @@ def start_gateway(client: docker.DockerClient, gc: GatewayContainer, spec: Image
 
 def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, timeout: float) -> None:
     headers = {"Authorization": f"token {gc.environment['KG_AUTH_TOKEN']}"}
+    engine_asked = time.monotonic()
 
     def answers():
-        container.reload()
-        if container.status in ("exited", "dead"):
-            raise _exit_error(container, spec)
-        status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
+        nonlocal engine_asked
+        try:
+            status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
+        except requests.RequestException:
+            # Not listening yet, or gone: the engine is asked which, less often than the port.
+            if time.monotonic() - engine_asked >= EXIT_CHECK_SECONDS:
+                engine_asked = time.monotonic()
+                container.reload()
+                if container.status in ("exited", "dead"):
+                    raise _exit_error(container, spec) from None
+            raise
         return status == 200 or NotYet(f"HTTP {status}")
     try:
-        # A short interval: this wait is on the path to the first cell, and a probe is cheap.
-        wait_until(answers, timeout=timeout, interval=0.05,
+        # A short interval: this wait is on the path to the first cell, and a refused
+        # connection is cheap (the engine's inspection is not: see EXIT_CHECK_SECONDS).
+        wait_until(answers, timeout=timeout, interval=READY_POLL_SECONDS,
                    what=f"the gateway for {spec.name} to answer at {gc.url}",
                    hint="setting local.ready_timeout", retry_on=(requests.RequestException,))
     except WaitTimeout:

@@ -9,15 +9,14 @@ from dataclasses import dataclass
 import docker
 from docker.errors import DockerException, NotFound
 
-from .. import PROJECT_ROOT
 from ..build.baseimage import Base
 from ..build.contenthash import folder_hash
 from ..build.dockerbuild import image_exists, run_build
 from ..console import say
 from ..errors import UserError
 from ..studio import GATEWAY_MOUNT as MOUNT_POINT
+from . import RUNTIME_DIR
 
-RUNTIME_DIR = PROJECT_ROOT / "local" / "gateway"    # its sources: Dockerfile, bundle.py, launch.py
 PYTHON = f"{MOUNT_POINT}/bin/python3"
 LAUNCHER = f"{MOUNT_POINT}/lib/studio-containers/launch.py"
 REPOSITORY = "studio-containers/gateway-runtime"

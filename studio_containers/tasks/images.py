@@ -1,8 +1,10 @@
-"""`invoke build|push|validate`: the images under images/."""
+"""`invoke build|push|validate`: the images under images/.
+
+The pipeline (Docker's SDK, the build, the validation) is imported by each task, not here:
+every command loads these modules, and `invoke local` starts JupyterLab before it needs them."""
 from invoke import Collection, task
 
 from ..console import say
-from ..pipeline import Checks, prepare
 from ..spec import load_specs
 from . import settings, user_errors
 
@@ -12,6 +14,7 @@ from . import settings, user_errors
 @user_errors
 def build(c, image=None, verbose=False):
     """Build images (skips those whose content hash is already built)."""
+    from ..pipeline import prepare
     s = settings(c)
     prepare(s, load_specs(s.images_dir, image), verbose=verbose)
 
@@ -23,6 +26,7 @@ def push(c, image=None, create_repository=False):
     """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
     from ..deploy.push import PushRecord, push_images  # boto3: only pushing pays for it
     from ..localaws.control import LocalAws
+    from ..pipeline import prepare
     s = settings(c)
     prepared = prepare(s, load_specs(s.images_dir, image))
     endpoint = LocalAws(s).ensure_started()
@@ -35,6 +39,7 @@ def push(c, image=None, create_repository=False):
 @user_errors
 def validate(c, image=None, again=False):
     """Check built images for every known Studio failure class (builds them first if needed)."""
+    from ..pipeline import Checks, prepare
     s = settings(c)
     prepared = prepare(s, load_specs(s.images_dir, image),
                        checks=Checks.AGAIN if again else Checks.REPORT)

@@ -6,11 +6,7 @@ from invoke import Collection, task
 
 from .. import PROJECT_ROOT
 from ..console import say
-from ..deploy.toolchain import offline_toolchain
 from ..errors import UserError
-from ..host import ensure_chromium
-from ..localaws.registry import registry_binary
-from ..pipeline import prepare
 from . import settings, user_errors
 
 
@@ -31,6 +27,11 @@ def test(c, unit=False, k=None, pytest_args=""):
     except ValueError as exc:
         raise UserError(f"--pytest-args {pytest_args!r}: {exc} (quote as in a shell)") from None
     if not unit:
+        # Imported here: every command loads this module (see tasks/images.py).
+        from ..deploy.toolchain import offline_toolchain
+        from ..host import ensure_chromium
+        from ..localaws.registry import registry_binary
+        from ..pipeline import prepare
         # Made here, not inside pytest, so the slow first-time steps show their progress.
         say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "
             "registry, Terraform provider, chromium")

@@ -20,10 +20,10 @@ from ..ports import free_port
 from ..runtime.gateway import (
     GatewayContainer,
     gateway_container,
-    prepare_home,
     remove,
     start_gateway,
 )
+from ..runtime.home import prepare_home
 from ..runtime.kernel_client import execute
 from ..runtime.volume import MOUNT_POINT, Runtime
 from ..spec import ImageSpec

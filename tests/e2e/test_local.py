@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from studio_containers.cli_process import LocalRun, invoke_argv
+from studio_containers.local.lab import labs_of
 from studio_containers.ports import free_port
 from studio_containers.runtime.gateway import local_containers
 from studio_containers.runtime.kernel_client import execute
@@ -17,7 +18,7 @@ from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
 from studio_containers.studio import JUPYTER_LAB
 from studio_containers.validate.kernel_checks import PROBES
-from tests.helpers import PIP_DOWNLOAD, project_settings, shipped_images
+from tests.helpers import PIP_DOWNLOAD, project_settings, shipped_images, write_image
 from tests.security import files_holding, listeners, not_loopback
 from tests.space_apps import process_ids, ready_path
 
@@ -189,3 +190,21 @@ def test_a_container_killed_under_a_session_is_said_and_the_session_cleans_up(
     assert lab is None or not alive(lab)
     state = tmp_path / "state"
     assert local_containers(client, state) + space_containers(client, state) == []
+
+
+def test_an_image_failing_validation_leaves_neither_lab_nor_container(local_env, tmp_path, client):
+    """JupyterLab starts before the image is checked (it boots meanwhile): an image that fails
+    validation ends the session with one line, and the lab that was booting goes with it."""
+    images = tmp_path / "images"
+    write_image(images / "no-python", "FROM scratch\nCOPY image.yaml /image.yaml\n",
+                "name: no-python\ndisplay_name: No Python\nkernels: [{name: python3, display_name: P}]\n")
+    done = subprocess.run(invoke_argv("local", "--image", "no-python", "--port", str(free_port())),
+                          capture_output=True, text=True, timeout=600,
+                          env=dict(local_env, INVOKE_IMAGES_DIR=str(images)))
+    assert done.returncode == 1, done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "validation failed for no-python" in errors[0], done.stderr
+    assert "--skip-validation" in errors[0] and "Traceback" not in done.stderr
+    state = tmp_path / "state"
+    assert labs_of(state / "local") == []
+    assert local_containers(client, state) == []

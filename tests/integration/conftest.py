@@ -18,8 +18,8 @@ from studio_containers.runtime.gateway import (
     GATEWAY_PORT,
     GatewayContainer,
     gateway_container,
-    prepare_home,
 )
+from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.volume import ensure_runtime
 from studio_containers.spec import load_spec
 from tests.helpers import project_settings, shipped_images

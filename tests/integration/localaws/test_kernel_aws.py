@@ -20,10 +20,10 @@ from studio_containers.runtime.credentials_endpoint import (
 )
 from studio_containers.runtime.gateway import (
     gateway_container,
-    prepare_home,
     remove,
     start_gateway,
 )
+from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.space import space_container, start_space
 from studio_containers.spec import load_spec

@@ -19,10 +19,10 @@ from studio_containers.ports import free_port
 from studio_containers.runtime import user_nat
 from studio_containers.runtime.gateway import (
     gateway_container,
-    prepare_home,
     remove,
     start_gateway,
 )
+from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.network import (
     BRIDGE,

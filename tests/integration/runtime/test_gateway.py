@@ -8,9 +8,9 @@ from studio_containers.errors import UserError
 from studio_containers.ports import free_port
 from studio_containers.runtime.gateway import (
     gateway_container,
-    prepare_home,
     start_gateway,
 )
+from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.volume import MOUNT_POINT
 from studio_containers.spec import Kernel

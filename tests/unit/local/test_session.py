@@ -4,12 +4,12 @@ from unittest import mock
 import pytest
 
 from studio_containers.errors import UserError
-from studio_containers.local import session
+from studio_containers.local import app, session
 
 
 @pytest.fixture(autouse=True)
 def no_wait(monkeypatch):
-    monkeypatch.setattr(session, "POLL_SECONDS", 0)
+    monkeypatch.setattr(app, "POLL_SECONDS", 0)
 
 
 def test_a_lab_that_exits_names_its_own_log(tmp_path):
@@ -17,7 +17,7 @@ def test_a_lab_that_exits_names_its_own_log(tmp_path):
     lab.poll.return_value = 1
     log = tmp_path / "elsewhere" / "jupyterlab.log"    # wherever state_dir puts it
     with pytest.raises(UserError, match=rf"JupyterLab exited unexpectedly \(code 1\); see its log in {log}$"):
-        session._watch(mock.Mock(status="running"), lambda: session._lab_exited(lab, log))
+        app.watch(mock.Mock(status="running"), lambda: session._lab_exited(lab, log))
 
 
 def test_a_gateway_container_that_stops_shows_its_last_lines(tmp_path, capsys):
@@ -27,5 +27,5 @@ def test_a_gateway_container_that_stops_shows_its_last_lines(tmp_path, capsys):
     container.name = "studio-containers-local-demo"
     container.logs.return_value = b"Traceback\nKernel died\n"
     with pytest.raises(UserError, match="studio-containers-local-demo stopped unexpectedly \\(status exited\\)"):
-        session._watch(container, lambda: session._lab_exited(lab, tmp_path / "lab.log"))
+        app.watch(container, lambda: session._lab_exited(lab, tmp_path / "lab.log"))
     assert "Kernel died" in capsys.readouterr().err

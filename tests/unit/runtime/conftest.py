@@ -3,7 +3,7 @@ import importlib.util
 
 import pytest
 
-from studio_containers.runtime.volume import RUNTIME_DIR
+from studio_containers.runtime import RUNTIME_DIR
 
 
 def load(name: str, path=None):

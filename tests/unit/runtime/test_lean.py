@@ -1,13 +1,20 @@
-"""local/gateway/lean.py: the gateway and the local lab start without building the IRI grammar
-or asking yarn, and both really start through it."""
+"""local/gateway/lean.py: the gateway and the local lab start without the format checkers' packages
+no Jupyter schema uses (the IRI grammar's parser among them) or asking yarn, and both really
+start through it."""
 import json
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from studio_containers.local.lab import RUNTIME_HELPERS, LabOptions, lab_command
+
+from .conftest import load
+
+UNUSED_FORMAT_MODULES = load("lean").UNUSED_FORMAT_MODULES
 
 PROBE = """
 import json, subprocess, sys
@@ -20,6 +27,8 @@ subprocess.check_output = lambda argv, **kw: calls.append([str(a) for a in argv]
 import jsonschema, jupyter_events, jupyterlab.labapp
 checker = jsonschema.FormatChecker()
 print(json.dumps({{"lark": "lark" in sys.modules,
+                  "arrow": "arrow" in sys.modules,
+                  "format_modules": sorted(m for m in lean.UNUSED_FORMAT_MODULES if sys.modules.get(m)),
                   "yarn": any("yarn" in " ".join(c) for c in calls),
                   "uri_checked": not checker.conforms("not a uri", "uri")}}))
 """
@@ -32,16 +41,31 @@ def _probe(*skips: str) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def test_stock_imports_build_the_grammar_and_ask_yarn():
+def test_stock_imports_build_the_grammar_load_every_format_checker_and_ask_yarn():
     stock = _probe()
-    assert stock["lark"] is True
+    assert stock["lark"] is True and stock["arrow"] is True
+    assert stock["format_modules"] == sorted(UNUSED_FORMAT_MODULES)   # all installed, all loaded
     if shutil.which("node"):
         assert stock["yarn"] is True
 
 
-def test_skips_leave_out_both_and_keep_uri_checks():
-    lean = _probe("skip_iri_grammar", "skip_yarn_config")
-    assert lean == {"lark": False, "yarn": False, "uri_checked": True}
+def test_skips_leave_them_out_and_keep_uri_checks():
+    lean = _probe("skip_unused_format_checkers", "skip_yarn_config")
+    assert lean == {"lark": False, "arrow": False, "format_modules": [], "yarn": False,
+                    "uri_checked": True}
+
+
+def test_no_jupyter_schema_asks_for_a_skipped_format():
+    import jupyter_events
+    import jupyter_server
+    formats = set()
+    for package in (jupyter_events, jupyter_server):
+        for schema in Path(package.__file__).parent.rglob("*.y*ml"):
+            formats |= set(re.findall(r"^\s*format:\s*(\S+)", schema.read_text(), re.MULTILINE))
+        for schema in Path(package.__file__).parent.rglob("*.json"):
+            formats |= set(re.findall(r'"format":\s*"([^"]+)"', schema.read_text()))
+    skipped = {f.strip() for backs in UNUSED_FORMAT_MODULES.values() for f in backs.split(",")}
+    assert formats and not formats & skipped, formats
 
 
 STAND_IN_GATEWAY = """

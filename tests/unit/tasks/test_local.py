@@ -37,6 +37,6 @@ def test_local_rejects_a_bad_port_flag(context, exit_message, tmp_path):
 
 
 def test_local_stop_with_nothing_running_says_so(context, exit_message, tmp_path, capsys):
-    with mock.patch("studio_containers.local.session.connect", return_value=None):
+    with mock.patch("studio_containers.local.app.connect", return_value=None):
         local.local(context(), stop=True)
     assert "No `invoke local` was running" in capsys.readouterr().out
