@@ -2,7 +2,7 @@
 
 Runs with the bundled interpreter (``python3 -s -E``) as the image's user. Studio resolves
 kernels through the ``sys.prefix`` of the image's ``python`` on PATH and shows only the kernels
-named in the AppImageConfig; this launcher does the same, then execs the gateway.
+named in the AppImageConfig; this launcher does the same, then runs the gateway in its process.
 
 Input (environment, removed before the gateway starts):
   SC_KERNELS    JSON list of {"name", "display_name"} from the image spec
@@ -47,12 +47,30 @@ def image_python(path):
     return None
 
 
+PREFIX_TIMEOUT = 60
+
+
+def ask_prefix(python, env):
+    """The image's Python asked for its sys.prefix, answering in the background (prefix_of)."""
+    return subprocess.Popen([python, "-c", "import sys; print(sys.prefix)"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            text=True)
+
+
+def prefix_of(asked):
+    try:
+        out, err = asked.communicate(timeout=PREFIX_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        asked.kill()
+        asked.communicate()
+        raise RuntimeError(f"{asked.args[0]} did not answer within {PREFIX_TIMEOUT} s") from None
+    if asked.returncode != 0:
+        raise RuntimeError(f"{asked.args[0]} failed: {err.strip()[-300:]}")
+    return out.strip()
+
+
 def python_prefix(python, env):
-    out = subprocess.run([python, "-c", "import sys; print(sys.prefix)"], env=env,
-                         capture_output=True, text=True, timeout=60)
-    if out.returncode != 0:
-        raise RuntimeError(f"{python} failed: {out.stderr.strip()[-300:]}")
-    return out.stdout.strip()
+    return prefix_of(ask_prefix(python, env))
 
 
 def kernel_dirs(prefix, home):
@@ -258,17 +276,21 @@ def inspect(path, home, image_env):
     print(json.dumps(report), flush=True)
 
 
-def gateway_command(config_file, tcp_nodelay, site=SITE):
-    """The gateway's command line: the bundled Python, the bundle's packages, and before the
-    gateway is imported lean.skip_unused_format_checkers() (1.3 s less to start, see lean.py)
-    and, unless measuring without it, nodelay.apply() (no 40 ms Nagle wait on kernel websockets)."""
+def load_gateway(tcp_nodelay, site=SITE):
+    """The Kernel Gateway's launch_instance, imported with the bundle's packages, after
+    lean.skip_unused_format_checkers() (1.3 s less to start, see lean.py) and, unless measuring
+    without it, nodelay.apply() (no 40 ms Nagle wait on kernel websockets)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    nodelay = "import nodelay; nodelay.apply(); " if tcp_nodelay else ""
-    return [sys.executable, "-s", "-E", "-c",
-            f"import sys; sys.path.insert(0, {site!r}); sys.path.insert(0, {here!r}); "
-            f"import lean; lean.skip_unused_format_checkers(); {nodelay}"
-            "from kernel_gateway import launch_instance; launch_instance()",
-            f"--KernelGatewayApp.config_file={config_file}"]
+    for folder in (site, here):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    import lean
+    lean.skip_unused_format_checkers()
+    if tcp_nodelay:
+        import nodelay
+        nodelay.apply()
+    from kernel_gateway import launch_instance
+    return launch_instance
 
 
 def main():
@@ -281,9 +303,30 @@ def main():
     path = os.environ.get("PATH", os.defpath)
     home = os.environ.get("HOME", "")
     image_env = {k: v for k, v in os.environ.items() if k not in INTERNAL_ENV}
+    tcp_nodelay = os.environ.get("SC_TCP_NODELAY", "1") == "1"
+    port = int(os.environ.get("SC_GATEWAY_PORT", GATEWAY_PORT))
+    ip = os.environ.get("SC_GATEWAY_IP", "0.0.0.0")
 
+    # The gateway runs in this process, with the environment a plain container of the image
+    # has plus its own Jupyter folders; the image's Python answers for its prefix while the
+    # gateway's modules load, the two longest steps of a start, on a core each.
     python = image_python(path)
-    prefix = python_prefix(python, image_env) if python else None
+    asked = ask_prefix(python, image_env) if python else None
+    private = tempfile.mkdtemp(prefix="studio-containers-")  # mode 0700
+    data_dir = os.path.join(private, "data")
+    for name in INTERNAL_ENV:
+        os.environ.pop(name, None)
+    os.environ.update({
+        "JUPYTER_CONFIG_DIR": os.path.join(private, "config"),
+        # The overlay is the user data dir, first in Jupyter's search order; with
+        # allowed_kernelspecs only the spec's kernels, taken from the overlay, are offered.
+        "JUPYTER_DATA_DIR": data_dir,
+        "JUPYTER_PATH": data_dir,
+        "JUPYTER_RUNTIME_DIR": os.path.join(private, "runtime"),
+    })
+    launch_instance = load_gateway(tcp_nodelay)
+
+    prefix = prefix_of(asked) if asked else None
     found = find_kernelspecs(kernel_dirs(prefix, home))
     synthetic = {k: v for k, v in conda_kernels(prefix).items() if k not in found}
     available = sorted(set(found) | set(synthetic))
@@ -294,9 +337,6 @@ def main():
                           "python": python, "prefix": prefix}), file=sys.stderr, flush=True)
         sys.exit(MISSING_KERNELS_EXIT)
 
-    port = int(os.environ.get("SC_GATEWAY_PORT", GATEWAY_PORT))
-    private = tempfile.mkdtemp(prefix="studio-containers-")  # mode 0700
-    data_dir = os.path.join(private, "data")
     overlay = os.path.join(data_dir, "kernels")
     os.makedirs(overlay)
     write_overlay(overlay, wanted, found, synthetic, path)
@@ -304,7 +344,7 @@ def main():
         "KernelGatewayApp": {
             # In the container's own network, published on 127.0.0.1 only; on the host's network
             # (SC_GATEWAY_IP/PORT given), on 127.0.0.1 at the port it would be published on.
-            "ip": os.environ.get("SC_GATEWAY_IP", "0.0.0.0"),
+            "ip": ip,
             "port": port,
             "port_retries": 0,
             "auth_token": token,
@@ -322,21 +362,10 @@ def main():
     config_file = os.path.join(private, "kernel_gateway_config.json")
     with open(config_file, "w") as f:
         json.dump(config, f)
-
-    env = dict(image_env)
-    env.update({
-        "JUPYTER_CONFIG_DIR": os.path.join(private, "config"),
-        # The overlay is the user data dir, first in Jupyter's search order; with
-        # allowed_kernelspecs only the spec's kernels, taken from the overlay, are offered.
-        "JUPYTER_DATA_DIR": data_dir,
-        "JUPYTER_PATH": data_dir,
-        "JUPYTER_RUNTIME_DIR": os.path.join(private, "runtime"),
-    })
     if home and os.path.isdir(home):
         os.chdir(home)
-    gateway = gateway_command(config_file, os.environ.get("SC_TCP_NODELAY", "1") == "1")
     log(f"offering kernels {[k['name'] for k in wanted]} on port {port}")
-    os.execve(sys.executable, gateway, env)
+    launch_instance([f"--KernelGatewayApp.config_file={config_file}"])
 
 
 if __name__ == "__main__":

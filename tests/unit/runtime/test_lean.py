@@ -72,25 +72,36 @@ STAND_IN_GATEWAY = """
 import json, sys
 
 
-def launch_instance():
+def launch_instance(argv):
     import jsonschema, jupyter_events  # what the real gateway imports as it starts
     from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
-    print(json.dumps({"iri_grammar": "lark" in sys.modules, "args": sys.argv[1:],
+    print(json.dumps({"iri_grammar": "lark" in sys.modules, "arrow": "arrow" in sys.modules,
+                      "args": argv,
                       "nodelay": getattr(KernelWebsocketHandler, "_studio_containers_nodelay", False)}))
 """
 
+LOAD_AND_LAUNCH = """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("launch", {launch!r})
+launch = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(launch)
+launch.load_gateway({nodelay!r}, site={site!r})(["--KernelGatewayApp.config_file=/private/config.json"])
+"""
 
-def test_the_gateway_command_starts_lean_and_fast(launch, tmp_path):
+
+def test_the_gateway_starts_lean_and_fast(tmp_path):
     # A stand-in kernel_gateway in the bundle's site folder reports what the real one would meet.
     site = tmp_path / "site"
     (site / "kernel_gateway").mkdir(parents=True)
     (site / "kernel_gateway" / "__init__.py").write_text(STAND_IN_GATEWAY)
     for nodelay in (True, False):
-        command = launch.gateway_command("/private/config.json", nodelay, site=str(site))
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        code = LOAD_AND_LAUNCH.format(launch=str(RUNTIME_HELPERS / "launch.py"), nodelay=nodelay,
+                                      site=str(site))
+        done = subprocess.run([sys.executable, "-s", "-E", "-c", code], capture_output=True,
+                              text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout.splitlines()[-1]) == {
-            "iri_grammar": False, "nodelay": nodelay,
+            "iri_grammar": False, "arrow": False, "nodelay": nodelay,
             "args": ["--KernelGatewayApp.config_file=/private/config.json"]}
 
 
