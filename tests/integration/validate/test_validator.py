@@ -12,7 +12,8 @@ from studio_containers import PROJECT_ROOT
 from studio_containers.build.images import BuiltImage, build_image
 from studio_containers.errors import UserError
 from studio_containers.spec import load_spec
-from studio_containers.validate.validator import validate_image, validate_images
+from studio_containers.validate.image_checks import validate_image
+from studio_containers.validate.validator import validate_images
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "images"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("class-9-"))
