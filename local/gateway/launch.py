@@ -4,7 +4,9 @@ Runs with the bundled interpreter (``python3 -s -E``) as the image's user. Studi
 kernels through the ``sys.prefix`` of the image's ``python`` on PATH and shows only the kernels
 named in the AppImageConfig; this launcher does the same, then runs the gateway in its process.
 
-Input (environment, removed before the gateway starts):
+Input (environment, removed from the gateway's environment before it starts, so its kernels do
+not inherit them; /proc/<pid>/environ keeps the process's first block, readable by the image's
+user, who can read the token in the gateway's own 0700 config file anyway):
   SC_KERNELS    JSON list of {"name", "display_name"} from the image spec
   KG_AUTH_TOKEN the token every request must carry
   SC_TCP_NODELAY "0" leaves Nagle's algorithm on (only to measure the difference)

@@ -7,7 +7,6 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import docker
 from docker.models.containers import Container
 
 from ..build.engine import connect
@@ -107,10 +106,11 @@ def watch(container: Container, also_check) -> None:
                             f"(status {container.status})")
 
 
-def sweep_containers(settings: Settings, client: docker.DockerClient | None = None) -> bool:
+def sweep_containers(settings: Settings) -> bool:
     """Removes the app containers a killed session of this state folder left, found by their
-    labels; True when there were some. `client`: the session's own, else any engine answering."""
-    client = client or connect()
+    labels, before the build (one that mounts an old gateway runtime keeps it from being
+    removed); True when there were some."""
+    client = connect()
     containers = [] if client is None else \
         local_containers(client, settings.state_dir) + space_containers(client, settings.state_dir)
     for container in containers:

@@ -40,6 +40,7 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
               skip_validation: bool = False) -> None:
     lock = SessionLock(settings.state_dir)
     lock.acquire()
+    started = time.monotonic()
     started_anything = False
     try:
         # Two stacks, the lab's closed first: JupyterLab shuts its kernels down through the
@@ -50,17 +51,18 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
             _sweep_labs(lock)
             port = ensure_free(port, "--port")
             home = prepare_home(settings.home_dir / spec.name, spec)
-            gateway_port = settings.gateway_port or free_port()
             if not spec.is_space:
+                # local.gateway_port is checked after the containers' sweep below (a killed
+                # session's container may hold it); 0 takes a port found free now.
+                gateway_port = settings.gateway_port or free_port()
                 lab, opts = _launch_lab(settings, port, gateway_port, home, lock)
                 lab_cleanup.callback(stop_lab, lab)
             from . import app  # only now: see the docstring
-            prepared = app.build_and_check(settings, spec, verbose, skip_validation)
-            app.sweep_containers(settings, prepared.client)
-            if not spec.is_space:
+            app.sweep_containers(settings)
+            if not spec.is_space and settings.gateway_port:
                 ensure_free(gateway_port, "local.gateway_port")
+            prepared = app.build_and_check(settings, spec, verbose, skip_validation)
             started_anything = True
-            started = time.monotonic()
             if spec.is_space:
                 say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, "
                     f"home {home} at {spec.mount_path}) behind a token front on {HOST}:{port}")

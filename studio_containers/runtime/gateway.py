@@ -172,18 +172,23 @@ def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, time
     headers = {"Authorization": f"token {gc.environment['KG_AUTH_TOKEN']}"}
     engine_asked = time.monotonic()
 
-    def answers():
+    def still_running():
+        # The engine is asked less often than the port: its inspection costs far more.
         nonlocal engine_asked
+        if time.monotonic() - engine_asked >= EXIT_CHECK_SECONDS:
+            engine_asked = time.monotonic()
+            container.reload()
+            if container.status in ("exited", "dead"):
+                raise _exit_error(container, spec)
+
+    def answers():
         try:
             status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
         except requests.RequestException:
-            # Not listening yet, or gone: the engine is asked which, less often than the port.
-            if time.monotonic() - engine_asked >= EXIT_CHECK_SECONDS:
-                engine_asked = time.monotonic()
-                container.reload()
-                if container.status in ("exited", "dead"):
-                    raise _exit_error(container, spec) from None
+            still_running()     # not listening yet, or gone
             raise
+        if status != 200:
+            still_running()     # something else answering on its port
         return status == 200 or NotYet(f"HTTP {status}")
     try:
         # A short interval: this wait is on the path to the first cell, and a refused

@@ -11,12 +11,12 @@ from pathlib import Path
 from .. import runtime, spec, studio
 from ..build.images import BuiltImage
 from ..files import write_private
-from ..runtime.volume import RUNTIME_DIR
+from ..runtime import RUNTIME_DIR
 from ..settings import Settings
 
 CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), Path(studio.__file__),
                  Path(spec.__file__), Path(runtime.__file__).parent / "gateway.py",
-                 Path(runtime.__file__).parent / "space.py",
+                 Path(runtime.__file__).parent / "space.py", Path(runtime.__file__).parent / "home.py",
                  RUNTIME_DIR / "launch.py"]
 
 

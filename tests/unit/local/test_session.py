@@ -5,6 +5,8 @@ import pytest
 
 from studio_containers.errors import UserError
 from studio_containers.local import app, session
+from studio_containers.ports import free_port
+from tests.helpers import made_up_spec, project_settings
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +31,47 @@ def test_a_gateway_container_that_stops_shows_its_last_lines(tmp_path, capsys):
     with pytest.raises(UserError, match="studio-containers-local-demo stopped unexpectedly \\(status exited\\)"):
         app.watch(container, lambda: session._lab_exited(lab, tmp_path / "lab.log"))
     assert "Kernel died" in capsys.readouterr().err
+
+
+@pytest.fixture
+def session_parts(tmp_path, monkeypatch):
+    """run_local with its lab and its app stood in for: what happened, in order."""
+    events = []
+    lab = mock.Mock(pid=4242)
+    monkeypatch.setattr(session, "launch_lab", lambda opts: events.append("lab launched") or lab)
+    monkeypatch.setattr(session, "stop_lab", lambda proc: events.append("lab stopped"))
+    monkeypatch.setattr(session, "wait_lab", lambda proc, opts, timeout: events.append("lab ready"))
+    monkeypatch.setattr(app, "sweep_containers", lambda settings: events.append("swept") and False)
+    settings = project_settings(state_dir=str(tmp_path / "state"), local__home_dir=str(tmp_path / "home"),
+                               local__gateway_port=0)
+    return events, settings
+
+
+def test_the_lab_is_launched_first_and_stopped_when_the_image_fails_its_checks(session_parts,
+                                                                               monkeypatch):
+    events, settings = session_parts
+
+    def fails(*args):
+        events.append("checked")
+        raise UserError("validation failed for demo")
+    monkeypatch.setattr(app, "build_and_check", fails)
+    with pytest.raises(UserError, match="validation failed"):
+        session.run_local(settings, made_up_spec(), free_port())
+    assert events == ["lab launched", "swept", "checked", "lab stopped"]
+
+
+def test_the_lab_stops_before_the_gateway_container_goes(session_parts, monkeypatch):
+    events, settings = session_parts
+    monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
+
+    def gateway_started(settings, spec, prepared, home, token, port, cleanup):
+        events.append("gateway started")
+        cleanup.callback(events.append, "gateway removed")
+        container = mock.Mock()
+        container.name = "studio-containers-local-demo"
+        return container
+    monkeypatch.setattr(app, "start_kernel_gateway", gateway_started)
+    monkeypatch.setattr(app, "watch", mock.Mock(side_effect=KeyboardInterrupt))   # Ctrl-C
+    session.run_local(settings, made_up_spec(), free_port())
+    assert events == ["lab launched", "swept", "checked", "gateway started", "lab ready",
+                      "lab stopped", "gateway removed"]

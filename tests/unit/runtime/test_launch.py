@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 from studio_containers import studio
 from studio_containers.runtime import gateway, volume
@@ -195,3 +196,48 @@ def test_a_hanging_r_is_cut_off_with_its_children(launch, tmp_path):
     # the launcher gives left-over pipe holders 5 s more: well under that means none was left
     assert time.monotonic() - started < 4
     assert value is None and error == f"{hanging} did not answer within 0.5 s"
+
+
+class AnsweredPrefix:
+    """The image's Python asked for its prefix (launch.ask_prefix), answering at once."""
+
+    def __init__(self, prefix):
+        self.args, self.returncode, self.prefix = ["python"], 0, prefix
+
+    def communicate(self, timeout=None):
+        return self.prefix + "\n", ""
+
+
+def test_the_gateway_starts_in_the_launchers_process_without_its_internal_variables(
+        launch, tmp_path, monkeypatch):
+    """Kernels inherit the gateway's environment: the token and the launcher's inputs are gone
+    from it before the gateway starts; its Jupyter folders are a private folder of its own."""
+    bin_dir, prefix, home = tmp_path / "bin", tmp_path / "venv", tmp_path / "home"
+    bin_dir.mkdir()
+    home.mkdir()
+    (bin_dir / "python").write_text("#!/bin/sh\n")
+    (bin_dir / "python").chmod(0o755)
+    kernelspec(prefix / "share" / "jupyter" / "kernels", "python3", ["python", "-m", "ipykernel"])
+    started = {}
+
+    def launch_instance(argv):
+        started.update(argv=argv, env=dict(os.environ))
+    monkeypatch.setattr(launch, "load_gateway", lambda tcp_nodelay: launch_instance)
+    monkeypatch.setattr(launch, "ask_prefix", lambda python, env: AnsweredPrefix(str(prefix)))
+    monkeypatch.chdir(tmp_path)     # the launcher moves to the home folder
+    image_env = {"PATH": str(bin_dir), "HOME": str(home), "LANG": "C.UTF-8"}
+    with mock.patch.dict(os.environ, image_env, clear=True):
+        os.environ.update({"SC_KERNELS": json.dumps([{"name": "python3", "display_name": "P"}]),
+                           "KG_AUTH_TOKEN": "secret", "SC_TCP_NODELAY": "1", "SC_GATEWAY_PORT": "9"})
+        launch.main()
+    env = started["env"]
+    assert not set(env) & launch.INTERNAL_ENV and "secret" not in json.dumps(env)
+    private = Path(env["JUPYTER_DATA_DIR"]).parent
+    assert {k: v for k, v in env.items() if not k.startswith("JUPYTER_")} == image_env
+    assert env["JUPYTER_PATH"] == env["JUPYTER_DATA_DIR"] and private.stat().st_mode & 0o077 == 0
+    [arg] = started["argv"]
+    config = json.loads(Path(arg.split("=", 1)[1]).read_text())["KernelGatewayApp"]
+    assert config["auth_token"] == "secret" and config["port"] == 9
+    assert config["env_process_whitelist"] == sorted(image_env)
+    assert json.loads((private / "data" / "kernels" / "python3" / "kernel.json").read_text())[
+        "argv"][0] == str(bin_dir / "python")
