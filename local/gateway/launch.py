@@ -6,7 +6,7 @@ named in the AppImageConfig; this launcher does the same, then runs the gateway 
 
 Input (environment, removed from the gateway's environment before it starts, so its kernels do
 not inherit them; /proc/<pid>/environ keeps the process's first block, readable by the image's
-user, who can read the token in the gateway's own 0700 config file anyway):
+user, who can read the token in the gateway's config file, in its 0700 folder, anyway):
   SC_KERNELS    JSON list of {"name", "display_name"} from the image spec
   KG_AUTH_TOKEN the token every request must carry
   SC_TCP_NODELAY "0" leaves Nagle's algorithm on (only to measure the difference)

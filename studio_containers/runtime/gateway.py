@@ -179,7 +179,7 @@ def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, time
             engine_asked = time.monotonic()
             container.reload()
             if container.status in ("exited", "dead"):
-                raise _exit_error(container, spec)
+                raise _exit_error(container, spec) from None
 
     def answers():
         try:

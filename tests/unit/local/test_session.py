@@ -1,4 +1,6 @@
 """A running session's watch: a lab or gateway that dies ends it with the right pointer."""
+import dataclasses
+import socket
 from unittest import mock
 
 import pytest
@@ -75,3 +77,54 @@ def test_the_lab_stops_before_the_gateway_container_goes(session_parts, monkeypa
     session.run_local(settings, made_up_spec(), free_port())
     assert events == ["lab launched", "swept", "checked", "gateway started", "lab ready",
                       "lab stopped", "gateway removed"]
+
+
+def test_a_gateway_port_a_killed_sessions_container_held_is_checked_after_the_sweep(
+        session_parts, monkeypatch):
+    events, settings = session_parts
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    settings = dataclasses.replace(settings, gateway_port=holder.getsockname()[1])
+
+    def sweep(settings):
+        events.append("swept")
+        holder.close()       # the killed session's container goes, and its port with it
+        return True
+    monkeypatch.setattr(app, "sweep_containers", sweep)
+
+    def checked(*args):
+        events.append("checked")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(app, "build_and_check", checked)
+    session.run_local(settings, made_up_spec(), free_port())
+    assert events == ["lab launched", "swept", "checked", "lab stopped"]
+
+
+def test_a_gateway_port_taken_by_someone_else_is_refused_before_the_build(session_parts, monkeypatch):
+    events, settings = session_parts
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        settings = dataclasses.replace(settings, gateway_port=other.getsockname()[1])
+        monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
+        with pytest.raises(UserError, match=f"local.gateway_port {settings.gateway_port}: .* in use"):
+            session.run_local(settings, made_up_spec(), free_port())
+    assert events == ["lab launched", "swept", "lab stopped"]
+
+
+def test_a_space_session_starts_no_lab(session_parts, monkeypatch, capsys):
+    events, settings = session_parts
+    monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
+
+    def space_started(settings, spec, prepared, home, port, token, cleanup):
+        events.append("space started")
+        cleanup.callback(events.append, "space removed")
+        container = mock.Mock()
+        container.name = "studio-containers-space-demo"
+        return container, "/jupyterlab/default", f"http://127.0.0.1:{port}/jupyterlab/default/lab?token=t"
+    monkeypatch.setattr(app, "start_space_app", space_started)
+    monkeypatch.setattr(app, "watch", mock.Mock(side_effect=KeyboardInterrupt))
+    session.run_local(settings, made_up_spec(app_type="JupyterLab"), free_port())
+    assert events == ["swept", "checked", "space started", "space removed"]
+    assert "Ready in" in capsys.readouterr().out

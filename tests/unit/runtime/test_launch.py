@@ -225,6 +225,7 @@ def test_the_gateway_starts_in_the_launchers_process_without_its_internal_variab
     monkeypatch.setattr(launch, "load_gateway", lambda tcp_nodelay: launch_instance)
     monkeypatch.setattr(launch, "ask_prefix", lambda python, env: AnsweredPrefix(str(prefix)))
     monkeypatch.chdir(tmp_path)     # the launcher moves to the home folder
+    monkeypatch.setattr(launch.tempfile, "tempdir", str(tmp_path))   # its private folder
     image_env = {"PATH": str(bin_dir), "HOME": str(home), "LANG": "C.UTF-8"}
     with mock.patch.dict(os.environ, image_env, clear=True):
         os.environ.update({"SC_KERNELS": json.dumps([{"name": "python3", "display_name": "P"}]),
@@ -236,7 +237,9 @@ def test_the_gateway_starts_in_the_launchers_process_without_its_internal_variab
     assert {k: v for k, v in env.items() if not k.startswith("JUPYTER_")} == image_env
     assert env["JUPYTER_PATH"] == env["JUPYTER_DATA_DIR"] and private.stat().st_mode & 0o077 == 0
     [arg] = started["argv"]
-    config = json.loads(Path(arg.split("=", 1)[1]).read_text())["KernelGatewayApp"]
+    config_file = Path(arg.split("=", 1)[1])
+    assert config_file.parent == private
+    config = json.loads(config_file.read_text())["KernelGatewayApp"]
     assert config["auth_token"] == "secret" and config["port"] == 9
     assert config["env_process_whitelist"] == sorted(image_env)
     assert json.loads((private / "data" / "kernels" / "python3" / "kernel.json").read_text())[
