@@ -12,6 +12,7 @@ import subprocess
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..console import say
 from ..errors import UserError
@@ -21,6 +22,9 @@ from ..settings import Settings
 from ..spec import ImageSpec
 from .lab import LabOptions, labs_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
 from .lock import SessionLock
+
+if TYPE_CHECKING:
+    from ..pipeline import Prepared
 
 
 @contextmanager
@@ -64,30 +68,43 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
             prepared = app.build_and_check(settings, spec, verbose, skip_validation)
             started_anything = True
             if spec.is_space:
-                say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, "
-                    f"home {home} at {spec.mount_path}) behind a token front on {HOST}:{port}")
-                container, base_path, url = app.start_space_app(settings, spec, prepared, home, port,
-                                                                secrets.token_urlsafe(32), cleanup)
-                lock.record(image=spec.name, url=url, container=container.name)
-                _ready(started, url, f"{spec.app_type} at {base_path}")
-                app.watch(container, lambda: None)
+                _run_space(settings, spec, prepared, home, port, started, lock, cleanup)
             else:
-                say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
-                    f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
-                container = app.start_kernel_gateway(settings, spec, prepared, home, opts.gateway_token,
-                                                     gateway_port, cleanup)
-                wait_lab(lab, opts, settings.ready_timeout)
-                url = f"{opts.url}/lab?token={opts.token}"
-                lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
-                _ready(started, url, "Kernels: " + ", ".join(f"{k.name} ({k.display_name})"
-                                                             for k in spec.kernels))
-                app.watch(container, lambda: _lab_exited(lab, opts.log_path))
+                _run_kernel_gateway(settings, spec, prepared, home, lab, opts, gateway_port, started,
+                                    lock, cleanup)
     except KeyboardInterrupt:
         say("Stopping")
     finally:
         lock.release()
         if started_anything:
             say("Stopped: nothing of this session is left running")
+
+
+def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: "Prepared", home: Path,
+                        lab: subprocess.Popen, opts: LabOptions, gateway_port: int, started: float,
+                        lock: SessionLock, cleanup: ExitStack) -> None:
+    from . import app
+    say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
+        f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
+    container = app.start_kernel_gateway(settings, spec, prepared, home, opts.gateway_token,
+                                         gateway_port, cleanup)
+    wait_lab(lab, opts, settings.ready_timeout)
+    url = f"{opts.url}/lab?token={opts.token}"
+    lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
+    _ready(started, url, "Kernels: " + ", ".join(f"{k.name} ({k.display_name})" for k in spec.kernels))
+    app.watch(container, lambda: _lab_exited(lab, opts.log_path))
+
+
+def _run_space(settings: Settings, spec: ImageSpec, prepared: "Prepared", home: Path, port: int,
+               started: float, lock: SessionLock, cleanup: ExitStack) -> None:
+    from . import app
+    say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, "
+        f"home {home} at {spec.mount_path}) behind a token front on {HOST}:{port}")
+    container, base_path, url = app.start_space_app(settings, spec, prepared, home, port,
+                                                    secrets.token_urlsafe(32), cleanup)
+    lock.record(image=spec.name, url=url, container=container.name)
+    _ready(started, url, f"{spec.app_type} at {base_path}")
+    app.watch(container, lambda: None)
 
 
 def _launch_lab(settings: Settings, port: int, gateway_port: int, home: Path,
