@@ -49,6 +49,15 @@ def session_parts(tmp_path, monkeypatch):
     return events, settings
 
 
+def started_app(events: list, what: str, cleanup) -> mock.Mock:
+    """An app container stood in for: its start and (through the session's stack) its removal."""
+    events.append(f"{what} started")
+    cleanup.callback(events.append, f"{what} removed")
+    container = mock.Mock()
+    container.name = f"studio-containers-{what}-demo"
+    return container
+
+
 def test_the_lab_is_launched_first_and_stopped_when_the_image_fails_its_checks(session_parts,
                                                                                monkeypatch):
     events, settings = session_parts
@@ -67,11 +76,7 @@ def test_the_lab_stops_before_the_gateway_container_goes(session_parts, monkeypa
     monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
 
     def gateway_started(settings, spec, prepared, home, token, port, cleanup):
-        events.append("gateway started")
-        cleanup.callback(events.append, "gateway removed")
-        container = mock.Mock()
-        container.name = "studio-containers-local-demo"
-        return container
+        return started_app(events, "gateway", cleanup)
     monkeypatch.setattr(app, "start_kernel_gateway", gateway_started)
     monkeypatch.setattr(app, "watch", mock.Mock(side_effect=KeyboardInterrupt))   # Ctrl-C
     session.run_local(settings, made_up_spec(), free_port())
@@ -118,11 +123,8 @@ def test_a_space_session_starts_no_lab(session_parts, monkeypatch, capsys):
     monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
 
     def space_started(settings, spec, prepared, home, port, token, cleanup):
-        events.append("space started")
-        cleanup.callback(events.append, "space removed")
-        container = mock.Mock()
-        container.name = "studio-containers-space-demo"
-        return container, "/jupyterlab/default", f"http://127.0.0.1:{port}/jupyterlab/default/lab?token=t"
+        return (started_app(events, "space", cleanup), "/jupyterlab/default",
+                f"http://127.0.0.1:{port}/jupyterlab/default/lab?token=t")
     monkeypatch.setattr(app, "start_space_app", space_started)
     monkeypatch.setattr(app, "watch", mock.Mock(side_effect=KeyboardInterrupt))
     session.run_local(settings, made_up_spec(app_type="JupyterLab"), free_port())
