@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import docker
 
-from .build.images import BuiltImage, build_images
+from .build.images import BuiltImage, CacheSource, build_images
 from .build.workspace import Workspace, open_workspace
 from .console import warn
 from .errors import UserError
@@ -37,15 +37,17 @@ class Prepared:
 
 
 def prepare(settings: Settings, specs: list[ImageSpec], *, checks: Checks = Checks.NONE,
-            runtime: bool = False, verbose: bool = False) -> Prepared:
-    """Builds what is not built, provides the gateway runtime when asked (validation needs it
-    too) and validates as `checks` says; raises UserError when an image fails."""
+            runtime: bool = False, verbose: bool = False,
+            cache: CacheSource | None = None) -> Prepared:
+    """Builds what is not built (taking cached steps from `cache`, a registry, where given),
+    provides the gateway runtime when asked (validation needs it too) and validates as
+    `checks` says; raises UserError when an image fails."""
     workspace = open_workspace(settings)
-    built = build_images(workspace.client, specs, workspace.base, settings.build_network, verbose)
+    built = build_images(workspace, specs, verbose, cache)
     validating = checks in (Checks.REPORT, Checks.AGAIN, Checks.GATE)
     # Validating a KernelGateway image starts its kernels through the runtime; a space needs none.
     kernel_gateways = any(not spec.is_space for spec in specs)
-    provided = (ensure_runtime(workspace.client, workspace.base, settings.build_network, verbose)
+    provided = (ensure_runtime(workspace, verbose)
                 if runtime or (validating and kernel_gateways) else None)
     if checks is Checks.SKIP and built:
         warn(f"validation skipped ({SKIP_FLAG}): Studio may fail to start "

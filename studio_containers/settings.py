@@ -22,6 +22,9 @@ class Settings:
     build_network: str | None
     extra_ca_certs: object
     debian_mirror: str | None
+    builder: str
+    registry_mirror: str | None
+    registry_cache: bool
     local_port: int
     gateway_port: int
     home_dir: Path
@@ -60,6 +63,9 @@ class Settings:
             build_network=None if network in (None, "", "default") else _network(network),
             extra_ca_certs=_certs(build.get("extra_ca_certs", "auto")),
             debian_mirror=_mirror(build.get("debian_mirror")),
+            builder=_builder(build.get("builder", "auto")),
+            registry_mirror=_registry_mirror(build.get("registry_mirror")),
+            registry_cache=_flag("build.registry_cache", build.get("registry_cache", True)),
             local_port=port("local.port", local.get("port", 8888)),
             gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
             home_dir=_path("local.home_dir", local.get("home_dir", ".state/home")),
@@ -160,6 +166,26 @@ def _mirror(value) -> str | None:
         raise UserError(f"build.debian_mirror: {shown(value)} is not a mirror URL "
                         "(e.g. http://deb.debian.org/debian), or empty for apt's own")
     return value
+
+
+def _builder(value) -> str:
+    from .build.builder import SETTINGS
+    if value not in SETTINGS:
+        raise UserError(f"build.builder: {shown(value)} is not a builder; allowed: "
+                        f"{', '.join(SETTINGS)} (auto: BuildKit where this machine's Docker "
+                        "has it, else the legacy builder)")
+    return value
+
+
+def _registry_mirror(value) -> str | None:
+    if value in (None, ""):
+        return None
+    # A registry host, optionally a path below it: mirror.example.com, registry:5000/dockerhub.
+    if not isinstance(value, str) or not re.fullmatch(
+            rf"{_LABEL}(?:\.{_LABEL})*(?::\d{{1,5}})?(?:/{_COMPONENT})*/?", value, re.ASCII):
+        raise UserError(f"build.registry_mirror: {shown(value)} is not a registry (host[:port]"
+                        "[/path], e.g. mirror.example.com/dockerhub), or empty for none")
+    return value.rstrip("/")
 
 
 def _registry_port(value, aws_port: int) -> int:

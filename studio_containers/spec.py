@@ -3,6 +3,7 @@
 Every task reads specs through `load_spec` / `load_specs`; fields are checked against Studio's
 rules (studio.py, docs/studio.md) so a bad value fails here, not minutes into a deploy.
 """
+import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ SPEC_FILE = "image.yaml"
 KERNEL_NAME_RE = re.compile(r"^[a-zA-Z0-9._-]+$")
 # SageMaker DisplayName: no leading/trailing whitespace.
 DISPLAY_NAME_RE = re.compile(r"^\S(.*\S)?$")
-COMMON_KEYS = {"name", "display_name", "app_type", "platform"}
+COMMON_KEYS = {"name", "display_name", "app_type", "platform", "build"}
 # Fields that apply to one kind of image only, and why they do not apply to the other.
 KERNEL_GATEWAY_KEYS = {"kernels", "user", "mount_path"}
 SPACE_KEYS = {"container_config"}
@@ -56,6 +57,13 @@ NOT_FOR_KERNEL_GATEWAY = {
 CONTAINER_CONFIG_KEYS = {"entrypoint", "arguments", "environment"}
 # The API's pattern for entrypoint and argument items and environment names: not blank.
 NOT_BLANK_RE = re.compile(r"(?!\s*$).+")
+BUILD_KEYS = {"args", "secrets"}
+SECRET_KEYS = {"id", "file", "env"}
+BUILD_ARG_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SECRET_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+# Build arguments the tool sets itself: the base, and BuildKit's own switches.
+RESERVED_ARGS = {"BASE_IMAGE": "the tool sets it to build.base_image; change that setting"}
+RESERVED_ARG_PREFIX = "BUILDKIT_"
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,22 @@ class ContainerConfig:
 
 
 @dataclass(frozen=True)
+class SecretSource:
+    """A build secret (`RUN --mount=type=secret,id=ID`) and where its value is read from."""
+    id: str
+    file: Path | None       # absolute, outside the image folder
+    env: str | None
+    field: str              # "images/x/image.yaml: build.secrets[0]", for messages
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """How the image is built beyond its folder: build arguments and build secrets."""
+    args: tuple[tuple[str, str], ...] = ()
+    secrets: tuple[SecretSource, ...] = ()
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     name: str
     display_name: str
@@ -84,6 +108,7 @@ class ImageSpec:
     mount_path: str                 # spaces: always SPACE_HOME
     folder: Path
     container_config: ContainerConfig | None = None     # spaces only
+    build: BuildConfig = BuildConfig()
 
     @property
     def is_space(self) -> bool:
@@ -188,7 +213,7 @@ def load_spec(folder: Path) -> ImageSpec:
                                  f"{', '.join(PLATFORMS)} only")
 
     common = dict(name=name, display_name=display_name, app_type=app_type, platform=platform,
-                  folder=folder)
+                  folder=folder, build=_build(r, data.get("build"), folder))
     if app_type == KERNEL_GATEWAY:
         _not_applicable(r, data, app_type, NOT_FOR_KERNEL_GATEWAY)
         uid, gid = _user(r, data.get("user"))
@@ -204,6 +229,64 @@ def _not_applicable(r: "_Reader", data: dict, app_type: str, reasons: dict[str, 
     for key, why in reasons.items():
         if key in data:
             raise r.fail(key, f"does not apply to {app_type} images ({why})")
+
+
+def _build(r: "_Reader", value: Any, folder: Path) -> BuildConfig:
+    if value is None:
+        return BuildConfig()
+    value = r.mapping(value, "build", BUILD_KEYS)
+    args = value.get("args")
+    args = {} if args is None else args
+    if not isinstance(args, dict):
+        raise r.fail("build.args", f"must be a mapping of NAME: value, got {type(args).__name__}")
+    pairs = []
+    for name, item in args.items():
+        field = f"build.args.{name if isinstance(name, str) else shown(name)}"
+        if not isinstance(name, str) or not BUILD_ARG_RE.fullmatch(name):
+            raise r.fail(field, "a build argument's name is letters, digits and '_', not "
+                                "starting with a digit")
+        if name in RESERVED_ARGS or name.startswith(RESERVED_ARG_PREFIX):
+            why = RESERVED_ARGS.get(name, "the builder reserves BUILDKIT_ arguments")
+            raise r.fail(field, f"cannot be set here ({why})")
+        if not isinstance(item, str):
+            raise r.fail(field, f"must be a string, got {type(item).__name__} {shown(item)} "
+                                "(quote it in the YAML: 3.10 unquoted is the number 3.1)")
+        pairs.append((name, item))
+    secrets = value.get("secrets")
+    secrets = [] if secrets is None else secrets
+    if not isinstance(secrets, list):
+        raise r.fail("build.secrets", "must be a list of {id, file} or {id, env}")
+    found, seen = [], set()
+    for index, item in enumerate(secrets):
+        field = f"build.secrets[{index}]"
+        item = r.mapping(item, field, SECRET_KEYS)
+        secret_id = r.string(item, "id", f"{field}.id")
+        if not SECRET_ID_RE.fullmatch(secret_id):
+            raise r.fail(f"{field}.id", f"{shown(secret_id)} must be 1-128 letters, digits, "
+                                        "'.', '_' or '-' (the id RUN --mount=type=secret names)")
+        if secret_id in seen:
+            raise r.fail(f"{field}.id", f"{secret_id!r} is listed twice")
+        seen.add(secret_id)
+        if ("file" in item) == ("env" in item):
+            raise r.fail(field, "give exactly one source: file (a path) or env (a variable name)")
+        if "env" in item:
+            env = r.string(item, "env", f"{field}.env")
+            if not BUILD_ARG_RE.fullmatch(env):
+                raise r.fail(f"{field}.env", f"{shown(env)} is not an environment variable name")
+            found.append(SecretSource(secret_id, None, env, f"{r.path}: {field}"))
+            continue
+        raw = r.string(item, "file", f"{field}.file")
+        if not raw.strip() or "\0" in raw:
+            raise r.fail(f"{field}.file", "must be a file path")
+        path = Path(raw).expanduser()
+        path = Path(os.path.abspath(path if path.is_absolute() else folder / path))
+        inside = folder.resolve()
+        if path.resolve() == inside or inside in path.resolve().parents:
+            raise r.fail(f"{field}.file", f"{raw} is inside the image folder, which is sent to "
+                                          "the builder and hashed into the tag; keep secrets "
+                                          "outside it (e.g. ~/.config/pip/pip.conf)")
+        found.append(SecretSource(secret_id, path, None, f"{r.path}: {field}"))
+    return BuildConfig(args=tuple(pairs), secrets=tuple(found))
 
 
 def _container_config(r: "_Reader", value: Any) -> ContainerConfig | None:

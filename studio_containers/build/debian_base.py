@@ -1,12 +1,17 @@
 """A Python base image made from Debian's own packages, for machines that cannot pull one.
 
-Equivalent to python:3.11-slim-bookworm for our images' needs (python, venv, pip, CA store).
-Made once with debootstrap, kept as a tarball in the cache folder so a fresh engine re-imports it
-in seconds.
+It stands in for python:3.11-slim-bookworm, so a Dockerfile written for that image builds on it
+unchanged apart from its FROM line: `python`, `python3`, `pip` and `pip3` on PATH, `pip install`
+into the system Python (no PEP 668 marker, as in the official image), apt-get, the official
+image's LANG, PATH and CMD (tests/integration/build/test_base_facts.py holds the list).
+Made once with debootstrap and kept as a tarball in the cache folder; loaded from it as an
+archive written here (image_archive.py), so that every engine gets the same image id.
 """
+import json
 import re
 import shutil
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import docker
@@ -14,18 +19,23 @@ import docker
 from ..console import Tail, detail, say, show_tail
 from ..errors import UserError
 from ..host import apt_install, can_install_here
-from .dockerbuild import image_exists
+from .image_archive import host_architecture, image_id, load_archive, sha256_file, write_archive
+from .pulls import image_exists
 
 SUITE = "bookworm"
 PACKAGES = ("python3", "python3-venv", "python3-pip", "python-is-python3", "ca-certificates")
-IMAGE = f"studio-containers/debian-base:{SUITE}-python3"
+FORMAT = 2      # bumped when the making changes: a cached tarball of another format is not used
+IMAGE = f"studio-containers/debian-base:{SUITE}-python3-{FORMAT}"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # debootstrap's own milestones, shown as progress.
 PROGRESS_STEPS = ("Retrieving Release", "Retrieving Packages", "Extracting base", "Installing core",
                   "Installing base", "Base system installed")
-IMAGE_CHANGES = ['ENV LANG=C.UTF-8',
-                 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-                 'CMD ["bash"]']
+# python:3.11-slim-bookworm's own: /usr/local/bin first (ahead of debian:bookworm-slim's PATH),
+# LANG, PYTHON_VERSION, and python3 as the command.
+OFFICIAL_PATH = "/usr/local/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# PEP 668: Debian's Python refuses `pip install` outside a venv where this file is; the
+# official image has none.
+EXTERNALLY_MANAGED = "usr/lib/python3*/EXTERNALLY-MANAGED"
 
 
 def apt_mirror(sources=(Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))) -> str:
@@ -45,16 +55,45 @@ def apt_mirror(sources=(Path("/etc/apt/sources.list"), Path("/etc/apt/sources.li
 def ensure_debian_base(client: docker.DockerClient, cache_dir: Path, mirror: str | None = None) -> str:
     if image_exists(client, IMAGE):
         return IMAGE
-    tarball = cache_dir / "base" / f"{SUITE}-python3.tar"
-    if not tarball.exists():
-        _debootstrap(tarball, mirror or apt_mirror())
-    say(f"Importing the cached Debian base {tarball} as {IMAGE}")
-    repo, tag = IMAGE.split(":")
-    client.api.import_image_from_file(str(tarball), repository=repo, tag=tag, changes=IMAGE_CHANGES)
+    tarball = cache_dir / "base" / f"{SUITE}-python3-{FORMAT}.tar"
+    facts_file = tarball.with_suffix(".json")
+    if not tarball.exists() or not facts_file.exists():
+        _debootstrap(tarball, facts_file, mirror or apt_mirror())
+    say(f"Loading the cached Debian base {tarball} as {IMAGE}")
+    facts = json.loads(facts_file.read_text())
+    config = base_config(facts)
+    archive = tarball.with_suffix(".load.tar")
+    try:
+        write_archive(archive, IMAGE, config, [tarball])
+        load_archive(client, archive)
+    finally:
+        archive.unlink(missing_ok=True)
+    if client.images.get(IMAGE).id != image_id(config):
+        raise UserError(f"{IMAGE}: the engine loaded another image than {archive.name} holds")
     return IMAGE
 
 
-def _debootstrap(tarball: Path, mirror: str) -> None:
+def base_config(facts: dict) -> dict:
+    """The image config of the Debian base: the same facts, the same bytes, the same id."""
+    env = [f"PATH={OFFICIAL_PATH}", "LANG=C.UTF-8", f"PYTHON_VERSION={facts['python_version']}"]
+    return {
+        "architecture": facts["architecture"], "os": "linux", "created": facts["created"],
+        "config": {"Env": env, "Cmd": ["python3"]},
+        "rootfs": {"type": "layers", "diff_ids": [facts["diff_id"]]},
+        "history": [{"created": facts["created"],
+                     "created_by": f"debootstrap --variant=minbase --include={','.join(PACKAGES)} "
+                                   f"{SUITE} (studio-containers)"}],
+    }
+
+
+def python_version(rootfs: Path) -> str:
+    """Debian's python3.11 package version, upstream part: 3.11.2-6+deb12u6 -> 3.11.2."""
+    status = (rootfs / "var/lib/dpkg/status").read_text(errors="replace")
+    match = re.search(r"^Package: python3\.\d+\n(?:[^\n]+\n)*?Version: (\d+\.\d+\.\d+)", status, re.M)
+    return match[1] if match else "3"
+
+
+def _debootstrap(tarball: Path, facts_file: Path, mirror: str) -> None:
     if not can_install_here():
         raise UserError("build.base_image cannot be pulled and a Debian base can only be made here "
                         "as root on Debian; set build.base_image to an image your engine has")
@@ -82,7 +121,14 @@ def _debootstrap(tarball: Path, mirror: str) -> None:
         for p in (work / junk).glob("*"):
             if p.is_file():
                 p.unlink()
+    for marker in work.glob(EXTERNALLY_MANAGED):
+        marker.unlink()
     partial = tarball.with_suffix(".tar.partial")
-    subprocess.run(["tar", "-C", str(work), "--numeric-owner", "-cf", str(partial), "."], check=True)
+    subprocess.run(["tar", "-C", str(work), "--numeric-owner", "--sort=name", "-cf", str(partial),
+                    "."], check=True)
+    facts = {"diff_id": sha256_file(partial), "python_version": python_version(work),
+             "architecture": host_architecture(), "mirror": mirror,
+             "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    facts_file.write_text(json.dumps(facts, indent=2) + "\n")
     partial.rename(tarball)  # atomic: a killed run never leaves a truncated cache
     shutil.rmtree(work, ignore_errors=True)

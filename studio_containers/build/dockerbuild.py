@@ -1,90 +1,164 @@
-"""Run one `docker build` through the engine API with compact progress and a tail on failure."""
-import re
-import time
+"""One image build, whichever builder runs it, checked before it starts.
+
+Before a builder is started, the Dockerfile is read for what it needs: features the legacy
+builder lacks, or newer than the engine's own Dockerfile frontend; a `# syntax=` frontend that
+cannot be pulled; FROM images that are neither in the engine nor pullable; build secrets whose
+source is missing. Each is told in one line naming the Dockerfile's line and the way out, and
+nothing is tagged.
+"""
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
-import requests
-from docker.errors import APIError, ImageNotFound, StreamParseError
-from urllib3.exceptions import ProtocolError
+from docker.errors import DockerException
 
-from ..console import Tail, detail, show_tail
+from ..console import detail, warn
 from ..errors import UserError, first_line
+from . import dockerfile as dockerfile_syntax
+from .builder import WHAT_TO_INSTALL, Builder
+from .buildkit import buildkit_build
+from .legacy import legacy_build
+from .outcome import BuildOutcome
+from .pulls import PullFailed, ensure_image, image_exists
+from .registry_login import RegistryLogin
 
-STEP_RE = re.compile(r"^Step \d+/\d+ : ")
-STEP_FAILED_RE = re.compile(r"returned a non-zero code")    # the Dockerfile's own failure
-GONE_WAIT = 2.0     # an engine stopping fails the running step a moment before its API closes
-
-
-def image_exists(client: docker.DockerClient, ref: str) -> bool:
-    try:
-        client.images.get(ref)
-        return True
-    except ImageNotFound:
-        return False
+__all__ = ["BuildRequest", "BuildSecret", "run_build", "image_exists"]
+DOCKERFILE_IGNORE = "Dockerfile.dockerignore"   # BuildKit's per-Dockerfile .dockerignore
 
 
-def run_build(client: docker.DockerClient, context: Path, tag: str, *, title: str,
-              buildargs: dict | None = None, labels: dict | None = None,
-              network: str | None = None, verbose: bool = False, failure_hint: str = "") -> str:
-    """Build `context` as `tag`; print each step (every line when verbose); return the image id."""
-    tail = Tail()
-    image_id = None
-    try:
-        stream = client.api.build(path=str(context), tag=tag, buildargs=buildargs or {},
-                                  labels=labels or {}, network_mode=network, rm=True,
-                                  forcerm=True, decode=True)
-        for chunk in stream:
-            if "stream" in chunk:
-                text = chunk["stream"]
-                tail.feed(text)
-                for line in text.splitlines():
-                    if verbose or STEP_RE.match(line):
-                        detail(line.strip())
-            if "aux" in chunk and "ID" in chunk["aux"]:
-                image_id = chunk["aux"]["ID"]
-            if "error" in chunk:
-                tail.feed(chunk["error"])
-                show_tail(f"the {title} build", tail)
-                message = chunk["error"].strip().splitlines()[-1]
-                if not STEP_FAILED_RE.search(message) and _engine_gone(client):
-                    # A stopping engine fails its running step with an error of its own making.
-                    raise _engine_stopped(title, tag, message)
-                raise UserError(f"{title}: build failed: {message}{failure_hint}")
-        if image_id is None:
-            image_id = client.images.get(tag).id
-    except ImageNotFound:
-        # The build's stream ended with neither an image nor an error: the engine went away.
-        show_tail(f"the {title} build", tail)
-        raise UserError(f"{title}: the build ended without an image (the Docker engine stopped "
-                        f"or restarted under it?); {tag} was not tagged. Rerun") from None
-    except APIError as exc:
-        show_tail(f"the {title} build", tail)
-        raise UserError(f"{title}: build failed: {exc.explanation or exc}{failure_hint}") from None
-    except (requests.exceptions.RequestException, ProtocolError, StreamParseError) as exc:
-        # The engine stopped (or restarted) under the build: it tags only a finished build.
-        show_tail(f"the {title} build", tail)
-        raise _engine_stopped(title, tag, first_line(exc)) from None
-    return image_id
+@dataclass(frozen=True)
+class BuildSecret:
+    """A build secret (`RUN --mount=type=secret,id=ID`), read from a file or a variable."""
+    id: str
+    file: Path | None = None
+    env: str | None = None
+    where: str = ""             # the spec field that names it, for messages
+
+    def cli_value(self) -> str:
+        source = f"src={self.file}" if self.file else f"env={self.env}"
+        # The CLI reads the value as one CSV record: a comma or quote in a path needs quoting.
+        if any(c in source for c in ',"'):
+            source = '"' + source.replace('"', '""') + '"'
+        return f"id={self.id},{source}"
+
+    def check(self) -> None:
+        if self.file is not None:
+            if not self.file.is_file() or not os.access(self.file, os.R_OK):
+                raise UserError(f"{self.where}.file: {self.file} is not a readable file "
+                                f"(the source of build secret {self.id!r})")
+        elif os.environ.get(self.env or "") is None:
+            raise UserError(f"{self.where}.env: the variable {self.env} is not set (the source "
+                            f"of build secret {self.id!r}); export it before building")
 
 
-def _engine_gone(client: docker.DockerClient) -> bool:
-    deadline = time.monotonic() + GONE_WAIT
-    while time.monotonic() < deadline:
+@dataclass(frozen=True)
+class BuildRequest:
+    context: Path
+    tag: str
+    title: str                                  # names the build in messages
+    buildargs: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+    network: str | None = None
+    platform: str | None = None
+    secrets: tuple[BuildSecret, ...] = ()
+    cache_from: tuple[str, ...] = ()            # images whose inline cache may serve (BuildKit)
+    logins: tuple[RegistryLogin, ...] = ()      # for the registries cache_from names
+    failure_hint: str = ""
+
+    @property
+    def dockerfile(self) -> Path:
+        return self.context / "Dockerfile"
+
+
+def run_build(client: docker.DockerClient, request: BuildRequest, builder: Builder, *,
+              mirror: str | None = None, base_image: str = "", verbose: bool = False
+              ) -> BuildOutcome:
+    """Check `request` against `builder`, then build it; raises UserError in one line."""
+    text = request.dockerfile.read_text(errors="replace")
+    parsed = dockerfile_syntax.parse(text)
+    where = request.title
+    with tempfile.TemporaryDirectory(prefix="studio-containers-dockerfile-") as scratch:
+        own_dockerfile = None
+        if parsed.syntax and builder.buildkit and not _frontend_reachable(client, parsed.syntax[0]):
+            own_dockerfile = _without_syntax_line(request, text, parsed.syntax, Path(scratch))
+            warn(f"{where}: line {parsed.syntax[1]}: the frontend {parsed.syntax[0]} cannot be "
+                 f"pulled; building with the engine's own Dockerfile frontend (syntax "
+                 f"{builder.syntax[0]}.{builder.syntax[1]})")
+        if not builder.buildkit or own_dockerfile or not parsed.syntax:
+            _check_features(parsed, builder, where)
+        if request.secrets and not builder.buildkit:
+            raise UserError(f"{request.secrets[0].where}: build secrets need BuildKit, and "
+                            f"{builder.missing}")
+        for secret in request.secrets:
+            secret.check()
+        _ensure_from_images(client, parsed, request, mirror, base_image)
+        if not builder.buildkit:
+            if request.cache_from:
+                detail("Registry cache not used: the legacy builder cannot read an inline cache")
+            return legacy_build(client, request, verbose=verbose)
+        return buildkit_build(client, builder, request, own_dockerfile, verbose=verbose)
+
+
+def _check_features(parsed: dockerfile_syntax.Dockerfile, builder: Builder, where: str) -> None:
+    for feature in parsed.buildkit_features():
+        if not builder.buildkit:
+            raise UserError(f"{where}: line {feature.line}: {feature.what} needs BuildKit, and "
+                            f"{builder.missing or WHAT_TO_INSTALL}")
+        if feature.syntax > builder.syntax:
+            raise UserError(
+                f"{where}: line {feature.line}: {feature.what} needs Dockerfile syntax "
+                f"{feature.version}, and this engine (Docker {builder.engine_version}) reads "
+                f"{builder.syntax[0]}.{builder.syntax[1]}; use Docker Engine 23.0 or newer, or "
+                f"write that step without it")
+
+
+_reachable: dict[str, bool] = {}
+
+
+def _frontend_reachable(client: docker.DockerClient, image: str) -> bool:
+    """Whether BuildKit could fetch the `# syntax=` frontend: in the engine, or its registry
+    answers for it (asked once per process)."""
+    if image not in _reachable:
         try:
-            client.ping()
-        except (docker.errors.DockerException, requests.exceptions.RequestException):
-            return True
-        time.sleep(0.1)
-    return False
+            client.api.inspect_distribution(image)
+            _reachable[image] = True
+        except DockerException:
+            _reachable[image] = image_exists(client, image)
+    return _reachable[image]
 
 
-def _engine_stopped(title: str, tag: str, seen: str) -> UserError:
-    return UserError(f"{title}: the Docker engine stopped during the build ({seen}); {tag} was "
-                     "not tagged. Start the engine again (any ./inv task starts one it manages) "
-                     "and rerun")
+def _without_syntax_line(request: BuildRequest, text: str, syntax: tuple[str, int],
+                         scratch: Path) -> Path:
+    """A copy of the Dockerfile without its `# syntax=` line (a bare `#` keeps the line
+    numbers), beside the Dockerfile's own .dockerignore if it has one."""
+    lines = text.splitlines(keepends=True)
+    lines[syntax[1] - 1] = "#\n"
+    copy = scratch / "Dockerfile"
+    copy.write_text("".join(lines))
+    own_ignore = request.context / DOCKERFILE_IGNORE
+    if own_ignore.is_file():
+        shutil.copy(own_ignore, scratch / DOCKERFILE_IGNORE)
+    return copy
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+def _ensure_from_images(client: docker.DockerClient, parsed: dockerfile_syntax.Dockerfile,
+                        request: BuildRequest, mirror: str | None, base_image: str) -> None:
+    base = request.buildargs.get("BASE_IMAGE")
+    for line, image, written in parsed.from_images(dict(request.buildargs)):
+        if image is None or image == base:
+            continue    # a FROM the builder will name better; the base is present
+        try:
+            ensure_image(client, image, mirror)
+        except PullFailed as exc:
+            ways = ("build on the configured base instead: `ARG BASE_IMAGE` then "
+                    f"`FROM ${{BASE_IMAGE}}` (build.base_image, now {base_image or 'unset'})"
+                    if base else "")
+            ways += ("; or " if ways else "") + (
+                "set build.registry_mirror to a registry or mirror that has it"
+                if not mirror else f"make it available in build.registry_mirror ({mirror})")
+            shown = image if image == written else f"{written} (= {image})"
+            raise UserError(f"{request.title}: line {line}: FROM {shown} cannot be pulled "
+                            f"({first_line(exc, 140)}); {ways}") from None

@@ -129,7 +129,7 @@ def push_image(client: docker.DockerClient, ecr, image: BuiltImage,
     if digest:
         say(f"{image.spec.name} is already in ECR ({uri}:{tag} = {digest}); not pushed")
         return PushedImage(image.spec.name, uri, tag, digest, pushed=False)
-    username, password, registry = _login(ecr)
+    username, password, registry = registry_login(ecr)
     if not uri.startswith(registry + "/"):
         raise UserError(f"ECR repository URI {uri} is not on the registry {registry} that "
                         "GetAuthorizationToken names")
@@ -145,7 +145,8 @@ def push_image(client: docker.DockerClient, ecr, image: BuiltImage,
     return PushedImage(image.spec.name, uri, tag, digest, pushed=True)
 
 
-def _login(ecr) -> tuple[str, str, str]:
+def registry_login(ecr) -> tuple[str, str, str]:
+    """(username, password, registry host) from ECR's GetAuthorizationToken."""
     data = ecr.get_authorization_token()["authorizationData"][0]
     username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
     registry = data["proxyEndpoint"].split("://", 1)[-1].rstrip("/")

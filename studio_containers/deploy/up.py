@@ -10,6 +10,7 @@ from .deployment import Deployment, deployment
 from .ownership import Adoption
 from .plan_memory import PlanMemory
 from .push import PushedImage, PushRecord, push_images
+from .registry_cache import EcrCache
 from .targets import check_inputs, open_target
 
 
@@ -19,7 +20,9 @@ def up(settings: Settings, target_name: str, image: str | None,
     specs = load_specs(settings.images_dir, image)
     # The target first: missing or refused credentials are told before a build that can be long.
     target = open_target(settings, target_name)
-    prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE)
+    cache = EcrCache(target.client("ecr"), settings.repository_prefix) if settings.registry_cache else None
+    prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE,
+                       cache=cache)
     with deployment(settings, target_name, target) as d:
         domain_id = _check_domain(d)
         state, adoption = _claim_names(d, specs)

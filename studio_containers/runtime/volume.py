@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import docker
 from docker.errors import DockerException, NotFound
 
-from ..build.baseimage import Base
 from ..build.contenthash import folder_hash
-from ..build.dockerbuild import image_exists, run_build
+from ..build.dockerbuild import BuildRequest, image_exists
+from ..build.workspace import Workspace
 from ..console import say
 from ..errors import UserError
 from ..studio import GATEWAY_MOUNT as MOUNT_POINT
@@ -35,14 +35,15 @@ class Runtime:
         return [PYTHON, "-s", "-E", LAUNCHER]
 
 
-def ensure_runtime(client: docker.DockerClient, base: Base, network: str | None,
-                   verbose: bool = False) -> Runtime:
+def ensure_runtime(workspace: Workspace, verbose: bool = False) -> Runtime:
+    client, base = workspace.client, workspace.base
     digest = folder_hash(RUNTIME_DIR, base.image_id)
     runtime = Runtime(image=f"{REPOSITORY}:{digest}", volume=f"{VOLUME_PREFIX}{digest}")
     if not image_exists(client, runtime.image):
         say("Building the gateway runtime (Jupyter Kernel Gateway with its own Python); once per base")
-        run_build(client, RUNTIME_DIR, runtime.image, title="gateway runtime",
-                  buildargs={"BASE_IMAGE": base.ref}, network=network, verbose=verbose)
+        workspace.build(BuildRequest(RUNTIME_DIR, runtime.image, title="gateway runtime",
+                                     buildargs={"BASE_IMAGE": base.ref},
+                                     network=workspace.settings.build_network), verbose)
     try:
         client.volumes.get(runtime.volume)
     except NotFound:

@@ -25,12 +25,14 @@ def build(c, image=None, verbose=False):
 def push(c, image=None, create_repository=False):
     """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
     from ..deploy.push import PushRecord, push_images  # boto3: only pushing pays for it
+    from ..deploy.registry_cache import EcrCache
     from ..localaws.control import LocalAws
     from ..pipeline import prepare
     s = settings(c)
-    prepared = prepare(s, load_specs(s.images_dir, image))
-    endpoint = LocalAws(s).ensure_started()
-    push_images(prepared.client, endpoint.client("ecr"), prepared.built, s.repository_prefix,
+    specs = load_specs(s.images_dir, image)
+    ecr = LocalAws(s).ensure_started().client("ecr")
+    prepared = prepare(s, specs, cache=EcrCache(ecr, s.repository_prefix) if s.registry_cache else None)
+    push_images(prepared.client, ecr, prepared.built, s.repository_prefix,
                 PushRecord(s.state_dir), "local", create_repository)
 
 

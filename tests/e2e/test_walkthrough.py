@@ -51,8 +51,7 @@ def local_aws(settings):
     before it stops, since their containers and labs would outlive it."""
     state = settings.state_dir
     workspace = open_workspace(settings)
-    built = build_image(workspace.client, load_spec(settings.images_dir / "python-basic"),
-                        workspace.base, settings.build_network)
+    built = build_image(workspace, load_spec(settings.images_dir / "python-basic"))
     local = LocalAws(settings)
     endpoint = local.start()
     try:

@@ -71,24 +71,24 @@ def spec(settings, request):
 def space(workspace, settings, request):
     """Each shipped space image (JupyterLab, Code Editor), built."""
     spec = load_spec(settings.images_dir / request.param)
-    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+    return build_image(workspace, spec)
 
 
 @pytest.fixture(scope="session")
 def built(workspace, spec):
-    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+    return build_image(workspace, spec)
 
 
 @pytest.fixture(scope="session")
 def python_basic(workspace, settings):
     """The image the validation fixtures are made FROM (`studio-containers/python-basic:latest`)."""
     spec = load_spec(settings.images_dir / "python-basic")
-    return build_image(workspace.client, spec, workspace.base, workspace.settings.build_network)
+    return build_image(workspace, spec)
 
 
 @pytest.fixture(scope="session")
 def runtime(workspace):
-    return ensure_runtime(workspace.client, workspace.base, workspace.settings.build_network)
+    return ensure_runtime(workspace)
 
 
 @pytest.fixture

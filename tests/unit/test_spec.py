@@ -176,3 +176,43 @@ def test_bad_space_fields_name_the_file_and_field(tmp_path, text, field, words):
     message = error_of(tmp_path, text)
     assert message.startswith(str(tmp_path / "images" / "demo" / "image.yaml") + f": {field}: "), message
     assert words in message, message
+
+
+def test_build_arguments_and_secrets(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    folder = make(tmp_path, GOOD + "build:\n  args: {PYTHON_VERSION: '3.10', EXTRAS: ''}\n"
+                              "  secrets:\n    - {id: pipconf, file: ~/.config/pip/pip.conf}\n"
+                              "    - {id: index-token, env: INDEX_TOKEN}\n"
+                              "    - {id: npmrc, file: ../../npmrc}\n")
+    spec = load_spec(folder)
+    assert spec.build.args == (("PYTHON_VERSION", "3.10"), ("EXTRAS", ""))
+    pipconf, token, npmrc = spec.build.secrets
+    assert (pipconf.id, pipconf.file, pipconf.env) == ("pipconf", tmp_path / "home/.config/pip/pip.conf", None)
+    assert (token.file, token.env) == (None, "INDEX_TOKEN")
+    assert npmrc.file == tmp_path / "npmrc"     # relative to the image folder
+    assert pipconf.field == f"{folder / 'image.yaml'}: build.secrets[0]"
+    assert load_spec(make(tmp_path / "b", GOOD)).build.args == ()
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("build: [x]\n", "build", "must be a mapping"),
+    ("build: {target: x}\n", "build.target", "unknown field; allowed: args, secrets"),
+    ("build: {args: {PYTHON_VERSION: 3.10}}\n", "build.args.PYTHON_VERSION", "must be a string, got float 3.1 (quote it"),
+    ("build: {args: {1X: a}}\n", "build.args.1X", "letters, digits and '_'"),
+    ("build: {args: {BASE_IMAGE: a}}\n", "build.args.BASE_IMAGE", "cannot be set here (the tool sets it to build.base_image"),
+    ("build: {args: {BUILDKIT_INLINE_CACHE: '0'}}\n", "build.args.BUILDKIT_INLINE_CACHE", "reserves BUILDKIT_"),
+    ("build: {args: [a]}\n", "build.args", "must be a mapping of NAME: value"),
+    ("build: {secrets: {id: x}}\n", "build.secrets", "must be a list"),
+    ("build: {secrets: [{id: x}]}\n", "build.secrets[0]", "exactly one source: file (a path) or env"),
+    ("build: {secrets: [{id: x, file: a, env: B}]}\n", "build.secrets[0]", "exactly one source"),
+    ("build: {secrets: [{id: 'a b', env: B}]}\n", "build.secrets[0].id", "1-128 letters, digits"),
+    ("build: {secrets: [{id: a, env: B}, {id: a, env: C}]}\n", "build.secrets[1].id", "listed twice"),
+    ("build: {secrets: [{id: a, env: 'B-C'}]}\n", "build.secrets[0].env", "not an environment variable name"),
+    ("build: {secrets: [{id: a, file: pip.conf}]}\n", "build.secrets[0].file", "inside the image folder"),
+    ("build: {secrets: [{id: a, file: 'sub/../pip.conf'}]}\n", "build.secrets[0].file", "inside the image folder"),
+    ("build: {secrets: [{id: a, path: x}]}\n", "build.secrets[0].path", "unknown field"),
+])
+def test_bad_build_fields_name_the_file_and_field(tmp_path, text, field, words):
+    message = error_of(tmp_path, GOOD + text)
+    assert message.startswith(str(tmp_path / "images" / "demo" / "image.yaml") + f": {field}: "), message
+    assert words in message, message

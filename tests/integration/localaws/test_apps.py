@@ -44,8 +44,7 @@ def studio(aws, workspace, python_basic, tmp_path_factory):
     user Ana and space work. Returns (sagemaker client, domain id, {name: image ARN})."""
     local, endpoint = aws
     ecr, sm = endpoint.client("ecr"), endpoint.client("sagemaker")
-    spaces = [build_image(workspace.client, load_spec(local.settings.images_dir / name),
-                          workspace.base, workspace.settings.build_network)
+    spaces = [build_image(workspace, load_spec(local.settings.images_dir / name))
               for name in SPACE_IMAGES]
     pushed = push_images(workspace.client, ecr, [python_basic, *spaces], "apps",
                          PushRecord(tmp_path_factory.mktemp("push")), "local",

@@ -17,7 +17,7 @@ def tiny(workspace, tmp_path_factory):
                          "FROM scratch\nCOPY marker /marker\n",
                          "name: push-demo\nkernels: [{name: python3}]\n")
     (folder / "marker").write_text("pushed by the local ECR test\n")
-    built = build_image(workspace.client, load_spec(folder), workspace.base, None)
+    built = build_image(workspace, load_spec(folder))
     yield built
     workspace.client.images.remove(built.ref, force=True)
 

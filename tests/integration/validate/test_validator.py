@@ -39,9 +39,8 @@ def build_fixture(workspace, settings):
     def build(case: str) -> BuiltImage:
         parent = re.search(r"^FROM studio-containers/([\w-]+):latest", (FIXTURES / case / "Dockerfile")
                            .read_text(), re.MULTILINE).group(1)
-        build_image(workspace.client, load_spec(settings.images_dir / parent), workspace.base,
-                    workspace.settings.build_network)
-        return build_image(workspace.client, load_spec(FIXTURES / case), workspace.base, None)
+        build_image(workspace, load_spec(settings.images_dir / parent))
+        return build_image(workspace, load_spec(FIXTURES / case))
     return build
 
 
@@ -114,8 +113,7 @@ def _with_architecture(archive: io.BytesIO, arch: str, tag: str) -> io.BytesIO:
 
 def test_failures_stop_with_one_line_naming_images_and_classes(validation, capsys):
     workspace, runtime, settings = validation
-    image = build_image(workspace.client, load_spec(FIXTURES / "class-3-user-mismatch"),
-                        workspace.base, None)
+    image = build_image(workspace, load_spec(FIXTURES / "class-3-user-mismatch"))
     with pytest.raises(UserError, match=r"validation failed for class-3-user-mismatch \(class 3"):
         validate_images(workspace.client, [image], runtime, settings, use_record=False)
     out = capsys.readouterr().out

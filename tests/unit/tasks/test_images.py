@@ -24,5 +24,5 @@ def test_build_passes_the_image_and_verbosity(context, exit_message):
         images.build(context(), image="python-basic", verbose=True)
     specs = build.call_args.args[1]
     assert [s.name for s in specs] == ["python-basic"]
-    assert build.call_args.args[0] is workspace.return_value.client
-    assert build.call_args.args[4] is True
+    assert build.call_args.args[0] is workspace.return_value
+    assert build.call_args.args[2] is True

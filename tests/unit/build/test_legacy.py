@@ -1,15 +1,19 @@
-"""How a build's end is told: the Dockerfile's own failure, an engine that stopped under it (an
+"""How a legacy build's end is told: the Dockerfile's own failure, an engine that stopped under it (an
 error of the engine's making, or a dropped connection), each in one line naming the build."""
 import pytest
 import requests
 from docker.errors import APIError
 
-from studio_containers.build import dockerbuild
+from pathlib import Path
+
+from studio_containers.build import outcome
+from studio_containers.build.dockerbuild import BuildRequest
+from studio_containers.build.legacy import legacy_build
 from studio_containers.errors import UserError
 
 
 class Engine:
-    """What run_build uses of a docker client: a build stream, ping, and images.get."""
+    """What legacy_build uses of a docker client: a build stream, ping, and images.get."""
 
     def __init__(self, chunks, answers=True):
         self.chunks, self.answers, self.pings = chunks, answers, 0
@@ -29,7 +33,7 @@ class Engine:
 
 
 def build(engine):
-    return dockerbuild.run_build(engine, "ctx", "repo/x:1", title="x/Dockerfile")
+    return legacy_build(engine, BuildRequest(Path("ctx"), "repo/x:1", title="x/Dockerfile"))
 
 
 def test_a_failing_step_is_the_dockerfiles_failure_and_the_engine_is_not_asked(monkeypatch, capsys):
@@ -49,7 +53,7 @@ def test_an_engine_error_while_the_engine_goes_away_is_an_engine_stop(monkeypatc
 
 
 def test_an_engine_error_from_a_running_engine_is_a_build_failure(monkeypatch, capsys):
-    monkeypatch.setattr(dockerbuild, "GONE_WAIT", 0.3)
+    monkeypatch.setattr(outcome, "GONE_WAIT", 0.3)
     engine = Engine([{"error": "no space left on device"}])
     with pytest.raises(UserError, match=r"^x/Dockerfile: build failed: no space left on device$"):
         build(engine)
