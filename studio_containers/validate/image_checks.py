@@ -5,6 +5,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import docker
 
 from ..build.images import BuiltImage
+from ..console import detail
 from ..runtime.volume import Runtime
 from ..settings import Settings
 from .config_checks import config_findings
@@ -54,6 +55,10 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
                     startable.set_result({})       # the inspection failed: nothing to probe
                 probes.exception()        # done (or failed) before its gateway goes
                 gateway.result().remove()
+        if layers.result().saved:
+            detail(f"{spec.name}: {layers.result().saved} layer(s) read through `docker save` (the "
+                   "engine's layer folders cannot be read from here: another machine, another "
+                   "mount namespace, or not root)")
         findings = config_findings(spec, docker_image.attrs, layers.result(),
                                    int(settings.validate_max_size_gb * 1e9),
                                    int(settings.validate_warn_size_gb * 1e9))

@@ -24,6 +24,7 @@ class ImageLayers:
     final_paths: set[str]
     accounts: dict[str, str]        # final /etc/passwd and /etc/group
     read: int = 0                   # how many layers were read rather than taken from the cache
+    saved: int = 0                  # how many of them through `docker save`
 
 
 def read_layers(image, cache: LayerCache | None = None, *, folders_readable: bool = True
@@ -33,11 +34,13 @@ def read_layers(image, cache: LayerCache | None = None, *, folders_readable: boo
     diff_ids = image.attrs["RootFS"]["Layers"]
     known = {d: cache.get(d) for d in set(diff_ids)} if cache else {}
     missing = sorted({i for i, d in enumerate(diff_ids) if known.get(d) is None})
+    saved = 0
     if missing:
         read = layer_dirs.read(image.attrs, missing) if folders_readable else None
         if read is None:
             read = layer_tar.read(image, {diff_ids[i] for i in missing},
                                   {d for d, facts in known.items() if facts is not None})
+            saved = len(missing)
         for index in missing:
             if index not in read:
                 raise UserError(f"layer {index + 1} of {len(diff_ids)} of {image.id[:19]} is not "
@@ -46,7 +49,7 @@ def read_layers(image, cache: LayerCache | None = None, *, folders_readable: boo
             if cache:
                 cache.put(diff_ids[index], read[index])
     combined = combine([known[d] for d in diff_ids])
-    combined.read = len(missing)
+    combined.read, combined.saved = len(missing), saved
     return combined
 
 

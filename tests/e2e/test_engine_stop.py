@@ -8,14 +8,11 @@ import shutil
 import signal
 import subprocess
 import tarfile
-import tempfile
-from pathlib import Path
 
-import docker
 import pytest
 
 from studio_containers.cli_process import invoke_argv
-from studio_containers.wait import NotYet, wait_until
+from tests.engines import Engine
 from tests.helpers import write_image
 
 SPEC = "name: slow\nkernels: [{name: python3, display_name: Python 3}]\n"
@@ -24,53 +21,13 @@ DOCKERFILE = "ARG BASE_IMAGE\nFROM $BASE_IMAGE\nRUN sleep 300\n"
 BASE = "studio-containers-test/tiny-shell:1"
 
 
-class Engine:
-    def __init__(self):
-        # Short: the engine's and containerd's unix sockets live under these folders.
-        self.root = Path(tempfile.mkdtemp(prefix="sc-engine-", dir="/tmp"))
-        self.socket = self.root / "docker.sock"
-        self.url = f"unix://{self.socket}"
-        self.proc = None
-
-    def start(self) -> docker.DockerClient:
-        log = open(self.root / "dockerd.log", "ab")
-        # A network namespace of its own: an engine manages (and on some settings deletes) the
-        # host's docker0, which the suite's engine uses.
-        self.proc = subprocess.Popen(
-            ["unshare", "--net", "--", "dockerd", "--data-root", str(self.root / "data"),
-             "--exec-root", str(self.root / "x"), "--pidfile", str(self.root / "dockerd.pid"),
-             "-H", self.url, "--iptables=false", "--ip-masq=false"],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-        def answers():
-            if self.proc.poll() is not None:
-                raise AssertionError((self.root / "dockerd.log").read_text()[-3000:])
-            try:
-                client = docker.DockerClient(base_url=self.url, timeout=60)
-                client.ping()
-                return client
-            except docker.errors.DockerException as exc:
-                return NotYet(str(exc))
-        return wait_until(answers, timeout=60, interval=0.3, what="the test's own dockerd to answer")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)     # what `systemctl stop docker` sends
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
 @pytest.fixture
 def engine():
     if shutil.which("dockerd") is None:
         pytest.fail("dockerd is not installed: ./inv test installs the engine it uses")
-    engine = Engine()
+    engine = Engine(own_network=True)
     yield engine
-    engine.stop()
-    subprocess.run(["umount", "-R", str(engine.root)], capture_output=True)
-    shutil.rmtree(engine.root, ignore_errors=True)
+    engine.remove()
 
 
 def tiny_shell() -> bytes:
