@@ -1,10 +1,11 @@
 """`python -m bench [name ...]`: run the benchmarks (all by default) and print the table."""
 import sys
 
-from . import deploy, local, soak, validate
+from . import build, deploy, local, soak, validate
 from .common import print_table
 
-SUITES = {"local": local.run, "validate": validate.run, "deploy": deploy.run, "soak": soak.run}
+SUITES = {"local": local.run, "validate": validate.run, "deploy": deploy.run, "soak": soak.run,
+          "build": build.run}
 
 
 def main(names: list[str]) -> int:

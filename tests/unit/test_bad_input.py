@@ -154,6 +154,16 @@ SPECS = [
      "container_config.environment", "a variable name must be 1-256 characters, not blank"),
     ("s-container-unknown", LAB + "container_config: {cmd: [x]}\n", "container_config.cmd",
      "unknown field; allowed: arguments, entrypoint, environment"),
+    ("s-build-arg-float", KG + "build: {args: {PYTHON_VERSION: 3.10}}\n", "build.args.PYTHON_VERSION",
+     "must be a string, got float 3.1 (quote it"),
+    ("s-build-arg-base", LAB + "build: {args: {BASE_IMAGE: x}}\n", "build.args.BASE_IMAGE",
+     "cannot be set here"),
+    ("s-build-secret-inside", KG + "build: {secrets: [{id: pipconf, file: pip.conf}]}\n",
+     "build.secrets[0].file", "inside the image folder"),
+    ("s-build-secret-two-sources", KG + "build: {secrets: [{id: a, file: /x, env: Y}]}\n",
+     "build.secrets[0]", "give exactly one source"),
+    ("s-build-unknown", KG + "build: {cache_from: [x]}\n", "build.cache_from",
+     "unknown field; allowed: args, secrets"),
 ]
 NO_DOCKERFILE, NO_SPEC = "s-no-dockerfile", "s-no-spec"
 
@@ -308,6 +318,12 @@ ENV_CASES = [
               "build.network: 'my net' is not a Docker network name"),
     _env_case("mirror-bad", ["build"], "INVOKE_BUILD_DEBIAN_MIRROR", "deb.debian.org",
               "build.debian_mirror: 'deb.debian.org' is not a mirror URL"),
+    _env_case("builder-bad", ["build"], "INVOKE_BUILD_BUILDER", "kaniko",
+              "build.builder: 'kaniko' is not a builder; allowed: auto, buildkit, legacy"),
+    _env_case("registry-mirror-bad", ["push"], "INVOKE_BUILD_REGISTRY_MIRROR", "https://mirror.example",
+              "build.registry_mirror: 'https://mirror.example' is not a registry"),
+    _env_case("registry-cache-bad", ["up"], "INVOKE_BUILD_REGISTRY_CACHE", "maybe",
+              "build.registry_cache: 'maybe' must be true or false"),
     _env_case("local-image-unknown", ["local"], "INVOKE_LOCAL_IMAGE", "nope",
               "local.image 'nope': no such image under {root}/images/"),
 ]
