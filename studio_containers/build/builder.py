@@ -25,8 +25,9 @@ SETTINGS = ("auto", BUILDKIT, LEGACY)
 SETTING = "build.builder"
 PROBE_TIMEOUT = 15
 # The Dockerfile frontend built into an engine: 20.10 carries syntax 1.3 (RUN --mount, COPY
-# --chmod); 23.0 came with BuildKit 0.11, whose frontend reads 1.5 (heredocs, COPY --link).
-OLD_ENGINE_SYNTAX, NEW_ENGINE_SYNTAX = (1, 3), (1, 5)
+# --chmod). From 23.0 on (heredocs, COPY --link, and more with each release) the builder
+# itself is left to judge: None.
+OLD_ENGINE_SYNTAX = (1, 3)
 USUAL_PLACES = ("/usr/bin", "/usr/local/bin")      # Debian's docker.io, Docker's packages
 WHAT_TO_INSTALL = ("install Docker's buildx plugin (docker-buildx-plugin from Docker's "
                    "packages, or Docker Desktop), or use a docker CLI older than 23.0, which "
@@ -38,7 +39,13 @@ class Builder:
     kind: str                   # BUILDX, BUILDKIT or LEGACY
     cli: str | None             # the docker CLI that drives BuildKit (None: the engine API)
     engine_version: str
-    syntax: tuple[int, int]     # Dockerfile syntax the engine's own frontend reads
+    syntax: tuple[int, int] | None   # what the engine's own frontend reads; None: 23.0 or newer
+
+    def reads(self, syntax: tuple[int, int]) -> bool:
+        return self.syntax is None or syntax <= self.syntax
+
+    def syntax_name(self) -> str:
+        return "its built-in version" if self.syntax is None else f"syntax {self.syntax[0]}.{self.syntax[1]}"
     missing: str = ""           # LEGACY in auto: why no BuildKit, and what to install
 
     @property
@@ -82,7 +89,7 @@ def find_builder(client: docker.DockerClient, setting: str = "auto") -> Builder:
 @functools.lru_cache(maxsize=None)
 def _find(setting: str, host: str, engine: str, engine_os: str, api: str, path: str,
           env_buildkit: str, places: tuple[str, ...] = USUAL_PLACES) -> Builder:
-    syntax = NEW_ENGINE_SYNTAX if _major(engine) >= 23 else OLD_ENGINE_SYNTAX
+    syntax = None if _major(engine) >= 23 else OLD_ENGINE_SYNTAX
     if setting == LEGACY:
         return Builder(LEGACY, None, engine, syntax, f"{SETTING} is {LEGACY}")
     if setting == "auto" and env_buildkit.strip() == "0":

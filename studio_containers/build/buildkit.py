@@ -62,14 +62,14 @@ def buildkit_build(client: docker.DockerClient, builder: Builder, request,
                                     errors="replace")
         except OSError as exc:
             raise UserError(f"{request.title}: cannot run {builder.cli}: {exc}") from None
-        try:
-            for line in _lines(proc, progress.tick):
-                progress.feed(line)
-            code = proc.wait()
-        except BaseException:
-            proc.terminate()        # Ctrl-C or an error of ours: the build goes too
-            proc.wait()
-            raise
+        with proc:
+            try:
+                for line in _lines(proc, progress.tick):
+                    progress.feed(line)
+                code = proc.wait()
+            except BaseException:
+                _stop(proc)         # Ctrl-C or an error of ours: the build goes too
+                raise
         image_id = iidfile.read_text().strip() if iidfile.exists() else ""
     if code != 0 or not image_id:
         show_tail(f"the {request.title} build", progress.tail)
@@ -93,9 +93,11 @@ def _lines(proc: subprocess.Popen, idle: Callable[[], None], every: float = 0.1)
     lines: queue.Queue = queue.Queue()
 
     def read():
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
+        try:
+            for line in proc.stdout:
+                lines.put(line)
+        finally:
+            lines.put(None)
     threading.Thread(target=read, daemon=True).start()
     while True:
         try:
@@ -106,3 +108,13 @@ def _lines(proc: subprocess.Popen, idle: Callable[[], None], every: float = 0.1)
         if line is None:
             return
         yield line
+
+
+def _stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """The CLI stops the build it started when it is told to end; one that does not is killed."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

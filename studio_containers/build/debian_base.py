@@ -19,12 +19,12 @@ import docker
 from ..console import Tail, detail, say, show_tail
 from ..errors import UserError
 from ..host import apt_install, can_install_here
-from .image_archive import host_architecture, image_id, load_archive, sha256_file, write_archive
+from .image_archive import host_architecture, load_archive, sha256_file, write_archive
 from .pulls import image_exists
 
 SUITE = "bookworm"
 PACKAGES = ("python3", "python3-venv", "python3-pip", "python-is-python3", "ca-certificates")
-FORMAT = 2      # bumped when the making changes: a cached tarball of another format is not used
+FORMAT = 3      # bumped when the making changes: a cached tarball of another format is not used
 IMAGE = f"studio-containers/debian-base:{SUITE}-python3-{FORMAT}"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 # debootstrap's own milestones, shown as progress.
@@ -68,8 +68,9 @@ def ensure_debian_base(client: docker.DockerClient, cache_dir: Path, mirror: str
         load_archive(client, archive)
     finally:
         archive.unlink(missing_ok=True)
-    if client.images.get(IMAGE).id != image_id(config):
-        raise UserError(f"{IMAGE}: the engine loaded another image than {archive.name} holds")
+    # Layers, not the id: an engine with the containerd image store names images by manifest.
+    if client.images.get(IMAGE).attrs["RootFS"]["Layers"] != config["rootfs"]["diff_ids"]:
+        raise UserError(f"{IMAGE}: the engine loaded other layers than {archive.name} holds")
     return IMAGE
 
 
@@ -122,7 +123,11 @@ def _debootstrap(tarball: Path, facts_file: Path, mirror: str) -> None:
             if p.is_file():
                 p.unlink()
     for marker in work.glob(EXTERNALLY_MANAGED):
-        marker.unlink()
+        # Diverted, not deleted: a later apt-get that reinstalls Python's standard library
+        # (python3-dev pins it, an upgrade replaces it) puts it at the diverted name instead.
+        inside = "/" + marker.relative_to(work).as_posix()
+        subprocess.run(["chroot", str(work), "dpkg-divert", "--local", "--rename", "--add", inside],
+                       check=True, capture_output=True)
     partial = tarball.with_suffix(".tar.partial")
     subprocess.run(["tar", "-C", str(work), "--numeric-owner", "--sort=name", "-cf", str(partial),
                     "."], check=True)

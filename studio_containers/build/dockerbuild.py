@@ -82,11 +82,11 @@ def run_build(client: docker.DockerClient, request: BuildRequest, builder: Build
     where = request.title
     with tempfile.TemporaryDirectory(prefix="studio-containers-dockerfile-") as scratch:
         own_dockerfile = None
-        if parsed.syntax and builder.buildkit and not _frontend_reachable(client, parsed.syntax[0]):
+        if parsed.syntax and builder.buildkit and not frontend_reachable(client, parsed.syntax[0]):
             own_dockerfile = _without_syntax_line(request, text, parsed.syntax, Path(scratch))
             warn(f"{where}: line {parsed.syntax[1]}: the frontend {parsed.syntax[0]} cannot be "
-                 f"pulled; building with the engine's own Dockerfile frontend (syntax "
-                 f"{builder.syntax[0]}.{builder.syntax[1]})")
+                 f"pulled; building with the engine's own Dockerfile frontend "
+                 f"({builder.syntax_name()})")
         if not builder.buildkit or own_dockerfile or not parsed.syntax:
             _check_features(parsed, builder, where)
         if request.secrets and not builder.buildkit:
@@ -107,18 +107,19 @@ def _check_features(parsed: dockerfile_syntax.Dockerfile, builder: Builder, wher
         if not builder.buildkit:
             raise UserError(f"{where}: line {feature.line}: {feature.what} needs BuildKit, and "
                             f"{builder.missing or WHAT_TO_INSTALL}")
-        if feature.syntax > builder.syntax:
+        if not builder.reads(feature.syntax):
             raise UserError(
                 f"{where}: line {feature.line}: {feature.what} needs Dockerfile syntax "
                 f"{feature.version}, and this engine (Docker {builder.engine_version}) reads "
-                f"{builder.syntax[0]}.{builder.syntax[1]}; use Docker Engine 23.0 or newer, or "
-                f"write that step without it")
+                f"{builder.syntax_name()}; use Docker Engine 23.0 or newer, start the Dockerfile "
+                "with `# syntax=docker/dockerfile:1` where Docker Hub can be reached, or write "
+                "that step without it")
 
 
 _reachable: dict[str, bool] = {}
 
 
-def _frontend_reachable(client: docker.DockerClient, image: str) -> bool:
+def frontend_reachable(client: docker.DockerClient, image: str) -> bool:
     """Whether BuildKit could fetch the `# syntax=` frontend: in the engine, or its registry
     answers for it (asked once per process)."""
     if image not in _reachable:

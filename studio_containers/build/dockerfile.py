@@ -6,15 +6,20 @@ FROM lines name once build arguments are put in. The builder stays the judge of 
 else; this lets a missing feature or an unreachable image be told in one line, naming the line.
 """
 import re
+import shlex
 from dataclasses import dataclass
 
 DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$")
-# A heredoc opener (Dockerfile syntax 1.4): <<EOF, <<-EOF, <<"EOF"; not a shell here-string <<<.
-HEREDOC_RE = re.compile(r"(?<![<\w])<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+# A heredoc opener (Dockerfile syntax 1.4) is a word of its own that starts <<EOF, <<-EOF,
+# <<"EOF" (a file descriptor may come first: 3<<EOF); not a here-string <<<, not `<<` inside a
+# quoted word ('s/<<OLD/new/').
+HEREDOC_RE = re.compile(r"^\d*<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 ARG_RE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+])?(?P<word>[^}]*)\}"
                     r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 # Flags the legacy builder reads; any other flag (and every heredoc) needs BuildKit.
-LEGACY_FLAGS = {"FROM": {"platform"}, "COPY": {"from", "chown"}, "ADD": {"chown"}}
+LEGACY_FLAGS = {"FROM": {"platform"}, "COPY": {"from", "chown"}, "ADD": {"chown"},
+                "HEALTHCHECK": {"interval", "timeout", "start-period", "retries",
+                                "start-interval"}}
 # Features newer than the Dockerfile frontend built into engines before 23.0 (syntax 1.3).
 MODERN_SYNTAX = (1, 4)
 MODERN_FLAGS = {("COPY", "link"): (1, 4), ("ADD", "link"): (1, 4), ("ADD", "checksum"): (1, 6),
@@ -169,10 +174,10 @@ def parse(text: str) -> Dockerfile:
             i += 1
             break
         logical = " ".join(p.strip() for p in parts)
-        keyword, _, rest = logical.partition(" ")
+        keyword, rest = (re.split(r"\s+", logical.strip(), maxsplit=1) + [""])[:2]
         keyword = keyword.upper()
         flags, rest = _flags(rest.strip())
-        heredocs = HEREDOC_RE.findall(rest) if keyword in ("RUN", "COPY", "ADD") else []
+        heredocs = _heredocs(rest) if keyword in ("RUN", "COPY", "ADD") else []
         for dash, _, word in heredocs:
             # The heredoc's body follows the line; it is not Dockerfile syntax.
             while i < len(lines) and (lines[i].lstrip("\t") if dash else lines[i]) != word:
@@ -185,10 +190,19 @@ def parse(text: str) -> Dockerfile:
 def _flags(rest: str) -> tuple[list[str], str]:
     flags = []
     while rest.startswith("--"):
-        token, _, rest = rest.partition(" ")
+        token, rest = (re.split(r"\s+", rest, maxsplit=1) + [""])[:2]
         flags.append(token)
-        rest = rest.lstrip()
     return flags, rest
+
+
+def _heredocs(rest: str) -> list[tuple[str, str, str]]:
+    """(dash, quote, word) of each heredoc the line opens: its shell words, quotes kept, that
+    start with `<<`."""
+    try:
+        words = shlex.split(rest, posix=False)
+    except ValueError:          # an unbalanced quote: the builder will say; words as written
+        words = rest.split()
+    return [m.groups() for w in words if (m := HEREDOC_RE.match(w))]
 
 
 def _unquote(value: str) -> str:

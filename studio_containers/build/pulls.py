@@ -55,8 +55,11 @@ def ensure_image(client: docker.DockerClient, ref: str, mirror: str | None = Non
                  announce: bool = True) -> bool:
     """Make `ref` present in the engine; True if it had to be pulled. Raises PullFailed.
     `announce`: say so before each pull (not for one tried on every run, like the base)."""
-    if image_exists(client, ref):
-        return False
+    try:
+        if image_exists(client, ref):
+            return False
+    except DockerException as exc:      # not a reference at all (FROM Python:3.11)
+        raise PullFailed(f"{ref}: {first_line(getattr(exc, 'explanation', None) or exc, 160)}") from None
     reasons = []
     # An image named by digest keeps its registry's name: a mirror's copy could not stand in.
     via_mirror = mirrored(ref, mirror) if mirror and "@" not in ref else None

@@ -53,8 +53,13 @@ def docker_config(logins: list[RegistryLogin], user_dir: Path | None = None) -> 
         auths[login.registry] = {"auth": base64.b64encode(
             f"{login.username}:{login.password}".encode()).decode()}
         helpers.pop(login.registry, None)
-    # A credential store would be asked instead of `auths`, and it does not hold these logins.
-    config.pop("credsStore", None)
+    # A credential store would be asked instead of `auths`, and it does not hold these logins:
+    # it stays the helper of each registry the user logged in to (those `auths` lists).
+    store = config.pop("credsStore", None)
+    ours = {login.registry for login in logins}
+    for registry in (config.get("auths") or {}) if store else ():
+        if registry not in ours:
+            helpers.setdefault(registry, store)
     config.update(auths=auths, credHelpers=helpers)
     folder = Path(tempfile.mkdtemp(prefix="studio-containers-docker-config-"))
     try:

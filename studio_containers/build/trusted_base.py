@@ -18,7 +18,7 @@ import docker
 
 from ..console import say
 from ..errors import UserError
-from .image_archive import Entry, image_id, layer_bytes, load_archive, read_saved, write_archive
+from .image_archive import Entry, layer_bytes, load_archive, read_saved, write_archive
 from .pulls import image_exists
 
 TRUSTED_REPO = "studio-containers/trusted-base"
@@ -52,8 +52,9 @@ def with_extra_cas(client: docker.DockerClient, base: str, certs: list[Path]) ->
         archive = folder / "trusted-base.tar"
         write_archive(archive, tag, config, [*layers, layer])
         load_archive(client, archive)
-    if client.images.get(tag).id != image_id(config):
-        raise UserError(f"{tag}: the engine loaded another image than the one written for it")
+    # Layers, not the id: an engine with the containerd image store names images by manifest.
+    if client.images.get(tag).attrs["RootFS"]["Layers"] != config["rootfs"]["diff_ids"]:
+        raise UserError(f"{tag}: the engine loaded other layers than the ones written for it")
     return tag
 
 
@@ -77,32 +78,53 @@ def _trusting(config: dict, layer: Path) -> dict:
 def _entries(layers: list[Path], certs: list[Path]) -> list[Entry]:
     """The layer's files: each certificate, the bundle with them appended, and every folder
     above them, as the base has it (a layer made by a build carries its changed files' parent
-    folders too), or new."""
+    folders too), or new. Where the base has a symlink (a folder, or the bundle itself), the
+    files go where it points, as a build writing through it would put them."""
+    paths = [f"{CA_DIR}/x", SYSTEM_BUNDLE]
+    for _ in range(8):
+        folders = sorted({p for path in paths for p in _parents(path)})
+        base = BaseFiles(layers, [*paths, *folders])
+        resolved = [_through_links(base, path) for path in paths]
+        if resolved == paths:
+            break
+        paths = resolved
+    ca_dir = posixpath.dirname(paths[0])
     pems = [cert.read_bytes() for cert in certs]
-    entries = [Entry(f"{CA_DIR}/extra-{i}-{cert.stem}.crt", pem) for i, (cert, pem)
+    entries = [Entry(f"{ca_dir}/extra-{i}-{cert.stem}.crt", pem) for i, (cert, pem)
                in enumerate(zip(certs, pems))]
-    folders = sorted({p for path in (f"{CA_DIR}/x", SYSTEM_BUNDLE) for p in _parents(path)})
-    base = BaseFiles(layers, [SYSTEM_BUNDLE, *folders])
-    data, mode, uid, gid = _bundle(base, layers) or (b"", 0o644, 0, 0)
+    bundle_path, found = _bundle(base, layers, paths[1])
+    data, mode, uid, gid = found or (b"", 0o644, 0, 0)
     data = data + (b"" if not data or data.endswith(b"\n") else b"\n")
     data += b"".join(p if p.endswith(b"\n") else p + b"\n" for p in pems)
-    entries.append(Entry(SYSTEM_BUNDLE, data, mode, uid, gid))
-    for folder in folders:
-        mode, uid, gid = base.folder(folder) or (0o755, 0, 0)
+    entries.append(Entry(bundle_path, data, mode, uid, gid))
+    known = base if bundle_path == paths[1] else BaseFiles(layers, _parents(bundle_path) + folders)
+    for folder in sorted({p for e in entries for p in _parents(e.path)}):
+        mode, uid, gid = known.folder(folder) or (0o755, 0, 0)
         entries.append(Entry(folder, None, mode, uid, gid))
     return entries
 
 
-def _bundle(base: "BaseFiles", layers: list[Path]) -> tuple[bytes, int, int, int] | None:
-    """The base's CA bundle (a symlink to it followed) with its mode and owner; None if none."""
-    path = SYSTEM_BUNDLE
+def _through_links(base: "BaseFiles", path: str) -> str:
+    """`path` with its first parent folder that is a symlink in the base followed."""
+    for parent in reversed(_parents(path)):         # from the top down
+        link = base.links.get(parent.strip("/"))
+        if link is not None:
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(parent), link))
+            return target + path[len(parent):]
+    return path
+
+
+def _bundle(base: "BaseFiles", layers: list[Path], path: str
+            ) -> tuple[str, tuple[bytes, int, int, int] | None]:
+    """Where the base's CA bundle is (a symlink to it followed), and its content, mode and
+    owner; None for a base without one."""
     for _ in range(4):
         link = base.links.get(path.strip("/"))
         if link is None:
-            return base.file(path)
+            return path, base.file(path)
         path = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
         base = BaseFiles(layers, [path])
-    return None
+    return path, None
 
 
 def _parents(path: str) -> list[str]:
@@ -136,7 +158,7 @@ class BaseFiles:
                         hidden |= {w for w in pending if w == gone or w.startswith(gone + "/")}
                     elif (key := name.rstrip("/")) in pending:
                         self.found[key] = member
-                        if member.isfile():
+                        if member.isfile() or member.islnk():     # a hard link reads as its file
                             self.data[key] = tar.extractfile(member).read()
                         elif member.issym():
                             self.links[key] = member.linkname

@@ -55,6 +55,7 @@ class EcrCache:
             pushed += page.get("imageDetails", [])
         if any(content_hash in (image.get("imageTags") or []) for image in pushed):
             return (f"{uri}:{content_hash}",)
-        pushed.sort(key=lambda image: image.get("imagePushedAt") or 0, reverse=True)
+        pushed.sort(key=lambda image: image["imagePushedAt"].timestamp()
+                    if image.get("imagePushedAt") else 0, reverse=True)
         return tuple(f"{uri}:{image['imageTags'][0]}" for image in pushed[:MOST_RECENT]
                      if image.get("imageTags"))

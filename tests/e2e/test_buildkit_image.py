@@ -11,7 +11,7 @@ from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import LocalRun
 from studio_containers.ports import free_port
 from studio_containers.runtime.kernel_client import execute
-from tests.private_index import MESSAGE, private_index
+from tests.private_index import private_index
 from tests.security import image_layers_holding
 
 NAME = "buildkit-kernel"

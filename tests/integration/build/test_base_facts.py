@@ -33,6 +33,10 @@ FACTS = [
     ("venv works", "python -m venv /tmp/v && /tmp/v/bin/python -m pip --version >/dev/null && echo ok",
      "ok"),
     ("the system CA bundle is there", "test -s /etc/ssl/certs/ca-certificates.crt && echo ok", "ok"),
+    ("an apt-get that reinstalls Python's standard library leaves pip allowed",
+     "apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --reinstall libpython3.11-stdlib "
+     ">/dev/null 2>&1 && python -c 'import os, sysconfig; print(os.path.exists(os.path.join("
+     "sysconfig.get_path(\"stdlib\"), \"EXTERNALLY-MANAGED\")))'", "False"),
     ("apt-get installs packages",
      "apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends jq "
      ">/dev/null 2>&1 && jq -n 1", "1"),

@@ -105,3 +105,36 @@ def test_the_debian_base_config_is_the_official_images(tmp_path):
         "Package: python3.11-minimal\nVersion: 9.9.9-1\n\nPackage: python3.11\nStatus: install ok\n"
         "Version: 3.11.2-6+deb12u6\n")
     assert python_version(tmp_path) == "3.11.2"
+
+
+def test_links_and_opaque_folders_of_the_base(tmp_path):
+    cert = tmp_path / "c.crt"
+    cert.write_bytes(b"PEM\n")
+    # The bundle a hard link to another file of the layer: read as that file.
+    hard = tmp_path / "hard.tar"
+    hard.write_bytes(tar_of([("etc/ssl/certs/real.crt", b"PUBLIC\n", {}),
+                             ("etc/ssl/certs/ca-certificates.crt", None,
+                              {"type": tarfile.LNKTYPE, "linkname": "etc/ssl/certs/real.crt"})]))
+    assert {e.path: e for e in _entries([hard], [cert])}[SYSTEM_BUNDLE].data == b"PUBLIC\nPEM\n"
+    # /etc/ssl/certs a symlink to another folder: the bundle is written where it points.
+    linked = tmp_path / "linked.tar"
+    linked.write_bytes(tar_of([("etc/pki/tls/certs", None, {"mode": 0o755}),
+                               ("etc/pki/tls/certs/ca-certificates.crt", b"PKI\n", {}),
+                               ("etc/ssl/certs", None, {"type": tarfile.SYMTYPE,
+                                                        "linkname": "../pki/tls/certs"})]))
+    entries = {e.path: e for e in _entries([linked], [cert])}
+    assert entries["/etc/pki/tls/certs/ca-certificates.crt"].data == b"PKI\nPEM\n"
+    assert SYSTEM_BUNDLE not in entries and "/etc/ssl/certs" not in entries
+    # The bundle itself a symlink: its target gets the certificates.
+    link = tmp_path / "link.tar"
+    link.write_bytes(tar_of([("etc/ssl/bundle.pem", b"B\n", {}),
+                             ("etc/ssl/certs/ca-certificates.crt", None,
+                              {"type": tarfile.SYMTYPE, "linkname": "../bundle.pem"})]))
+    entries = {e.path: e for e in _entries([link], [cert])}
+    assert entries["/etc/ssl/bundle.pem"].data == b"B\nPEM\n" and SYSTEM_BUNDLE not in entries
+    # A folder made opaque by a later layer hides what lower layers had under it.
+    upper = tmp_path / "opaque.tar"
+    upper.write_bytes(tar_of([("etc/ssl/certs/.wh..wh..opq", b"", {})]))
+    lower = tmp_path / "lower.tar"
+    lower.write_bytes(tar_of([("etc/ssl/certs/ca-certificates.crt", b"OLD\n", {})]))
+    assert {e.path: e for e in _entries([lower, upper], [cert])}[SYSTEM_BUNDLE].data == b"PEM\n"

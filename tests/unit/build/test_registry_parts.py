@@ -24,7 +24,9 @@ def test_the_login_lives_in_a_private_copy_of_the_users_config_for_one_build(tmp
         plugins = (tmp_path.parent / folder / "cli-plugins").resolve()
     assert config["auths"]["127.0.0.1:5567"] == {"auth": "QVdTOnMzY3JldC1wYXNzd29yZA=="}
     assert config["auths"]["ghcr.io"] and config["psFormat"] == "x"
-    assert "credsStore" not in config and config["credHelpers"] == {"gcr.io": "gcloud"}
+    # The store stays the helper of the registries the user logged in to, not of ours.
+    assert "credsStore" not in config
+    assert config["credHelpers"] == {"gcr.io": "gcloud", "ghcr.io": "desktop"}
     assert mode == 0o600 and plugins == (user / "cli-plugins").resolve()
     assert not (tmp_path.parent / folder).exists(), "the copy is deleted after the build"
     assert "s3cret" not in (user / "config.json").read_text()
