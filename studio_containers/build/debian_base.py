@@ -11,15 +11,17 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import docker
 
-from ..console import Tail, detail, say, show_tail
+from ..console import Tail, detail, say, show_tail, warn
 from ..errors import UserError
 from ..host import apt_install, can_install_here
-from .image_archive import host_architecture, load_archive, sha256_file, write_archive
+from .image_archive import (host_architecture, load_archive, read_saved, sha256_file,
+                            write_archive)
 from .pulls import image_exists
 
 SUITE = "bookworm"
@@ -53,11 +55,20 @@ def apt_mirror(sources=(Path("/etc/apt/sources.list"), Path("/etc/apt/sources.li
 
 
 def ensure_debian_base(client: docker.DockerClient, cache_dir: Path, mirror: str | None = None) -> str:
-    if image_exists(client, IMAGE):
-        return IMAGE
+    """The base in this engine, the same bytes as the cached tarball (the one source every engine
+    of this machine loads from, so they all give a build the same layers and content hashes)."""
     tarball = cache_dir / "base" / f"{SUITE}-python3-{FORMAT}.tar"
     facts_file = tarball.with_suffix(".json")
-    if not tarball.exists() or not facts_file.exists():
+    cached = tarball.exists() and facts_file.exists()
+    if image_exists(client, IMAGE):
+        layers = client.images.get(IMAGE).attrs["RootFS"]["Layers"]
+        if cached and layers == [json.loads(facts_file.read_text())["diff_id"]]:
+            return IMAGE
+        if not cached and _cache_from_engine(client, tarball, facts_file):
+            return IMAGE
+        if cached:
+            say(f"{IMAGE} in this engine differs from the cached base; loading the cached one")
+    if not cached:
         _debootstrap(tarball, facts_file, mirror or apt_mirror())
     say(f"Loading the cached Debian base {tarball} as {IMAGE}")
     facts = json.loads(facts_file.read_text())
@@ -72,6 +83,36 @@ def ensure_debian_base(client: docker.DockerClient, cache_dir: Path, mirror: str
     if client.images.get(IMAGE).attrs["RootFS"]["Layers"] != config["rootfs"]["diff_ids"]:
         raise UserError(f"{IMAGE}: the engine loaded other layers than {archive.name} holds")
     return IMAGE
+
+
+def _cache_from_engine(client: docker.DockerClient, tarball: Path, facts_file: Path) -> bool:
+    """The engine has the base but the cache folder lost it (cleared, or a clean clone next to
+    a kept engine): save it back, so another engine made later loads these bytes rather than a
+    new debootstrap's. False when the engine's image is not one this module made."""
+    say(f"Keeping {IMAGE} from this engine in the cache folder ({tarball})")
+    tarball.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tarball.parent, prefix="saved-") as folder:
+        config, layers = read_saved(client, IMAGE, Path(folder))
+        diff_ids = config.get("rootfs", {}).get("diff_ids", [])
+        env = dict(e.split("=", 1) for e in config.get("config", {}).get("Env") or [] if "=" in e)
+        facts = {"diff_id": diff_ids[0] if len(diff_ids) == 1 else "",
+                 "python_version": env.get("PYTHON_VERSION", ""),
+                 "architecture": config.get("architecture"), "mirror": "(saved from the engine)",
+                 "created": config.get("created")}
+        if (len(layers) != 1 or base_config(facts) != _ours(config)
+                or sha256_file(layers[0]) != facts["diff_id"]):
+            warn(f"{IMAGE} in this engine was not made by studio-containers; making it again")
+            return False
+        layers[0].rename(tarball.with_suffix(".tar.partial"))
+        facts_file.write_text(json.dumps(facts, indent=2) + "\n")
+        tarball.with_suffix(".tar.partial").rename(tarball)
+    return True
+
+
+def _ours(config: dict) -> dict:
+    """The members base_config writes, as the engine gives them back."""
+    return {key: config.get(key) for key in ("architecture", "os", "created", "config", "rootfs",
+                                             "history")}
 
 
 def base_config(facts: dict) -> dict:
