@@ -58,6 +58,10 @@ class Engine:
             subprocess.run(["ip", *command], check=True, capture_output=True)
 
     def start(self) -> docker.DockerClient:
+        """Started, or the client of the one already running (a second dockerd on the same
+        socket would fail, after this one answered for it, and the first would outlive remove())."""
+        if self.proc and self.proc.poll() is None:
+            return docker.DockerClient(base_url=self.url, timeout=300)
         self._make_bridge()
         log = open(self.root / "dockerd.log", "ab")
         self.proc = subprocess.Popen(self.command(), stdout=log, stderr=log,
