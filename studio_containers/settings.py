@@ -1,4 +1,8 @@
-"""Settings resolved from Invoke's config (invoke.yaml, INVOKE_* variables, task flags)."""
+"""Settings resolved from Invoke's config (invoke.yaml, INVOKE_* variables, task flags).
+
+The project's invoke.yaml is the one place a setting's default is written: a setting no source
+gives takes invoke.yaml's value (FIELDS below lists every setting and its check)."""
+import functools
 import json
 import math
 import os
@@ -10,7 +14,7 @@ from . import PROJECT_ROOT
 from .errors import UserError, shown
 
 TARGETS = ("local", "aws")      # where `up` deploys (deploy/targets.py)
-SECTIONS = ("build", "local", "aws", "deploy", "validate")
+DEFAULTS_FILE = PROJECT_ROOT / "invoke.yaml"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Settings:
     builder: str
     registry_mirror: str | None
     registry_cache: bool
+    local_image: str | None
     local_port: int
     gateway_port: int
     home_dir: Path
@@ -52,47 +57,14 @@ class Settings:
 
     @classmethod
     def from_config(cls, config) -> "Settings":
-        build, local, aws, deploy, validate = (_section(config, name) for name in SECTIONS)
-        network = build.get("network", "host")
-        aws_port = port("aws.port", aws.get("port", 5566))
-        return cls(
-            images_dir=_path("images_dir", config.get("images_dir", "images")),
-            state_dir=_path("state_dir", config.get("state_dir", ".state")),
-            cache_dir=_path("cache_dir", config.get("cache_dir", ".cache")),
-            base_image=_image_reference(build.get("base_image", "python:3.11-slim-bookworm")),
-            build_network=None if network in (None, "", "default") else _network(network),
-            extra_ca_certs=_certs(build.get("extra_ca_certs", "auto")),
-            debian_mirror=_mirror(build.get("debian_mirror")),
-            builder=_builder(build.get("builder", "auto")),
-            registry_mirror=_registry_mirror(build.get("registry_mirror")),
-            registry_cache=_flag("build.registry_cache", build.get("registry_cache", True)),
-            local_port=port("local.port", local.get("port", 8888)),
-            gateway_port=port("local.gateway_port", local.get("gateway_port", 0), allow_zero=True),
-            home_dir=_path("local.home_dir", local.get("home_dir", ".state/home")),
-            ready_timeout=_seconds("local.ready_timeout", local.get("ready_timeout", 60)),
-            tcp_nodelay=_flag("local.tcp_nodelay", local.get("tcp_nodelay", True)),
-            local_network=_app_network(local.get("network", "auto")),
-            local_network_access=_network_access(local.get("network_access", "PublicInternetOnly")),
-            aws_region=_region(aws.get("region", "us-east-1")),
-            aws_port=aws_port,
-            registry_port=_registry_port(aws.get("registry_port", 5567), aws_port),
-            repository_prefix=_prefix(aws.get("repository_prefix", "studio-containers")),
-            aws_start_timeout=_seconds("aws.start_timeout", aws.get("start_timeout", 60)),
-            deploy_target=_target(deploy.get("target", "local")),
-            deploy_stack=_stack(deploy.get("stack", "studio-containers")),
-            deploy_domain_id=_domain_id(deploy.get("domain_id")),
-            deploy_keep_last_images=_count("deploy.keep_last_images",
-                                           deploy.get("keep_last_images", 10)),
-            deploy_parallelism=_count("deploy.parallelism", deploy.get("parallelism", 20)),
-            deploy_aws_profile=_profile(deploy.get("aws_profile")),
-            deploy_backend=_backend(deploy.get("backend")),
-            deploy_endpoint_url=_endpoint_url(deploy.get("endpoint_url")),
-            deploy_lock_timeout=_seconds("deploy.lock_timeout", deploy.get("lock_timeout", 300)),
-            validate_max_size_gb=_size("validate.max_size_gb", validate.get("max_size_gb", 25)),
-            validate_warn_size_gb=_size("validate.warn_size_gb", validate.get("warn_size_gb", 20)),
-            validate_space_ready_timeout=_seconds("validate.space_ready_timeout",
-                                                  validate.get("space_ready_timeout", 120)),
-        )
+        sections = {name: _section(config, name) for name in SECTIONS}
+        values = {}
+        for name, key, check in FIELDS:
+            section, _, leaf = key.rpartition(".")
+            value = (sections[section] if section else config).get(leaf, _MISSING)
+            values[name] = check(key, default(key) if value is _MISSING else value)
+        _check_together(values)
+        return cls(**values)
 
     def dumps(self) -> str:
         """The resolved settings as JSON, for a process of ours that must act as the task did
@@ -117,6 +89,37 @@ def _section(config, name: str):
     return value
 
 
+_MISSING = object()
+
+
+@functools.cache
+def _defaults() -> dict:
+    import yaml
+    return yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))
+
+
+def default(key: str):
+    """invoke.yaml's value of the setting `key` (dotted): the one place defaults are written."""
+    value = _defaults()
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            # A setting of FIELDS that invoke.yaml does not list: a bug of ours, not the user's.
+            raise LookupError(f"{key}: a setting without a default in {DEFAULTS_FILE}")
+        value = value[part]
+    return value
+
+
+def _check_together(values: dict) -> None:
+    """Checks of one setting against another, once each is valid on its own."""
+    if values["registry_port"] == values["aws_port"]:
+        raise UserError(f"aws.registry_port: {values['registry_port']} is aws.port too; the API "
+                        "and the registry need a port each")
+    warn, limit = values["validate_warn_size_gb"], values["validate_max_size_gb"]
+    if warn > limit:
+        raise UserError(f"validate.warn_size_gb: {warn:g} is above validate.max_size_gb "
+                        f"({limit:g}); the warning must come at or below the limit")
+
+
 def _path(key: str, value) -> Path:
     if not isinstance(value, str) or not value.strip() or "\0" in value:
         raise UserError(f"{key}: {shown(value)} must be a folder path")
@@ -136,22 +139,24 @@ IMAGE_REFERENCE_RE = re.compile(
     r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?", re.ASCII)
 
 
-def _image_reference(value) -> str:
+def _image_reference(key: str, value) -> str:
     if not isinstance(value, str) or not IMAGE_REFERENCE_RE.fullmatch(value):
-        raise UserError(f"build.base_image: {shown(value)} is not an image reference "
+        raise UserError(f"{key}: {shown(value)} is not an image reference "
                         "(e.g. python:3.11-slim-bookworm or registry:5000/team/base:1)")
     return value
 
 
-def _network(value) -> str:
+def _network(key: str, value) -> str | None:
+    if value in (None, "", "default"):
+        return None
     if not isinstance(value, str) or not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.:-]*", value,
                                                        re.ASCII):
-        raise UserError(f"build.network: {shown(value)} is not a Docker network name (host, "
+        raise UserError(f"{key}: {shown(value)} is not a Docker network name (host, "
                         "default, or the name of a network)")
     return value
 
 
-def _certs(value):
+def _certs(key: str, value):
     if value == "auto":
         return value
     from .build.certs import extra_ca_certs
@@ -159,88 +164,80 @@ def _certs(value):
     return value
 
 
-def _mirror(value) -> str | None:
+def _mirror(key: str, value) -> str | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str) or not re.fullmatch(r"(https?|ftp|file)://\S+", value, re.ASCII):
-        raise UserError(f"build.debian_mirror: {shown(value)} is not a mirror URL "
+        raise UserError(f"{key}: {shown(value)} is not a mirror URL "
                         "(e.g. http://deb.debian.org/debian), or empty for apt's own")
     return value
 
 
-def _builder(value) -> str:
+def _builder(key: str, value) -> str:
     from .build.builder import SETTINGS
     if value not in SETTINGS:
-        raise UserError(f"build.builder: {shown(value)} is not a builder; allowed: "
+        raise UserError(f"{key}: {shown(value)} is not a builder; allowed: "
                         f"{', '.join(SETTINGS)} (auto: BuildKit where this machine's Docker "
                         "has it, else the legacy builder)")
     return value
 
 
-def _registry_mirror(value) -> str | None:
+def _registry_mirror(key: str, value) -> str | None:
     if value in (None, ""):
         return None
     # A registry host, optionally a path below it: mirror.example.com, registry:5000/dockerhub.
     if not isinstance(value, str) or not re.fullmatch(
             rf"{_LABEL}(?:\.{_LABEL})*(?::\d{{1,5}})?(?:/{_COMPONENT})*/?", value, re.ASCII):
-        raise UserError(f"build.registry_mirror: {shown(value)} is not a registry (host[:port]"
+        raise UserError(f"{key}: {shown(value)} is not a registry (host[:port]"
                         "[/path], e.g. mirror.example.com/dockerhub), or empty for none")
     return value.rstrip("/")
 
 
-def _registry_port(value, aws_port: int) -> int:
-    number = port("aws.registry_port", value)
-    if number == aws_port:
-        raise UserError(f"aws.registry_port: {number} is aws.port too; the API and the registry "
-                        "need a port each")
-    return number
-
-
-def _target(value) -> str:
+def _target(key: str, value) -> str:
     if value not in TARGETS:
-        raise UserError(f"deploy.target: {shown(value)} is not a target; allowed: "
+        raise UserError(f"{key}: {shown(value)} is not a target; allowed: "
                         f"{', '.join(TARGETS)}")
     return value
 
 
-def _domain_id(value) -> str:
+def _domain_id(key: str, value) -> str:
     if value in (None, ""):
         return ""
     # SageMaker's DomainId pattern.
     if not isinstance(value, str) or not re.fullmatch(r"d-(-*[a-z0-9]){1,61}", value):
-        raise UserError(f"deploy.domain_id: {shown(value)} is not a Studio domain id "
+        raise UserError(f"{key}: {shown(value)} is not a Studio domain id "
                         "(d- and lowercase letters or digits, e.g. d-xxxxxxxxxxxx)")
     return value
 
 
-def _profile(value) -> str:
+def _profile(key: str, value) -> str:
     if value in (None, ""):
         return ""
     if not isinstance(value, str) or not re.fullmatch(r"\S+", value):
-        raise UserError(f"deploy.aws_profile: {shown(value)} is not an AWS profile name (one "
+        raise UserError(f"{key}: {shown(value)} is not an AWS profile name (one "
                         "word, as in ~/.aws/config), or empty for the default credential chain")
     return value
 
 
-def _backend(value) -> dict:
+def _backend(key: str, value) -> dict:
     if value is None:
         return {}
     from invoke.config import DataProxy
     if not isinstance(value, (dict, DataProxy)):
-        raise UserError(f"deploy.backend: must be a mapping (bucket, key, region, "
+        raise UserError(f"{key}: must be a mapping (bucket, key, region, "
                         f"dynamodb_table), got {type(value).__name__} {shown(value)}")
-    for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, (str, int, bool, type(None))):
-            raise UserError(f"deploy.backend.{key}: {shown(item)} must be a single value "
+    for name, item in value.items():
+        if not isinstance(name, str) or not isinstance(item, (str, int, bool, type(None))):
+            raise UserError(f"{key}.{name}: {shown(item)} must be a single value "
                             "(Terraform's S3 backend settings are strings)")
     return dict(value)
 
 
-def _endpoint_url(value) -> str:
+def _endpoint_url(key: str, value) -> str:
     if value in (None, ""):
         return ""
     if not isinstance(value, str) or not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?/?", value):
-        raise UserError(f"deploy.endpoint_url: {shown(value)} is not an endpoint URL "
+        raise UserError(f"{key}: {shown(value)} is not an endpoint URL "
                         "(http(s)://host[:port], e.g. a shared local AWS), or empty for AWS itself")
     return value.rstrip("/")
 
@@ -258,24 +255,24 @@ def port(name: str, value, allow_zero: bool = False) -> int:
     return number
 
 
-def _region(value) -> str:
+def _region(key: str, value) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]", value):
-        raise UserError(f"aws.region: {shown(value)} is not an AWS region name (e.g. us-east-1)")
+        raise UserError(f"{key}: {shown(value)} is not an AWS region name (e.g. us-east-1)")
     return value
 
 
-def _prefix(value) -> str:
+def _prefix(key: str, value) -> str:
     # ECR repository names: lowercase path components of letters, digits, '.', '_' and '-'.
     if not isinstance(value, str) or not re.fullmatch(
             r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*", value):
-        raise UserError(f"aws.repository_prefix: {shown(value)} is not an ECR repository path "
+        raise UserError(f"{key}: {shown(value)} is not an ECR repository path "
                         "(lowercase letters, digits, '.', '_', '-', '/')")
     return value
 
 
-def _stack(value) -> str:
+def _stack(key: str, value) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:/=+@-]{0,127}", value):
-        raise UserError(f"deploy.stack: {shown(value)} is not a usable tag value (1-128 letters, "
+        raise UserError(f"{key}: {shown(value)} is not a usable tag value (1-128 letters, "
                         "digits and _.:/=+-@, starting with a letter or digit)")
     return value
 
@@ -299,17 +296,27 @@ def _flag(name: str, value) -> bool:
     return value
 
 
-def _app_network(value) -> str:
-    from .runtime.network import CHOICES
-    if value not in CHOICES:
-        raise UserError(f"local.network: {shown(value)} must be one of {', '.join(CHOICES)}")
+def _local_image(key: str, value) -> str | None:
+    """The image `invoke local` runs without --image; None: the only image (load_specs)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise UserError(f"{key}: {shown(value)} must be an image folder name, or empty for the "
+                        "only image")
     return value
 
 
-def _network_access(value) -> str:
+def _app_network(key: str, value) -> str:
+    from .runtime.network import CHOICES
+    if value not in CHOICES:
+        raise UserError(f"{key}: {shown(value)} must be one of {', '.join(CHOICES)}")
+    return value
+
+
+def _network_access(key: str, value) -> str:
     from .runtime.network import ACCESS_CHOICES
     if value not in ACCESS_CHOICES:
-        raise UserError(f"local.network_access: {shown(value)} must be one of "
+        raise UserError(f"{key}: {shown(value)} must be one of "
                         f"{', '.join(ACCESS_CHOICES)} (Studio's AppNetworkAccessType)")
     return value
 
@@ -340,6 +347,48 @@ def _number(value, kind):
 
 TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 
+# Every setting: its Settings field, its key (dotted: section.setting) and its check, which takes
+# (key, value) and returns the value Settings holds. Its default is invoke.yaml's value.
+FIELDS = (
+    ("images_dir", "images_dir", _path),
+    ("state_dir", "state_dir", _path),
+    ("cache_dir", "cache_dir", _path),
+    ("base_image", "build.base_image", _image_reference),
+    ("build_network", "build.network", _network),
+    ("extra_ca_certs", "build.extra_ca_certs", _certs),
+    ("debian_mirror", "build.debian_mirror", _mirror),
+    ("builder", "build.builder", _builder),
+    ("registry_mirror", "build.registry_mirror", _registry_mirror),
+    ("registry_cache", "build.registry_cache", _flag),
+    ("local_image", "local.image", _local_image),
+    ("local_port", "local.port", port),
+    ("gateway_port", "local.gateway_port", functools.partial(port, allow_zero=True)),
+    ("home_dir", "local.home_dir", _path),
+    ("ready_timeout", "local.ready_timeout", _seconds),
+    ("tcp_nodelay", "local.tcp_nodelay", _flag),
+    ("local_network", "local.network", _app_network),
+    ("local_network_access", "local.network_access", _network_access),
+    ("aws_region", "aws.region", _region),
+    ("aws_port", "aws.port", port),
+    ("registry_port", "aws.registry_port", port),
+    ("repository_prefix", "aws.repository_prefix", _prefix),
+    ("aws_start_timeout", "aws.start_timeout", _seconds),
+    ("deploy_target", "deploy.target", _target),
+    ("deploy_stack", "deploy.stack", _stack),
+    ("deploy_domain_id", "deploy.domain_id", _domain_id),
+    ("deploy_keep_last_images", "deploy.keep_last_images", _count),
+    ("deploy_parallelism", "deploy.parallelism", _count),
+    ("deploy_aws_profile", "deploy.aws_profile", _profile),
+    ("deploy_backend", "deploy.backend", _backend),
+    ("deploy_endpoint_url", "deploy.endpoint_url", _endpoint_url),
+    ("deploy_lock_timeout", "deploy.lock_timeout", _seconds),
+    ("validate_max_size_gb", "validate.max_size_gb", _size),
+    ("validate_warn_size_gb", "validate.warn_size_gb", _size),
+    ("validate_space_ready_timeout", "validate.space_ready_timeout", _seconds),
+)
+KEYS = tuple(key for _, key, _ in FIELDS)
+SECTIONS = tuple(dict.fromkeys(key.partition(".")[0] for key in KEYS if "." in key))
+
 
 def keep_env_strings() -> None:
     """Lets INVOKE_* variables reach the checks above as the strings the user typed.
@@ -369,8 +418,11 @@ def check_settings_files() -> None:
     Invoke before any task runs: YAML it cannot parse, bytes that are not UTF-8, a list where
     settings belong, or a section given as a single value (`local: 5`, which Invoke cannot merge
     with the `local:` of invoke.yaml) ended in a traceback, and a `-f` file that does not exist
-    was silently skipped. Invoke reads both files after loading tasks.py, with no hook, hence
-    the wrapped methods; values are checked by Settings as for every other source.
+    was silently skipped. A key that names no setting (a typo: `local: {prot: 1}`) was ignored:
+    it is refused, in those files and in the user's and the system's (~/.invoke.yaml,
+    /etc/invoke.yaml, read before tasks.py: checked with the project's file). Invoke reads both
+    files after loading tasks.py, with no hook, hence the wrapped methods; values are checked by
+    Settings as for every other source.
     """
     from invoke.config import Config
     from invoke.exceptions import Exit
@@ -405,13 +457,18 @@ def check_settings_files() -> None:
             raise refuse(f"{shown_path}: must be a mapping of settings (as in invoke.yaml), got "
                          f"{type(data).__name__}")
         else:
-            clash = _shape_clash(self._config, data, "")
-            if clash:
-                raise refuse(f"{shown_path}: {clash}")
+            problem = _shape_clash(self._config, data, "") or _unknown_key(data)
+            if problem:
+                raise refuse(f"{shown_path}: {problem}")
         if merge:
             self.merge()
 
     def load_project(self, merge: bool = True) -> None:
+        for kind in ("system", "user"):     # loaded as Invoke started, before tasks.py
+            data, path = getattr(self, f"_{kind}"), getattr(self, f"_{kind}_path")
+            problem = isinstance(data, dict) and _unknown_key(data, shared=True)
+            if problem:
+                raise refuse(f"{path}: {problem}")
         prefix = self._project_prefix
         found = [f"{prefix}invoke.{suffix}" for suffix in self._file_suffixes
                  if prefix and os.path.isfile(f"{prefix}invoke.{suffix}")]
@@ -449,6 +506,25 @@ def _yaml_problem(exc) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return f"{f'line {mark.line + 1}' if mark else '(file)'}: not valid YAML: {problem}"
+
+
+def _unknown_key(data: dict, shared: bool = False) -> str | None:
+    """A key of a settings file that names no setting, with what its section allows. Invoke's
+    own sections are Invoke's to check; a shared file (~/.invoke.yaml, /etc/invoke.yaml) may
+    hold other projects' sections, so only this project's are checked there."""
+    from invoke.config import Config
+    invoke_own = sorted(Config.global_defaults())
+    top = sorted({key.partition(".")[0] for key in KEYS})
+    for key, value in data.items():
+        if key in SECTIONS and isinstance(value, dict):
+            allowed = sorted(k.partition(".")[2] for k in KEYS if k.startswith(f"{key}."))
+            unknown = [name for name in value if name not in allowed]
+            if unknown:
+                return f"{key}.{unknown[0]}: unknown setting; allowed: {', '.join(allowed)}"
+        elif not shared and key not in top and key not in invoke_own:
+            return (f"{key}: unknown setting; allowed: {', '.join(top)} (and Invoke's own: "
+                    f"{', '.join(invoke_own)})")
+    return None
 
 
 def _shape_clash(base: dict, update: dict, prefix: str) -> str | None:

@@ -19,6 +19,7 @@ from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 from ..console import Tail, detail, show_tail
 from ..errors import UserError
+from ..settings import default
 from .toolchain import Toolchain
 
 PROGRESS = re.compile(r"(Creating\.\.\.|Creation complete|Destroying\.\.\.|Destruction complete|"
@@ -31,13 +32,16 @@ _ENV_LOCK = threading.Lock()
 
 class TerraformRunner:
     def __init__(self, workdir: Path, toolchain: Toolchain, env: dict[str, str],
-                 parallelism: int = 20, lock_timeout: float = 300, local_state: bool = False):
+                 parallelism: int | None = None, lock_timeout: float | None = None,
+                 local_state: bool = False):
         self.workdir = workdir
         # A state in the working folder is read as a file: a Terraform start saved per read.
         self.local_state = local_state
         self.env = {**toolchain.environment(), **env}
-        self.parallelism = parallelism
+        # Not given: invoke.yaml's deploy.parallelism and deploy.lock_timeout.
+        self.parallelism = default("deploy.parallelism") if parallelism is None else parallelism
         # A run elsewhere holding the state lock (a shared backend) is waited for this long.
+        lock_timeout = default("deploy.lock_timeout") if lock_timeout is None else lock_timeout
         self.lock_timeout = f"{int(lock_timeout)}s"
         self.tf = Terraform(working_dir=str(workdir), terraform_bin_path=toolchain.binary)
 

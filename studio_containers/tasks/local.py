@@ -12,7 +12,7 @@ from . import settings, user_errors
 
 @task(help={"image": "the image to run (folder under images/); default: local.image, "
                      "or the only image",
-            "port": "JupyterLab's port on 127.0.0.1 (default: local.port, 8888)",
+            "port": "JupyterLab's port on 127.0.0.1 (default: local.port)",
             "stop": "stop the `invoke local` running in another shell",
             "verbose": "print every line of build output",
             "skip_validation": "run even if `invoke validate` finds a Studio failure (shown)"})
@@ -23,11 +23,7 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
     if stop:
         say("Stopped the running `invoke local`" if stop_local(s) else "No `invoke local` was running")
         return
-    default = c.config.get("local", {}).get("image")
-    if image is None and default is not None and not isinstance(default, str):
-        raise UserError(f"local.image: {shown(default)} must be an image folder name, or empty "
-                        "for the only image")
-    specs = load_specs(s.images_dir, image or default or None,
+    specs = load_specs(s.images_dir, image or s.local_image,
                        flag="--image" if image else "local.image")
     if len(specs) > 1:
         raise UserError(f"--image: more than one image under {s.images_dir}/; pick one of "

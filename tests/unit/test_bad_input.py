@@ -326,6 +326,8 @@ ENV_CASES = [
               "build.registry_cache: 'maybe' must be true or false"),
     _env_case("local-image-unknown", ["local"], "INVOKE_LOCAL_IMAGE", "nope",
               "local.image 'nope': no such image under {root}/images/"),
+    _env_case("max-size-below-warn", ["validate"], "INVOKE_VALIDATE_MAX_SIZE_GB", "10",
+              "validate.warn_size_gb: 20 is above validate.max_size_gb (10)"),
 ]
 
 
@@ -350,8 +352,7 @@ SETTINGS_FILES = [
     ("max-size-nan", "validate:\n  max_size_gb: .nan\n", "validate.max_size_gb: nan must be a size in GB"),
     ("backend-nested", "deploy:\n  backend: {bucket: [a, b]}\n",
      "deploy.backend.bucket: ['a', 'b'] must be a single value"),
-    ("local-image-int", "local:\n  image: 5\n", "local.image: 5 must be an image folder name",
-     "local"),     # read by `invoke local` only
+    ("local-image-int", "local:\n  image: 5\n", "local.image: 5 must be an image folder name"),
     ("ca-certs-int", "build:\n  extra_ca_certs: 5\n", "build.extra_ca_certs: must be 'auto', 'none' or a list of PEM files, got 5"),
     ("target-int", "deploy:\n  target: 5\n", "deploy.target: 5 is not a target; allowed: local, aws"),
     ("profile-list", "deploy:\n  aws_profile: [dev, prod]\n",
@@ -371,6 +372,17 @@ SETTINGS_FILES = [
      "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
      "aws:\n  region: *h\n", "{file}: holds more than 100000 values once its YAML aliases are expanded"),
     ("self-alias", "local: &l [*l]\n", "{file}: holds more than 100000 values"),
+    ("unknown-key", "local:\n  prot: 8890\n", "{file}: local.prot: unknown setting; allowed: "
+     "gateway_port, home_dir, image, network, network_access, port, ready_timeout, tcp_nodelay"),
+    ("unknown-top-key", "stat_dir: /tmp/x\n", "{file}: stat_dir: unknown setting; allowed: aws, "
+     "build, cache_dir, deploy, images_dir, local, state_dir, validate (and Invoke's own: run,"),
+    ("warn-above-max", "validate:\n  warn_size_gb: 30\n", "validate.warn_size_gb: 30 is above "
+     "validate.max_size_gb (25); the warning must come at or below the limit"),
+]
+# ~/.invoke.yaml files: (name, text, what the one line says after the file's path).
+USER_FILES = [
+    ("unknown-key", "deploy:\n  paralelism: 5\n", "deploy.paralelism: unknown setting; allowed: "
+     "aws_profile, backend, domain_id, endpoint_url, keep_last_images, lock_timeout, parallelism"),
 ]
 SETTINGS_TASKS = ("local", "up", "build", "aws.start", "status", "validate", "push", "down")
 
@@ -384,6 +396,12 @@ def _settings_file_cases() -> list[Case]:
         path = f"{{root}}/files/{name}.yaml"
         task = task[0] if task else SETTINGS_TASKS[index % len(SETTINGS_TASKS)]
         cases.append(Case(f"file:{name}", ["-f", path, task], (said.replace("{file}", path),)))
+    # ~/.invoke.yaml (HOME is the case's): Invoke reads it first, for every project; a key of
+    # this project's sections that names no setting is refused, naming the file.
+    for name, _, said in USER_FILES:
+        home = f"{{root}}/users/{name}"
+        cases.append(Case(f"file:user-{name}", ["local", "--stop"],
+                          (f"{home}/.invoke.yaml: {said}",), env={"HOME": home}))
     return cases
 
 
@@ -393,6 +411,8 @@ PROJECT_FILES = [
     ("list", "- 1\n- 2\n", "{root}/projects/list/invoke.yaml: must be a mapping of settings"),
     ("section-int", "local: 5\n", "local: must be a section of settings (local.<setting>: value), got int 5"),
     ("backend-str", "deploy: {backend: nope}\n", "deploy.backend: must be a mapping (bucket, key, region"),
+    ("unknown-key", "build: {base_image: x, bilder: legacy}\n",
+     "{root}/projects/unknown-key/invoke.yaml: build.bilder: unknown setting; allowed: base_image,"),
 ]
 PROJECT_CASES = [Case(f"project:{name}", ["local"], (said,), search_root=f"{{root}}/projects/{name}")
                  for name, _, said in PROJECT_FILES]
@@ -423,6 +443,8 @@ def _make_corpus(root: Path) -> None:
     for name, text, *_ in SETTINGS_FILES:
         _write(root / "files" / f"{name}.yaml", text)
     _write(root / "files" / "settings.txt", "local: {port: 8890}\n")
+    for name, text, _ in USER_FILES:
+        _write(root / "users" / name / ".invoke.yaml", text)
     tasks = f"import runpy\nns = runpy.run_path({str(PROJECT_ROOT / 'tasks.py')!r})['ns']\n"
     for name, text, _ in PROJECT_FILES:
         _write(root / "projects" / name / "invoke.yaml", text)

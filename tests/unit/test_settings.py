@@ -20,6 +20,7 @@ def test_a_flag_variable_means_what_it_says(monkeypatch, text, expected):
 def test_number_variables_are_parsed(monkeypatch):
     monkeypatch.setenv("INVOKE_DEPLOY_PARALLELISM", "3")
     monkeypatch.setenv("INVOKE_VALIDATE_MAX_SIZE_GB", "2.5")
+    monkeypatch.setenv("INVOKE_VALIDATE_WARN_SIZE_GB", "2")
     monkeypatch.setenv("INVOKE_LOCAL_READY_TIMEOUT", "90")
     s = project_settings()
     assert (s.deploy_parallelism, s.validate_max_size_gb, s.ready_timeout) == (3, 2.5, 90.0)
@@ -61,3 +62,17 @@ def test_port_values():
 def test_bad_deploy_settings_name_the_setting(key, value):
     with pytest.raises(UserError, match=f"deploy.{key}"):
         project_settings(**{f"deploy__{key}": value})
+
+
+def test_local_image_is_a_setting():
+    assert project_settings().local_image == "python-basic"
+    assert project_settings(local__image="").local_image is None       # the only image
+    with pytest.raises(UserError, match="local.image: 5 must be an image folder name"):
+        project_settings(local__image=5)
+
+
+def test_the_size_warning_comes_at_or_below_the_limit():
+    assert project_settings(validate__max_size_gb=20).validate_max_size_gb == 20.0   # = warn
+    with pytest.raises(UserError, match=r"validate.warn_size_gb: 20 is above validate.max_size_gb "
+                                        r"\(19.5\)"):
+        project_settings(validate__max_size_gb=19.5)

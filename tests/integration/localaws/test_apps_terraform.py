@@ -142,7 +142,8 @@ def stack(aws, domain_id, tmp_path) -> Stack:
     (tmp_path / "terraform.tfvars.json").write_text(json.dumps({
         "region": target.region, "local_endpoint": target.local_endpoint,
         "domain_id": domain_id, "profile": profile}))
-    runner = TerraformRunner(tmp_path, target.toolchain, target.terraform_env)
+    runner = TerraformRunner(tmp_path, target.toolchain, target.terraform_env,
+                             local.settings.deploy_parallelism, local.settings.deploy_lock_timeout)
     runner.init()
     return Stack(runner, tmp_path, target.toolchain.binary, profile)
 
