@@ -11,13 +11,13 @@ from jupyter_client.manager import start_new_kernel
 from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import LocalRun
 from studio_containers.runtime.kernel_client import KernelSession
+from studio_containers.studio import APPS, CODE_EDITOR, JUPYTER_LAB
 from studio_containers.wait import wait_until
 
 from .common import Result, bench_cli
 
-# Each space image's ready route below its base path: Studio's health check for JupyterLab,
-# code-server's own for Code Editor.
-SPACE_READY = {"jupyterlab-python": "api/status", "code-editor": "healthz"}
+# The shipped space images, by app type: each is ready when its kind's ready route answers.
+SPACE_IMAGES = {"jupyterlab-python": JUPYTER_LAB, "code-editor": CODE_EDITOR}
 ROUND_TRIPS = 100
 STARTS = 5          # a median of 5: this VM's speed moves 20-40 % between runs
 
@@ -62,8 +62,8 @@ def _space_start(cli, image: str) -> float:
     local = LocalRun(cli.env, "--image", image)
     try:
         url, front, token = local.wait_for_url(600)
-        base = url.split("?")[0].removesuffix("lab")
-        ready = f"{base}{SPACE_READY[image]}"
+        kind = APPS[SPACE_IMAGES[image]]
+        ready = kind.ready_path(url.split("?")[0].removesuffix("/" + kind.url_suffix))
         wait_until(lambda: requests.get(ready, params={"token": token}, timeout=2).status_code == 200,
                    timeout=60, interval=0.05, what=f"{ready} through the token front",
                    retry_on=(requests.RequestException,))
@@ -94,7 +94,7 @@ def run() -> list[Result]:
             local.interrupt()
 
         space_starts = {}
-        for image in SPACE_READY:     # built and validated, as for the kernels row
+        for image in SPACE_IMAGES:     # built and validated, as for the kernels row
             cli.timed("validate", "--image", image)
             _warm_up(cli, image)
             space_starts[image] = [_space_start(cli, image) for _ in range(STARTS)]

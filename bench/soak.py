@@ -42,7 +42,7 @@ from studio_containers.ports import free_port
 from studio_containers.runtime.gateway import OWNER_LABEL, owner
 from studio_containers.runtime.volume import VOLUME_LABELS
 from studio_containers.spec import load_spec
-from studio_containers.studio import JUPYTER_LAB
+from studio_containers.studio import APPS, JUPYTER_LAB, AppStatus
 from studio_containers.wait import NotYet, wait_until
 
 from .common import Result, bench_cli
@@ -165,38 +165,38 @@ def _app_status(sm, app: dict, want: tuple[str, ...], timeout: float) -> dict:
 def space_app_cycles(sagemaker_client, domain_id: str, space: str, n: int, *, user: str,
                      image_arn: str, app_type: str = JUPYTER_LAB, timeout: float = APP_TIMEOUT,
                      leaks: list[str] | None = None) -> list[dict[str, float]]:
-    """`n` cycles of CreateApp (AppName default) → InService → api/status through the app's
-    token front (the presigned URL of `user`) → DeleteApp → Deleted. Seconds per cycle: create
-    (to InService), status (URL and api/status), delete (to Deleted), total. A front that still
-    answers once its app is Deleted is added to `leaks`."""
-    if app_type != JUPYTER_LAB:
-        raise ValueError(f"{app_type}: the soak reads JupyterLab's api/status only")
+    """`n` cycles of CreateApp (AppName default) → InService → the app kind's ready route
+    through the app's token front (the presigned URL of `user`) → DeleteApp → Deleted. Seconds
+    per cycle: create (to InService), status (URL and ready route), delete (to Deleted), total.
+    A front that still answers once its app is Deleted is added to `leaks`."""
+    kind = APPS[app_type]
     sm = sagemaker_client
-    app = dict(DomainId=domain_id, SpaceName=space, AppType=app_type, AppName="default")
+    app = dict(DomainId=domain_id, SpaceName=space, AppType=app_type, AppName=kind.app_name)
     cycles = []
     for _ in range(n):
         started = time.perf_counter()
         sm.create_app(**app, ResourceSpec={"SageMakerImageArn": image_arn})
         try:
-            described = _app_status(sm, app, ("InService", "Failed"), timeout)
-            if described["Status"] != "InService":
+            described = _app_status(sm, app, (AppStatus.IN_SERVICE, AppStatus.FAILED), timeout)
+            if described["Status"] != AppStatus.IN_SERVICE:
                 raise SoakFailed(f"the app failed: {described.get('FailureReason')}")
             serving = time.perf_counter()
             url = sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName=user,
                                                  SpaceName=space)["AuthorizedUrl"]
             parts = urlsplit(url)
             token = parse_qs(parts.query)["token"][0]
-            base = f"{parts.scheme}://{parts.netloc}{parts.path.removesuffix('lab')}"
-            answer = requests.get(f"{base}api/status", params={"token": token}, timeout=30)
+            base = f"{parts.scheme}://{parts.netloc}"
+            ready = base + kind.ready_path(parts.path.removesuffix("/" + kind.url_suffix))
+            answer = requests.get(ready, params={"token": token}, timeout=30)
             if answer.status_code != 200:
-                raise SoakFailed(f"{base}api/status through the front: HTTP {answer.status_code}")
+                raise SoakFailed(f"{ready} through the front: HTTP {answer.status_code}")
             answered = time.perf_counter()
         except BaseException:
             _delete_quietly(sm, app, timeout)
             raise
         sm.delete_app(**app)
-        described = _app_status(sm, app, ("Deleted", "Failed"), timeout)
-        if described["Status"] != "Deleted":
+        described = _app_status(sm, app, (AppStatus.DELETED, AppStatus.FAILED), timeout)
+        if described["Status"] != AppStatus.DELETED:
             raise SoakFailed(f"the delete did not finish: {described.get('FailureReason')}")
         ended = time.perf_counter()
         try:
@@ -215,10 +215,11 @@ def _delete_quietly(sm, app: dict, timeout: float) -> None:
     """Best effort after a failed cycle: the app settled, then deleted, errors swallowed (the
     cycle's own error is the one to see)."""
     try:
-        status = _app_status(sm, app, ("InService", "Failed", "Deleted"), timeout)["Status"]
-        if status != "Deleted":
+        status = _app_status(sm, app, (AppStatus.IN_SERVICE, AppStatus.FAILED, AppStatus.DELETED),
+                             timeout)["Status"]
+        if status != AppStatus.DELETED:
             sm.delete_app(**app)
-            _app_status(sm, app, ("Deleted", "Failed"), timeout)
+            _app_status(sm, app, (AppStatus.DELETED, AppStatus.FAILED), timeout)
     except Exception:  # noqa: BLE001
         pass
 
@@ -397,7 +398,7 @@ def kernel_soak(env: dict, cycles: int, *, image: str = KERNEL_IMAGE, kernel: st
         _, lab, token = run.wait_for_url(start_timeout)
         record = run.record()
         gateway = client.containers.get(record["container"])
-        apis = {"JupyterLab": (lab, token), "the gateway": run.gateway()}
+        apis = {"the lab": (lab, token), "the gateway": run.gateway()}
         roots = [run.proc.pid]          # `invoke local`: its lab, and whatever the lab starts
 
         def take():
@@ -430,11 +431,11 @@ def offer_space_image(sm, ec2, image: str, image_uri: str, app_type: str) -> tup
     new domain with user USER and space SPACE: (image ARN, domain id)."""
     arn = sm.create_image(ImageName=image, RoleArn=ROLE)["ImageArn"]
     sm.create_image_version(ImageName=image, BaseImage=image_uri)
-    sm.create_app_image_config(AppImageConfigName=image, **{f"{app_type}AppImageConfig": {}})
+    sm.create_app_image_config(AppImageConfigName=image, **{APPS[app_type].config_member: {}})
     vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24")["Subnet"]["SubnetId"]
     domain = sm.create_domain(DomainName="soak", AuthMode="IAM", SubnetIds=[subnet], VpcId=vpc,
-                              DefaultUserSettings={"ExecutionRole": ROLE, f"{app_type}AppSettings": {
+                              DefaultUserSettings={"ExecutionRole": ROLE, APPS[app_type].domain_setting: {
                                   "CustomImages": [{"ImageName": image, "AppImageConfigName": image}]}})
     domain_id = domain["DomainArn"].rsplit("/", 1)[-1]
     sm.create_user_profile(DomainId=domain_id, UserProfileName=USER)
@@ -447,7 +448,7 @@ def _delete_live_apps(sm, domain_id: str) -> None:
     keys = {tuple((k, found[k]) for k in ("DomainId", "SpaceName", "UserProfileName", "AppType",
                                           "AppName") if k in found)
             for found in sm.list_apps(DomainIdEquals=domain_id, MaxResults=100)["Apps"]
-            if found["Status"] != "Deleted"}
+            if found["Status"] != AppStatus.DELETED}
     for key in keys:
         _delete_quietly(sm, dict(key), APP_TIMEOUT)
 

@@ -15,9 +15,9 @@ import yaml
 from .errors import UserError, shown
 from .studio import (
     APP_TYPES,
+    APPS,
     ARGUMENT_ITEMS,
     ARGUMENT_LENGTH,
-    BASE_PATHS,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
     ENTRYPOINT_ITEM_LENGTH,
@@ -46,13 +46,13 @@ SPACE_KEYS = {"container_config"}
 TOP_LEVEL_KEYS = COMMON_KEYS | KERNEL_GATEWAY_KEYS | SPACE_KEYS
 NOT_FOR_SPACES = {
     "kernels": "a space image serves its own kernels; Studio's KernelSpecs list is for "
-               "KernelGateway images",
-    "user": "a space always runs as uid 1000, gid 100",
+               f"{KERNEL_GATEWAY} images",
+    "user": f"a space always runs as uid {DEFAULT_UID_GID[0]}, gid {DEFAULT_UID_GID[1]}",
     "mount_path": f"a space's home is always {SPACE_HOME}",
 }
 NOT_FOR_KERNEL_GATEWAY = {
-    "container_config": "Studio runs its own Kernel Gateway in a KernelGateway image; "
-                        "container_config is for JupyterLab and CodeEditor images",
+    "container_config": f"Studio runs its own Kernel Gateway in a {KERNEL_GATEWAY} image; "
+                        f"container_config is for {' and '.join(SPACE_APP_TYPES)} images",
 }
 CONTAINER_CONFIG_KEYS = {"entrypoint", "arguments", "environment"}
 # The API's pattern for entrypoint and argument items and environment names: not blank.
@@ -112,12 +112,12 @@ class ImageSpec:
 
     @property
     def is_space(self) -> bool:
-        return self.app_type in SPACE_APP_TYPES
+        return APPS[self.app_type].is_space
 
     @property
     def base_path(self) -> str | None:
         """Where a space image must serve its app (None for KernelGateway images)."""
-        return BASE_PATHS.get(self.app_type)
+        return APPS[self.app_type].base_path or None
 
     @property
     def spec_file(self) -> Path:
@@ -214,7 +214,7 @@ def load_spec(folder: Path) -> ImageSpec:
 
     common = dict(name=name, display_name=display_name, app_type=app_type, platform=platform,
                   folder=folder, build=_build(r, data.get("build"), folder))
-    if app_type == KERNEL_GATEWAY:
+    if APPS[app_type].user_configurable:
         _not_applicable(r, data, app_type, NOT_FOR_KERNEL_GATEWAY)
         uid, gid = _user(r, data.get("user"))
         return ImageSpec(**common, kernels=_kernels(r, data.get("kernels")), uid=uid, gid=gid,

@@ -4,6 +4,7 @@ from botocore.exceptions import ClientError
 from ..console import say
 from ..errors import UserError
 from ..settings import Settings
+from ..studio import ImageVersionStatus
 from .deployment import Deployment, deployment
 from .record import DeployRecord
 from .targets import check_inputs
@@ -45,10 +46,10 @@ def _usable_version(sm, image: str, version: int) -> dict:
         listed = sm.list_image_versions(ImageName=image, SortBy="VERSION",
                                         SortOrder="ASCENDING")["ImageVersions"]
         have = ", ".join(str(v["Version"]) for v in listed
-                         if v["ImageVersionStatus"] == "CREATED")
+                         if v["ImageVersionStatus"] == ImageVersionStatus.CREATED)
         raise UserError(f"--version {version}: {image} has no such version; "
                         f"available: {have}") from None
-    if found["ImageVersionStatus"] != "CREATED":
+    if found["ImageVersionStatus"] != ImageVersionStatus.CREATED:
         raise UserError(f"--version {version}: {image} version {version} is "
                         f"{found['ImageVersionStatus']}, it cannot be used")
     return found

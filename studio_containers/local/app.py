@@ -20,7 +20,7 @@ from ..runtime.network import AppNetwork, app_network, offers_aws
 from ..runtime.space import space_container, space_containers, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
-from ..studio import JUPYTER_LAB
+from ..studio import APPS
 
 POLL_SECONDS = 1.0
 
@@ -58,8 +58,7 @@ def start_space_app(settings: Settings, spec: ImageSpec, prepared: Prepared, hom
     cleanup.callback(front.stop)
     container, base_path = start_space(prepared.client, sc, spec, settings.ready_timeout)
     cleanup.callback(remove, container)
-    url = f"{front.url}{base_path}/" + ("lab" if spec.app_type == JUPYTER_LAB else "") + \
-        f"?token={front.token}"
+    url = f"{front.url}{APPS[spec.app_type].url_path(base_path)}?token={front.token}"
     return container, base_path, url
 
 

@@ -17,6 +17,7 @@ from ..errors import UserError
 from ..files import open_private_log, write_private
 from ..ports import HOST
 from ..runtime import RUNTIME_DIR
+from ..studio import APPS, JUPYTER_SERVER
 from ..wait import NotYet, WaitTimeout, wait_until
 
 STOP_TIMEOUT = 15
@@ -146,7 +147,7 @@ def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> Non
             show_tail(str(opts.log_path), opts.log_path.read_text(errors="replace").splitlines())
             raise UserError(f"JupyterLab exited with code {proc.returncode} before it was ready; "
                             f"see {opts.log_path}")
-        status = requests.get(f"{opts.url}/api/status", timeout=2,
+        status = requests.get(opts.url + APPS[JUPYTER_SERVER].ready_path(), timeout=2,
                               headers={"Authorization": f"token {opts.token}"}).status_code
         return status == 200 or NotYet(f"HTTP {status}")
     try:

@@ -20,6 +20,7 @@ from ..ports import HOST, ensure_free, free_port
 from ..runtime.home import prepare_home
 from ..settings import Settings
 from ..spec import ImageSpec
+from ..studio import APPS, JUPYTER_SERVER
 from .lab import LabOptions, labs_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
 from .lock import SessionLock
 
@@ -89,7 +90,7 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: "Prepared
     container = app.start_kernel_gateway(settings, spec, prepared, home, opts.gateway_token,
                                          gateway_port, cleanup)
     wait_lab(lab, opts, settings.ready_timeout)
-    url = f"{opts.url}/lab?token={opts.token}"
+    url = f"{opts.url}{APPS[JUPYTER_SERVER].url_path()}?token={opts.token}"
     lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
     _ready(started, url, "Kernels: " + ", ".join(f"{k.name} ({k.display_name})" for k in spec.kernels))
     app.watch(container, lambda: _lab_exited(lab, opts.log_path))

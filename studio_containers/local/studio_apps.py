@@ -8,20 +8,27 @@ image the domain offers, JupyterLab before Code Editor). Missing pieces are crea
 are created again. The URL is CreatePresignedDomainUrl's. `--stop` deletes the apps (profiles,
 spaces and homes stay).
 """
-import time
-
 from botocore.exceptions import ClientError
 
 from ..console import detail, say
 from ..deploy.domain import LOCAL_DOMAIN, custom_images
 from ..errors import UserError
-from ..localaws.apps_models import JUPYTER_SERVER
 from ..localaws.control import LocalAws
 from ..settings import Settings
-from ..studio import CODE_EDITOR, JUPYTER_LAB, KERNEL_GATEWAY
+from ..studio import (
+    APPS,
+    JUPYTER_SERVER,
+    KERNEL_GATEWAY,
+    SPACE_APP_TYPES,
+    AppStatus,
+    Owner,
+)
+from ..wait import NotYet, wait_until
 
-LIVE = ("Pending", "InService")     # for this task: apps that run or will
+LIVE = (AppStatus.PENDING, AppStatus.IN_SERVICE)     # for this task: apps that run or will
+KEPT = LIVE + (AppStatus.FAILED,)                    # apps `--stop` deletes
 POLL_SECONDS = 0.5
+DELETE_TIMEOUT = 120
 
 
 class LocalStudio:
@@ -71,20 +78,20 @@ class LocalStudio:
                 raise
             status = None
         if status not in LIVE:
-            say(f"Creating the {app_type} app {name}" + (" (it failed before)" if status == "Failed"
+            say(f"Creating the {app_type} app {name}" + (" (it failed before)" if status == AppStatus.FAILED
                                                          else ""))
             self.sm.create_app(**key, **({"ResourceSpec": resource_spec} if resource_spec else {}))
         return key
 
     def up_user(self) -> str:
         self.ensure_user()
-        owner = {"UserProfileName": self.user}
+        owner = {Owner.USER_PROFILE: self.user}
         entries = custom_images(self.domain, KERNEL_GATEWAY)
         if not entries:
-            raise UserError(f"domain {self.domain_id} offers no KernelGateway image; deploy one "
+            raise UserError(f"domain {self.domain_id} offers no {KERNEL_GATEWAY} image; deploy one "
                             "with `./inv up`, or use --space for a space image")
         apps = [self._app(owner, KERNEL_GATEWAY, e["ImageName"], self._spec(e)) for e in entries]
-        apps.append(self._app(owner, JUPYTER_SERVER, "default", None))
+        apps.append(self._app(owner, JUPYTER_SERVER, APPS[JUPYTER_SERVER].app_name, None))
         self._wait(apps)
         return self.sm.create_presigned_domain_url(DomainId=self.domain_id,
                                                    UserProfileName=self.user)["AuthorizedUrl"]
@@ -92,7 +99,7 @@ class LocalStudio:
     def up_space(self, space: str, image: str | None) -> str:
         self.ensure_user()
         self.ensure_space(space)
-        offered = [(app_type, e) for app_type in (JUPYTER_LAB, CODE_EDITOR)
+        offered = [(app_type, e) for app_type in SPACE_APP_TYPES
                    for e in custom_images(self.domain, app_type)]
         chosen = [(t, e) for t, e in offered if image in (None, e["ImageName"])]
         if not chosen:
@@ -106,10 +113,10 @@ class LocalStudio:
             others = ", ".join(e["ImageName"] for _, e in chosen[1:])
             say(f"Using {entry['ImageName']} for space {space} (also offered: {others}; "
                 "pick one with --image)")
-        running = [a for a in self._apps({"SpaceName": space}) if a["AppType"] != app_type]
+        running = [a for a in self._apps({Owner.SPACE: space}) if a["AppType"] != app_type]
         for other in running:           # a space runs one app: switching type replaces it
             self._delete([other])
-        app = self._app({"SpaceName": space}, app_type, "default", self._spec(entry))
+        app = self._app({Owner.SPACE: space}, app_type, APPS[app_type].app_name, self._spec(entry))
         self._wait([app])
         return self.sm.create_presigned_domain_url(DomainId=self.domain_id, UserProfileName=self.user,
                                                    SpaceName=space)["AuthorizedUrl"]
@@ -119,51 +126,49 @@ class LocalStudio:
         return {"SageMakerImageArn": arn}
 
     def _apps(self, owner: dict) -> list[dict]:
-        filters = {"UserProfileNameEquals" if "UserProfileName" in owner else "SpaceNameEquals":
+        filters = {"UserProfileNameEquals" if Owner.USER_PROFILE in owner else "SpaceNameEquals":
                    next(iter(owner.values()))}
         pages = self.sm.get_paginator("list_apps").paginate(DomainIdEquals=self.domain_id, **filters)
         found = [app for page in pages for app in page["Apps"]]
         return [{"DomainId": a["DomainId"], **owner, "AppType": a["AppType"],
-                 "AppName": a["AppName"]} for a in found if a["Status"] in LIVE + ("Failed",)]
+                 "AppName": a["AppName"]} for a in found if a["Status"] in KEPT]
 
     def _wait(self, apps: list[dict]) -> None:
-        deadline = time.monotonic() + max(self.settings.validate_space_ready_timeout, 600)
         pending = list(apps)
         failed = []
-        while pending:
+
+        def settled():
             for key in list(pending):
                 described = self.sm.describe_app(**key)
-                if described["Status"] == "InService":
-                    detail(f"{key['AppType']} {key['AppName']}: InService")
+                if described["Status"] == AppStatus.IN_SERVICE:
+                    detail(f"{key['AppType']} {key['AppName']}: {AppStatus.IN_SERVICE}")
                     pending.remove(key)
-                elif described["Status"] != "Pending":
+                elif described["Status"] != AppStatus.PENDING:
                     failed.append(f"{key['AppType']} {key['AppName']}: {described['Status']}: "
                                   f"{described.get('FailureReason', 'no reason given')}")
                     pending.remove(key)
-            if pending and time.monotonic() > deadline:
-                raise UserError(f"apps still Pending: {', '.join(k['AppName'] for k in pending)}")
-            if pending:
-                time.sleep(POLL_SECONDS)
+            return not pending or NotYet(f"{AppStatus.PENDING}: "
+                                         + ", ".join(k["AppName"] for k in pending))
+        wait_until(settled, timeout=max(self.settings.validate_space_ready_timeout, 600),
+                   interval=POLL_SECONDS, what="the apps to leave " + AppStatus.PENDING,
+                   hint="see the local AWS's log (`./inv aws.status`)")
         if failed:
             raise UserError("apps failed to start (DescribeApp's FailureReason): " + "; ".join(failed))
 
     def _delete(self, apps: list[dict]) -> None:
         for key in apps:
-            if self.sm.describe_app(**key)["Status"] in LIVE + ("Failed",):
+            if self.sm.describe_app(**key)["Status"] in KEPT:
                 say(f"Deleting the {key['AppType']} app {key['AppName']}")
                 self.sm.delete_app(**key)
-        deadline = time.monotonic() + 120
-        while True:
-            left = [k["AppName"] for k in apps if self.sm.describe_app(**k)["Status"] == "Deleting"]
-            if not left:
-                return
-            if time.monotonic() > deadline:
-                raise UserError(f"apps still Deleting after 120 s: {', '.join(left)}; see the "
-                                "local AWS's log (`./inv aws.status`)")
-            time.sleep(POLL_SECONDS)
+        def deleted():
+            left = [k["AppName"] for k in apps
+                    if self.sm.describe_app(**k)["Status"] == AppStatus.DELETING]
+            return not left or NotYet(f"{AppStatus.DELETING}: {', '.join(left)}")
+        wait_until(deleted, timeout=DELETE_TIMEOUT, interval=POLL_SECONDS,
+                   what="the apps to be deleted", hint="see the local AWS's log (`./inv aws.status`)")
 
     def stop(self, space: str | None) -> int:
-        owner = {"SpaceName": space} if space else {"UserProfileName": self.user}
+        owner = {Owner.SPACE: space} if space else {Owner.USER_PROFILE: self.user}
         apps = self._apps(owner)
         self._delete(apps)
         return len(apps)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from moto.sagemaker.exceptions import ValidationError
 
-from ..studio import APP_IMAGE_CONFIG_KIND, APP_SETTINGS_OF
+from ..studio import APP_IMAGE_CONFIG_KIND, APP_SETTINGS_OF, ImageVersionStatus
 from .models import StudioStore
 
 
@@ -51,13 +51,14 @@ def resolve(studio: StudioStore, app_type: str, resource_spec: dict, owner: str,
     if number is None and alias is None:
         number = entry.get("ImageVersionNumber")
     if number is None and alias is None:
-        created = [v for v in image.versions.values() if v.status == "CREATED"]
+        created = [v for v in image.versions.values() if v.status == ImageVersionStatus.CREATED]
         if not created:
-            raise ValidationError(f"Image {image.name} has no version in CREATED status.")
+            raise ValidationError(f"Image {image.name} has no version in "
+                                  f"{ImageVersionStatus.CREATED} status.")
         version = max(created, key=lambda v: v.version)
     else:
         version = studio.image_version(image.name, number, alias)
-    if version.status != "CREATED" or not version.container_image:
+    if version.status != ImageVersionStatus.CREATED or not version.container_image:
         raise ValidationError(f"ImageVersion {version.arn} is {version.status}: "
                               f"{version.failure_reason or 'it cannot be run'}.")
     config = studio.app_image_config(entry["AppImageConfigName"])

@@ -51,15 +51,17 @@ from ..runtime.space import space_container, start_space
 from ..settings import Settings
 from ..spec import ContainerConfig, ImageSpec, Kernel
 from ..studio import (
-    CODE_EDITOR,
+    APPS,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
-    JUPYTER_LAB,
+    JUPYTER_SERVER,
     KERNEL_GATEWAY,
     SPACE_HOME,
+    AppStatus,
+    Owner,
 )
 from ..validate.layers import resolve_user
-from .apps_models import JUPYTER_SERVER, App
+from .apps_models import App
 
 ROLE = "studio-app"
 APP_LABEL = "studio-containers.app"
@@ -90,13 +92,13 @@ class AppLauncher:
     # What the API calls (under the server's lock)
 
     def launch(self, app: App) -> None:
-        app.status, app.failure_reason = "Pending", None
+        app.status, app.failure_reason = AppStatus.PENDING, None
         self.launching.add(instance(app))
         threading.Thread(target=self._launch, args=(app,), name=f"launch {app.arn}",
                          daemon=True).start()
 
     def stop(self, app: App) -> None:
-        app.status = "Deleting"
+        app.status = AppStatus.DELETING
         if instance(app) in self.launching:
             return      # its launch thread sees Deleting when it ends, and deletes then
         threading.Thread(target=self._stop, args=(app,), name=f"delete {app.arn}",
@@ -109,15 +111,15 @@ class AppLauncher:
     def url(self, app: App, host: str = HOST) -> str | None:
         """Where a user opens a running app (with its token), for CreatePresignedDomainUrl;
         `host`: this machine as the caller reaches it."""
-        if app.status != "InService":
+        if app.status != AppStatus.IN_SERVICE:
             return None
-        if app.app_type == JUPYTER_SERVER:
-            return f"http://{host}:{app.runtime['port']}/lab?token={self.token(app, 'lab')}"
-        if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
-            suffix = "lab" if app.app_type == JUPYTER_LAB else ""
-            return (f"http://{host}:{app.runtime['front_port']}{app.runtime['base_path']}/{suffix}"
-                    f"?token={self.token(app, 'front')}")
-        return None
+        kind = APPS[app.app_type]
+        if kind.url_suffix is None:
+            return None
+        if kind.is_space:
+            return (f"http://{host}:{app.runtime['front_port']}"
+                    f"{kind.url_path(app.runtime['base_path'])}?token={self.token(app, 'front')}")
+        return f"http://{host}:{app.runtime['port']}{kind.url_path()}?token={self.token(app, 'lab')}"
 
     # Launching
 
@@ -126,9 +128,10 @@ class AppLauncher:
         a save may be pickling the app at any moment."""
         where, reason = None, None
         try:
-            where = {KERNEL_GATEWAY: self._launch_gateway, JUPYTER_SERVER: self._launch_server,
-                     JUPYTER_LAB: self._launch_space, CODE_EDITOR: self._launch_space
-                     }[app.app_type](app)
+            kind = APPS[app.app_type]
+            launch = (self._launch_space if kind.is_space else self._launch_gateway
+                      if kind.takes_image else self._launch_server)
+            where = launch(app)
         except (UserError, DockerException) as exc:
             reason = _reason(exc)
         except Exception as exc:  # noqa: BLE001 - any failure is the app's; the log has the rest
@@ -138,9 +141,9 @@ class AppLauncher:
             self.launching.discard(instance(app))
             if where:
                 app.runtime = {**app.runtime, **where}
-            deleting = app.status == "Deleting"
+            deleting = app.status == AppStatus.DELETING
             if not deleting:
-                app.status = "Failed" if reason else "InService"
+                app.status = AppStatus.FAILED if reason else AppStatus.IN_SERVICE
                 app.failure_reason = reason
                 self.save()
         log.info("%s: %s", app.arn, "deleted while starting" if deleting else app.status +
@@ -188,7 +191,7 @@ class AppLauncher:
 
     def home(self, app: App) -> Path:
         """The profile's home (shared by its apps, Studio's EFS) or the space's (its EBS volume)."""
-        kind = "users" if app.owner_kind == "UserProfileName" else "spaces"
+        kind = "users" if app.owner_kind == Owner.USER_PROFILE else "spaces"
         return self.settings.state_dir / "aws" / "homes" / app.domain_id / kind / app.owner
 
     def _launch_gateway(self, app: App) -> dict:
@@ -220,7 +223,7 @@ class AppLauncher:
 
     def _network(self, client, app: App):
         return app_network(client, self.settings.local_network,
-                           space=app.app_type in (JUPYTER_LAB, CODE_EDITOR),
+                           space=APPS[app.app_type].is_space,
                            access=app.runtime.get("network_access") or PUBLIC,
                            access_from=f"AppNetworkAccessType of domain {app.domain_id}")
 
@@ -308,9 +311,9 @@ class AppLauncher:
             self._remove(app)
         except Exception as exc:  # noqa: BLE001 - said in the app's status; the log has the rest
             log.exception("deleting %s left something behind", app.arn)
-            status, reason = "Failed", f"InternalFailure: the delete did not finish: {exc}"
+            status, reason = AppStatus.FAILED, f"InternalFailure: the delete did not finish: {exc}"
         else:
-            status, reason = "Deleted", None
+            status, reason = AppStatus.DELETED, None
         with self.lock:
             app.status, app.failure_reason = status, reason
             self.save()
@@ -342,26 +345,26 @@ class AppLauncher:
         """After a restart: what still runs is InService again (its front restarted); what is
         gone is Failed; a launch or delete the restart cut short is finished."""
         for app in apps:
-            if app.status == "Deleting":
+            if app.status == AppStatus.DELETING:
                 self.stop(app)
-            elif app.status in ("InService", "Pending"):
+            elif app.status in (AppStatus.IN_SERVICE, AppStatus.PENDING):
                 reason = self._resume(app)
                 if reason:
                     self._remove(app)
-                    app.status, app.failure_reason = "Failed", reason
+                    app.status, app.failure_reason = AppStatus.FAILED, reason
 
     def _resume(self, app: App) -> str | None:
         """Serves an app found running again; the reason it cannot be, or None."""
-        if app.status == "Pending":
+        if app.status == AppStatus.PENDING:
             return ("InternalFailure: the local AWS stopped while the app was starting; delete "
                     "it and create it again")
         if not self._running(app):
             return ("InternalFailure: the app stopped while the local AWS was not running (its "
                     "container or process is gone); delete it and create it again")
         try:
-            if app.app_type in (KERNEL_GATEWAY, JUPYTER_LAB, CODE_EDITOR):
+            if APPS[app.app_type].takes_image:
                 self._aws(app)      # its container still has the variables; serve them again
-            if app.app_type in (JUPYTER_LAB, CODE_EDITOR):
+            if APPS[app.app_type].is_space:
                 self._start_front(app, app.runtime["port"])
             elif app.app_type == JUPYTER_SERVER and self._ensure_router():
                 return (f"InternalFailure: the gateway router's port {app.runtime.get('port')} "
@@ -382,7 +385,7 @@ class AppLauncher:
         while True:
             time.sleep(interval)
             with self.lock:
-                serving = [a for a in self.apps() if a.status == "InService"]
+                serving = [a for a in self.apps() if a.status == AppStatus.IN_SERVICE]
             if any(a.app_type != JUPYTER_SERVER for a in serving) and connect() is None:
                 continue        # the engine not answering for a moment says nothing of the apps
             for app in serving:
@@ -392,9 +395,9 @@ class AppLauncher:
                 # What is left goes first: whoever sees Failed finds nothing of the app running.
                 self._remove(app)
                 with self.lock:
-                    if app.status != "InService":
+                    if app.status != AppStatus.IN_SERVICE:
                         continue        # deleted meanwhile
-                    app.status, app.failure_reason = "Failed", reason
+                    app.status, app.failure_reason = AppStatus.FAILED, reason
                     self.save()
                 log.warning("%s: %s", app.arn, reason)
 
@@ -424,8 +427,8 @@ class AppLauncher:
         with self.lock:
             apps = self.apps()
         return [(a, f"http://{HOST}:{a.runtime['port']}", self.token(a, "gateway"))
-                for a in apps if a.app_type == KERNEL_GATEWAY and a.status == "InService"
-                and (a.domain_id, a.owner_kind, a.owner) == (domain_id, "UserProfileName", profile)]
+                for a in apps if a.app_type == KERNEL_GATEWAY and a.status == AppStatus.IN_SERVICE
+                and (a.domain_id, a.owner_kind, a.owner) == (domain_id, Owner.USER_PROFILE, profile)]
 
     def apps(self) -> list[App]:
         """Every app of every account and region (the stores are moto's, so looked up each time)."""

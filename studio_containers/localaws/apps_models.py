@@ -16,16 +16,17 @@ from moto.sagemaker.exceptions import (
     ValidationError,
 )
 
-from ..studio import CODE_EDITOR, JUPYTER_LAB, KERNEL_GATEWAY
+from ..studio import (
+    APPS,
+    LIVE_APP_STATUSES,
+    PROFILE_APP_TYPES,
+    SPACE_APP_TYPES,
+    AppStatus,
+    Owner,
+    ResourceStatus,
+)
 from .models import _merged, missing_resource, now
 
-JUPYTER_SERVER = "JupyterServer"
-# The app types a profile and a space run here (Studio's other types need AWS's own images).
-PROFILE_APP_TYPES = (JUPYTER_SERVER, KERNEL_GATEWAY)
-SPACE_APP_TYPES = (JUPYTER_LAB, CODE_EDITOR)
-# A space's app and a profile's Jupyter server are always named "default".
-DEFAULT_APP_NAME = "default"
-LIVE = ("Pending", "InService", "Deleting")
 
 
 class Launcher(Protocol):
@@ -40,7 +41,7 @@ class UserProfile:
     arn: str
     settings: dict
     tags: list[dict]
-    status: str = "InService"
+    status: str = ResourceStatus.IN_SERVICE
     creation_time: datetime = field(default_factory=now)
     last_modified_time: datetime = field(default_factory=now)
 
@@ -67,7 +68,7 @@ class Space:
     display_name: str | None = None
     ownership: dict | None = None
     sharing: dict | None = None
-    status: str = "InService"
+    status: str = ResourceStatus.IN_SERVICE
     creation_time: datetime = field(default_factory=now)
     last_modified_time: datetime = field(default_factory=now)
 
@@ -92,14 +93,14 @@ class Space:
 @dataclass
 class App:
     domain_id: str
-    owner_kind: str                 # "UserProfileName" or "SpaceName"
+    owner_kind: str                 # an Owner
     owner: str
     app_type: str
     name: str
     arn: str
     resource_spec: dict
     tags: list[dict]
-    status: str = "Pending"
+    status: str = AppStatus.PENDING
     failure_reason: str | None = None
     creation_time: datetime = field(default_factory=now)
     # Where the launcher runs it: what a restart needs to find it again (no secrets).
@@ -168,7 +169,7 @@ class AppsStore:
 
     def delete_profile(self, domain_id: str, name: str) -> None:
         self.profile(domain_id, name)
-        self._refuse_with_live_apps(domain_id, "UserProfileName", name, "User profile")
+        self._refuse_with_live_apps(domain_id, Owner.USER_PROFILE, name, "User profile")
         del self.profiles[_key(domain_id, name)]
 
     # Spaces
@@ -203,13 +204,13 @@ class AppsStore:
 
     def delete_space(self, domain_id: str, name: str) -> None:
         self.space(domain_id, name)
-        self._refuse_with_live_apps(domain_id, "SpaceName", name, "Space")
+        self._refuse_with_live_apps(domain_id, Owner.SPACE, name, "Space")
         del self.spaces[_key(domain_id, name)]
 
     def _refuse_with_live_apps(self, domain_id: str, kind: str, owner: str, what: str) -> None:
         live = [a for a in self.apps
                 if (a.domain_id, a.owner_kind, a.owner) == (domain_id, kind, owner)
-                and a.status in LIVE]
+                and a.status in LIVE_APP_STATUSES]
         if live:
             raise ResourceInUseException(f"{what} {owner} has {len(live)} app(s) that are not "
                                          f"deleted ({', '.join(a.name for a in live)}); delete "
@@ -231,7 +232,7 @@ class AppsStore:
         # AWS deletes a failed app by itself, and answers ListTags of one with a
         # ValidationException (hashicorp/terraform-provider-aws#27265).
         candidates = {"user-profile": self.profiles.values(), "space": self.spaces.values(),
-                      "app": [a for a in self.apps if a.status in LIVE]}.get(kind)
+                      "app": [a for a in self.apps if a.status in LIVE_APP_STATUSES]}.get(kind)
         if candidates is None:
             return None
         found = next((r for r in candidates if r.arn == arn), None)
@@ -246,21 +247,22 @@ class AppsStore:
             raise ValidationError("Exactly one of UserProfileName and SpaceName must be "
                                   "specified.")
         if profile:
-            return "UserProfileName", self.profile(domain_id, profile).name
-        return "SpaceName", self.space(domain_id, space).name
+            return Owner.USER_PROFILE, self.profile(domain_id, profile).name
+        return Owner.SPACE, self.space(domain_id, space).name
 
     def create_app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str,
                    resource_spec: dict, tags: list | None) -> App:
         kind, owner_name = owner
-        allowed = PROFILE_APP_TYPES if kind == "UserProfileName" else SPACE_APP_TYPES
+        allowed = PROFILE_APP_TYPES if kind == Owner.USER_PROFILE else SPACE_APP_TYPES
         if app_type not in allowed:
-            where = "a user profile" if kind == "UserProfileName" else "a space"
+            where = "a user profile" if kind == Owner.USER_PROFILE else "a space"
             raise ValidationError(f"AppType {app_type} cannot be created for {where} on the "
                                   f"local AWS; allowed: {', '.join(allowed)}.")
-        if app_type != KERNEL_GATEWAY and name != DEFAULT_APP_NAME:
-            raise ValidationError(f"AppName must be '{DEFAULT_APP_NAME}' for a {app_type} app.")
+        required = APPS[app_type].app_name
+        if required and name != required:
+            raise ValidationError(f"AppName must be '{required}' for a {app_type} app.")
         key = app_key(domain_id, owner, app_type, name)
-        if any(a.key == key and a.status in LIVE for a in self.apps):
+        if any(a.key == key and a.status in LIVE_APP_STATUSES for a in self.apps):
             raise ResourceInUseException(f"Resource Already Exists: App {name} of type "
                                          f"{app_type} already exists for {owner_name}.")
         app = App(domain_id, kind, owner_name, app_type, name,
@@ -279,7 +281,7 @@ class AppsStore:
 
     def live_app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str) -> App:
         app = self.app(domain_id, owner, app_type, name)
-        if app.status in ("Deleted", "Deleting"):
+        if app.status in (AppStatus.DELETED, AppStatus.DELETING):
             raise ResourceNotFound(f"App {app.arn} has already been deleted.")
         return app
 
@@ -287,8 +289,8 @@ class AppsStore:
         return [a for a in self.apps
                 if (not domain_id or a.domain_id == domain_id)
                 and (not profile or (a.owner_kind, a.owner.lower()) ==
-                     ("UserProfileName", profile.lower()))
-                and (not space or (a.owner_kind, a.owner.lower()) == ("SpaceName", space.lower()))]
+                     (Owner.USER_PROFILE, profile.lower()))
+                and (not space or (a.owner_kind, a.owner.lower()) == (Owner.SPACE, space.lower()))]
 
 
 def _key(domain_id: str, name: str) -> tuple[str, str]:

@@ -13,10 +13,10 @@ from moto.sagemaker.responses import SageMakerResponse
 from ..ports import HOST
 from ..runtime.network import PUBLIC
 from ..runtime.user_nat import HOST_LOOPBACK
-from ..studio import KERNEL_GATEWAY, SPACE_APP_TYPES
+from ..studio import APPS, JUPYTER_SERVER, SPACE_APP_TYPES, AppStatus
 from .apps_images import resolve
 from .apps_launcher import AppLauncher
-from .apps_models import JUPYTER_SERVER, AppsStore, apps_store, merge_tags, remove_tags
+from .apps_models import AppsStore, apps_store, merge_tags, remove_tags
 from .models import find_domain
 from .paging import page, with_token
 from .responses import StudioResponses
@@ -129,7 +129,7 @@ class AppsResponses:
         domain = find_domain(self.sagemaker_backend, domain_id)
         resource_spec = dict(self._get_param("ResourceSpec") or {})
         runtime = {}
-        if app_type != JUPYTER_SERVER and app_type in (KERNEL_GATEWAY, *SPACE_APP_TYPES):
+        if app_type in APPS and APPS[app_type].takes_image:
             owner_settings = _owner_settings(store, domain, owner)
             chosen = resolve(StudioResponses._studio(self), app_type, resource_spec, owner[1],
                              owner_settings)
@@ -145,8 +145,8 @@ class AppsResponses:
                        or PUBLIC}
             resource_spec.setdefault("SageMakerImageVersionArn", StudioResponses._studio(self)
                                      .image_version(chosen.image_name, chosen.version).arn)
-        resource_spec.setdefault("InstanceType", "system" if app_type == JUPYTER_SERVER
-                                 else "ml.t3.medium")
+        if app_type in APPS:
+            resource_spec.setdefault("InstanceType", APPS[app_type].instance_type)
         app = store.create_app(domain_id, owner, app_type, self._get_param("AppName"),
                                resource_spec, self._get_param("Tags"))
         app.runtime = runtime
@@ -217,9 +217,9 @@ class AppsResponses:
         urls = [u for u in (AppsResponses.launcher.url(a, host) for a in reversed(candidates)) if u]
         if not urls:
             which = f"space {space}" if space else \
-                f"user profile {self._get_param('UserProfileName')} (its JupyterServer app)"
-            raise ValidationError(f"No app of {which} is InService; create it with CreateApp "
-                                  "and wait until DescribeApp says InService.")
+                f"user profile {self._get_param('UserProfileName')} (its {JUPYTER_SERVER} app)"
+            raise ValidationError(f"No app of {which} is {AppStatus.IN_SERVICE}; create it with "
+                                  f"CreateApp and wait until DescribeApp says {AppStatus.IN_SERVICE}.")
         return ActionResult({"AuthorizedUrl": urls[0]})
 
 

@@ -26,6 +26,8 @@ from ..studio import (
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
     KERNEL_GATEWAY,
+    ImageStatus,
+    ImageVersionStatus,
 )
 
 DEFAULT_FILE_SYSTEM = {"MountPath": DEFAULT_MOUNT_PATH, "DefaultUid": DEFAULT_UID_GID[0],
@@ -95,7 +97,7 @@ class Image:
     display_name: str | None
     description: str | None
     tags: list[dict]
-    status: str = "CREATED"
+    status: str = ImageStatus.CREATED
     failure_reason: str | None = None
     next_version: int = 1
     versions: dict[int, ImageVersion] = field(default_factory=dict)
@@ -237,7 +239,7 @@ class StudioStore:
             image_name=image_name, version=number,
             arn=self.arn("image-version", f"{image_name}/{number}"), image_arn=image.arn,
             base_image=base_image, client_token=client_token, container_image=container_image,
-            status="CREATE_FAILED" if failure else "CREATED", failure_reason=failure,
+            status=ImageVersionStatus.CREATE_FAILED if failure else ImageVersionStatus.CREATED, failure_reason=failure,
             aliases=list(aliases or []),
             details={k: v for k, v in details.items() if v is not None})
         image.versions[number] = version

@@ -20,6 +20,7 @@ from ..errors import UserError
 from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
+from ..studio import APPS, KERNEL_GATEWAY
 from ..wait import NotYet, WaitTimeout, wait_until
 from . import user_nat
 from .network import BRIDGE_NETWORK, HOST_NETWORK, AppNetwork, placement
@@ -183,7 +184,7 @@ def wait_ready(container: Container, gc: GatewayContainer, spec: ImageSpec, time
 
     def answers():
         try:
-            status = requests.get(f"{gc.url}/api/kernelspecs", headers=headers, timeout=2).status_code
+            status = requests.get(gc.url + APPS[KERNEL_GATEWAY].ready_path(), headers=headers, timeout=2).status_code
         except requests.RequestException:
             still_running()     # not listening yet, or gone
             raise

@@ -16,7 +16,7 @@ from ..console import show_tail
 from ..errors import UserError
 from ..ports import HOST
 from ..spec import ImageSpec
-from ..studio import APP_PORT, CODE_EDITOR, JUPYTER_LAB, SPACE_HOME
+from ..studio import APP_PORT, APPS, SPACE_HOME
 from ..wait import NotYet, WaitTimeout, wait_until
 from . import user_nat
 from .gateway import (
@@ -31,9 +31,6 @@ from .gateway import (
 from .network import BRIDGE_NETWORK, AppNetwork, placement
 
 ROLE = "local-space"
-# How each app turns its own authentication off (Studio sends no token or password).
-AUTH_OFF = {JUPYTER_LAB: "--IdentityProvider.token='' --ServerApp.password=''",
-            CODE_EDITOR: "--without-connection-token; code-server: --auth none"}
 
 
 @dataclass(frozen=True)
@@ -60,15 +57,11 @@ class SpaceContainer:
 
     @property
     def base_paths(self) -> tuple[str, ...]:
-        # Studio's docs spell Code Editor's path /CodeEditor/default; aws/sagemaker-distribution
-        # serves /codeeditor/default (from SAGEMAKER_APP_TYPE_LOWERCASE). Either is Studio's.
-        if self.app_type == CODE_EDITOR:
-            return tuple(dict.fromkeys((self.base_path, self.base_path.lower())))
-        return (self.base_path,)
+        """Every spelling Studio may reach the app at, this container's first."""
+        return tuple(dict.fromkeys((self.base_path, *APPS[self.app_type].base_paths)))
 
     def ready_path(self, base_path: str) -> str:
-        # Studio's own health check for JupyterLab; Code Editor answers on its base path.
-        return f"{base_path}/api/status" if self.app_type == JUPYTER_LAB else f"{base_path}/"
+        return APPS[self.app_type].ready_path(base_path)
 
     def run_kwargs(self) -> dict:
         return run_kwargs(self, entrypoint=self.entrypoint, command=self.command)
@@ -146,7 +139,7 @@ def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, time
             if answer.status_code in (401, 403) or _to_login(answer):
                 raise UserError(f"{spec.name}: {path} answered {answer.status_code}"
                                 f"{_where(answer)}: the app demands a token or password, which "
-                                f"Studio does not send; turn it off ({AUTH_OFF[spec.app_type]})")
+                                f"Studio does not send; turn it off ({APPS[spec.app_type].auth_off})")
             if answer.status_code < 400:
                 return base_path
             seen.append(f"HTTP {answer.status_code} at {path}")

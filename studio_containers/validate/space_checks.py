@@ -12,17 +12,8 @@ from ..runtime.home import prepare_home
 from ..runtime.space import space_container, start_space
 from ..settings import Settings
 from ..spec import ImageSpec
+from ..studio import APPS
 from .findings import Finding
-
-FIX = {
-    "JupyterLab": "start JupyterLab on 0.0.0.0:8888 with --ServerApp.base_url=/jupyterlab/default "
-                  "--IdentityProvider.token='' --ServerApp.password='' --ServerApp.allow_origin='*' "
-                  "(see images/jupyterlab-python/start-jupyterlab)",
-    "CodeEditor": "serve VS Code on 0.0.0.0:8888 under /CodeEditor/default without a connection "
-                  "token or password (code-server serves only at /: see "
-                  "images/code-editor/serve-code-editor.js)",
-}
-
 
 def serving_findings(client: docker.DockerClient, spec: ImageSpec, image: str, home: Path,
                      settings: Settings) -> list[Finding]:
@@ -33,6 +24,6 @@ def serving_findings(client: docker.DockerClient, spec: ImageSpec, image: str, h
         container, _ = start_space(client, sc, spec, settings.validate_space_ready_timeout,
                                 hint="setting validate.space_ready_timeout")
     except UserError as exc:
-        return [Finding(9, f"started as Studio starts it, {exc}", FIX[spec.app_type])]
+        return [Finding(9, f"started as Studio starts it, {exc}", APPS[spec.app_type].fix_hint)]
     remove(container)
     return []
