@@ -13,15 +13,14 @@ import os
 import signal
 import sys
 import threading
-from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import parse_qs
-from xml.sax.saxutils import escape
 
 from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
+from .errors import error_response, protocol_of, status_line
 from .persistence import StateNotSaved
 from .sigv4 import SignatureError, only, same_text, verify
 
@@ -33,8 +32,8 @@ CREDENTIALS_PATH = "/_studio_containers/credentials"
 # A full disk needs a person, not retries: SDKs retry any 5xx but 501 (botocore, and aws-sdk-go
 # under Terraform's provider, for minutes), and no 400 but throttling codes. The registry, which
 # should send its events again later, gets the 5xx.
-UNSAVED_API_STATUS, UNSAVED_API_CODE = "400 Bad Request", "InsufficientStorage"
-UNSAVED_STATUS = "507 Insufficient Storage"
+UNSAVED_API_STATUS, UNSAVED_API_CODE = 400, "InsufficientStorage"
+UNSAVED_STATUS = 507
 log = logging.getLogger("studio_containers.localaws.server")
 
 
@@ -61,11 +60,10 @@ class LocalAwsApp:
             return self._registry_events(environ, body, start_response)
         if path == CREDENTIALS_PATH and self.credentials is not None:
             status, answer = self.credentials.answer(environ.get("HTTP_AUTHORIZATION", ""))
-            return _reply(start_response, f"{status} {HTTPStatus(status).phrase}",
-                          "application/json", json.dumps(answer).encode())
+            return _reply(start_response, status, "application/json", json.dumps(answer).encode())
         if path.startswith("/moto-api"):
             # moto's dashboard and reset endpoint would bypass the signature and wipe state.
-            return _reply(start_response, "404 Not Found", "text/plain", b"not found")
+            return _reply(start_response, 404, "text/plain", b"not found")
         try:
             verify(environ, body, self._keys)
         except SignatureError as exc:
@@ -149,7 +147,7 @@ class LocalAwsApp:
     def _registry_events(self, environ, body, start_response):
         given = environ.get("HTTP_AUTHORIZATION", "")
         if not same_text(given, f"Bearer {self.events_token}"):
-            return _reply(start_response, "401 Unauthorized", "text/plain", b"unauthorized")
+            return _reply(start_response, 401, "text/plain", b"unauthorized")
         with self.lock:
             refusal = self._catch_up()
             if refusal:     # the registry sends the events again later
@@ -159,8 +157,8 @@ class LocalAwsApp:
                     self.save("a registry event")
             except Exception:  # noqa: BLE001 - the registry retries; the reason goes to the log
                 log.exception("registry event not recorded")
-                return _reply(start_response, "500 Internal Server Error", "text/plain", b"error")
-        return _reply(start_response, "200 OK", "text/plain", b"ok")
+                return _reply(start_response, 500, "text/plain", b"error")
+        return _reply(start_response, 200, "text/plain", b"ok")
 
 
 def _action(environ, body: bytes) -> str:
@@ -191,24 +189,21 @@ def issued_key(key: str) -> tuple[str, str] | None:
     return None
 
 
-def _reply(start_response, status: str, content_type: str, body: bytes):
-    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+def _reply(start_response, status: int, content_type: str, body: bytes, headers=None):
+    start_response(status_line(status), [("Content-Type", content_type), *(headers or {}).items(),
+                                         ("Content-Length", str(len(body)))])
     return [body]
 
 
 def _auth_error(environ, start_response, exc):
-    return _aws_error(environ, start_response, "403 Forbidden", exc.code, str(exc))
+    return _aws_error(environ, start_response, 403, exc.code, str(exc))
 
 
-def _aws_error(environ, start_response, status: str, code: str, message: str):
+def _aws_error(environ, start_response, status: int, code: str, message: str):
     """An error as the request's protocol words it: JSON for the JSON APIs, XML for the rest."""
-    if "json" in environ.get("CONTENT_TYPE", ""):
-        body = json.dumps({"__type": code, "message": message}).encode()
-        return _reply(start_response, status, "application/x-amz-json-1.1", body)
-    fault = "Sender" if status.startswith("4") else "Receiver"
-    body = (f"<ErrorResponse><Error><Type>{fault}</Type><Code>{code}</Code>"
-            f"<Message>{escape(message)}</Message></Error><RequestId>0</RequestId></ErrorResponse>")
-    return _reply(start_response, status, "text/xml", body.encode())
+    status, headers, body = error_response(protocol_of(environ.get("CONTENT_TYPE", "")), code,
+                                           message, status)
+    return _reply(start_response, status, headers.pop("Content-Type"), body, headers)
 
 
 def _apps_launcher(app: LocalAwsApp, env):

@@ -8,20 +8,16 @@ protocol, `InvalidAction` in the query protocols. install() answers that way, wi
 names the operation, in the server process only.
 """
 import logging
-import warnings
 from typing import Callable
 
 from botocore.model import OperationNotFoundError
-from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult, BaseResponse
+from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
+
+from .errors import error_response
 
 log = logging.getLogger("studio_containers.localaws.unimplemented")
 CODES = {"json": "UnknownOperationException", "query": "InvalidAction", "ec2": "InvalidAction"}
-
-
-class NotImplementedHere(ServiceException):
-    pass
 
 
 def _dispatch(original: Callable) -> Callable:
@@ -29,17 +25,18 @@ def _dispatch(original: Callable) -> Callable:
         try:
             return original(self, request, full_url, headers)
         except (NotImplementedError, OperationNotFoundError) as exc:
-            protocol = get_service_model(self.boto3_service_name).protocol
-            if protocol not in CODES:
+            model = get_service_model(self.boto3_service_name)
+            if model.protocol not in CODES:
                 raise       # REST services (none of which the deploy uses) keep moto's answer
             operation = f"{self.boto3_service_name}:{self._get_action()}"
             log.warning("%s is not implemented: %s", operation, exc)
-            error = NotImplementedHere(CODES[protocol],
-                                       f"The local AWS does not implement {operation}.")
-            with warnings.catch_warnings():
-                # moto warns that the code is not in the service's model; AWS's is not either.
-                warnings.simplefilter("ignore", UserWarning)
-                return self.serialized(ActionResult(error))
+            # A query service asked in JSON (awsQueryCompatible) is answered in JSON.
+            answer = "json" if self.determine_response_protocol(model) == "query-json" \
+                else model.protocol
+            status, answer_headers, body = error_response(
+                answer, CODES[model.protocol], f"The local AWS does not implement {operation}.",
+                namespace=model.metadata.get("xmlNamespace"))
+            return status, {**getattr(self, "response_headers", {}), **answer_headers}, body
     return dispatch
 
 

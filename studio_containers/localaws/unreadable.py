@@ -18,6 +18,7 @@ from botocore.model import OperationNotFoundError, Shape
 from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
 
+from .errors import error_response
 from .validation import _member_path
 
 # The ranges of the model's number types (AWS's Java int and long).
@@ -202,8 +203,9 @@ def _wrong(value, path: str, expected: str) -> Unreadable:
     return Unreadable(f"value {_shown(value)} at '{path}' must be {expected}, not {_kind(value)}")
 
 
-def _problem(response: BaseResponse, request) -> tuple[str, str] | None:
-    """(protocol, what is wrong) for a request moto would fail to read, else None."""
+def _problem(response: BaseResponse, request) -> tuple[str, str, str | None] | None:
+    """(protocol, what is wrong, the service's XML namespace) for a request moto would fail to
+    read, else None."""
     if request.headers.get("Content-Encoding", "").lower() == "gzip":
         return None     # moto decompresses it; what it reads then is checked by moto
     try:
@@ -231,25 +233,18 @@ def _problem(response: BaseResponse, request) -> tuple[str, str] | None:
         else:
             check_query(operation.input_shape, values)
     except Unreadable as exc:
-        return protocol, f"{model.service_name}:{operation.name}: {exc}"
+        return protocol, f"{model.service_name}:{operation.name}: {exc}", \
+            model.metadata.get("xmlNamespace")
     return None
-
-
-def _answer(protocol: str, message: str) -> tuple[int, dict, str]:
-    if protocol == "json":
-        body = json.dumps({"__type": JSON_ERROR, "message": message})
-        return 400, {"Content-Type": "application/x-amz-json-1.1"}, body
-    escaped = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{QUERY_ERROR}</Code>"
-            f"<Message>{escaped}</Message></Error><RequestId>0</RequestId></ErrorResponse>")
-    return 400, {"Content-Type": "text/xml"}, body
 
 
 def _dispatch(original: Callable) -> Callable:
     def dispatch(self: BaseResponse, request, full_url=None, headers=None):
         problem = _problem(self, request)
         if problem is not None:
-            return _answer(*problem)
+            protocol, message, namespace = problem
+            code = JSON_ERROR if protocol == "json" else QUERY_ERROR
+            return error_response(protocol, code, message, namespace=namespace)
         return original(self, request, full_url, headers)
     return dispatch
 
