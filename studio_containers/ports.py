@@ -1,10 +1,9 @@
 """Local listener ports: all on 127.0.0.1."""
-import os
 import socket
-import time
-from pathlib import Path
 
+from . import processes
 from .errors import UserError
+from .wait import became
 
 HOST = "127.0.0.1"
 
@@ -38,41 +37,20 @@ def is_free(port: int) -> bool:
 def wait_free(port: int, timeout: float) -> bool:
     """Whether `port` is free within `timeout` seconds: one a process of ours held until just
     now may still be bound while that process finishes exiting."""
-    deadline = time.monotonic() + timeout
-    while not is_free(port):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.1)
-    return True
+    return became(lambda: is_free(port), timeout=timeout, interval=0.1)
+
+
+# Where a socket keeps 127.0.0.1:port from being bound: itself, or every address.
+BLOCKING = (HOST, "0.0.0.0", "::", f"::ffff:{HOST}")
+STATES = {"LISTEN": "listening", "ESTABLISHED": "connected", "TIME_WAIT": "closing (TIME_WAIT)"}
 
 
 def holders(port: int) -> list[str]:
-    """Who holds `port` on 127.0.0.1 (socket state, pid and command), as far as /proc tells this
-    user; for an error that must say more than "in use"."""
-    states = {"0A": "listening", "01": "connected", "06": "closing (TIME_WAIT)"}
-    inodes = {}
-    try:
-        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    except OSError:
-        return []
-    for line in lines:
-        fields = line.split()
-        if fields[1] == f"0100007F:{port:04X}":
-            inodes[fields[9]] = states.get(fields[3], f"state {fields[3]}")
+    """Who holds `port` on 127.0.0.1 or every address (socket state, pid and command), as far as
+    this user may see; for an error that must say more than "in use"."""
     found = []
-    for fd in Path("/proc").glob("[0-9]*/fd/*"):
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        inode = target[len("socket:["):-1] if target.startswith("socket:[") else None
-        if inode in inodes:
-            pid = fd.parts[2]
-            try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
-                    errors="replace").strip()
-            except OSError:
-                command = "?"
-            found.append(f"{inodes.pop(inode)} by pid {pid} ({command[:80]})")
-    found += [f"{state}, no process" for state in inodes.values()]
+    for status, pid in processes.sockets(port, BLOCKING):
+        state = STATES.get(status, f"state {status}")
+        found.append(f"{state} by pid {pid} ({processes.command(pid)[:80]})" if pid is not None
+                     else f"{state}, no process")
     return found

@@ -26,12 +26,15 @@ class WaitTimeout(UserError):
                          + (f"; {hint}" if hint else ""))
 
 
-def wait_until(probe: Callable[[], T], *, timeout: float, what: str, interval: float = 0.2,
-               hint: str = "", retry_on: tuple[type[BaseException], ...] = ()) -> T:
+def wait_until(probe: Callable[[], T], *, timeout: float, what: str,
+               interval: float | Callable[[], float] = 0.2, hint: str = "",
+               retry_on: tuple[type[BaseException], ...] = ()) -> T:
     """Calls `probe` until it returns something truthy, and returns that.
 
     A falsy answer (a `NotYet` with what it saw, None, False) or one of the `retry_on`
     exceptions means "not yet"; any other exception ends the wait (a process that died, say).
+    `interval` is the pause between probes in seconds, or a function giving each pause (a
+    random one, so that waiters on several machines do not keep meeting).
     """
     deadline = time.monotonic() + timeout
     seen = "no answer yet"
@@ -47,4 +50,14 @@ def wait_until(probe: Callable[[], T], *, timeout: float, what: str, interval: f
                 seen = result.seen
         if time.monotonic() >= deadline:
             raise WaitTimeout(what, timeout, seen, hint)
-        time.sleep(interval)
+        time.sleep(interval() if callable(interval) else interval)
+
+
+def became(probe: Callable[[], object], *, timeout: float, interval: float = 0.2) -> bool:
+    """Whether `probe` answers something truthy within `timeout`: `wait_until` for a caller that
+    says itself what a timeout means (any exception of the probe still ends the wait)."""
+    try:
+        wait_until(probe, timeout=timeout, what="a probe", interval=interval)
+    except WaitTimeout:
+        return False
+    return True

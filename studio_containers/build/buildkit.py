@@ -16,12 +16,15 @@ from typing import Callable, Iterator
 
 import docker
 
+from .. import processes
 from ..console import show_tail
 from ..errors import UserError
 from .builder import BUILDX, Builder, cli_env
 from .outcome import BuildOutcome, engine_gone, engine_stopped
 from .progress import Progress
 from .registry_login import docker_config
+
+STOP_GRACE = 10     # seconds the CLI has to stop its build before it is killed
 
 
 def buildkit_argv(builder: Builder, request, iidfile: Path, dockerfile: Path | None) -> list[str]:
@@ -68,7 +71,9 @@ def buildkit_build(client: docker.DockerClient, builder: Builder, request,
                     progress.feed(line)
                 code = proc.wait()
             except BaseException:
-                _stop(proc)         # Ctrl-C or an error of ours: the build goes too
+                # Ctrl-C or an error of ours: the build goes too. The CLI stops the build it
+                # started when it is told to end; one that does not is killed.
+                processes.stop(proc, STOP_GRACE, what="the docker build")
                 raise
         image_id = iidfile.read_text().strip() if iidfile.exists() else ""
     if code != 0 or not image_id:
@@ -99,7 +104,7 @@ def _lines(proc: subprocess.Popen, idle: Callable[[], None], every: float = 0.1)
         finally:
             lines.put(None)
     threading.Thread(target=read, daemon=True).start()
-    while True:
+    while True:     # a reader, not a wait: it ends with the output; a build has no deadline
         try:
             line = lines.get(timeout=every)
         except queue.Empty:
@@ -109,12 +114,3 @@ def _lines(proc: subprocess.Popen, idle: Callable[[], None], every: float = 0.1)
             return
         yield line
 
-
-def _stop(proc: subprocess.Popen, grace: float = 10) -> None:
-    """The CLI stops the build it started when it is told to end; one that does not is killed."""
-    proc.terminate()
-    try:
-        proc.wait(grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

@@ -1,11 +1,11 @@
 """What every builder reports: the image it made, or how the engine failed under it."""
-import time
 from dataclasses import dataclass
 
 import docker
 import requests
 
 from ..errors import UserError
+from ..wait import became
 
 GONE_WAIT = 2.0     # an engine stopping fails the running step a moment before its API closes
 
@@ -21,14 +21,14 @@ class BuildOutcome:
 
 
 def engine_gone(client: docker.DockerClient, wait: float | None = None) -> bool:
-    deadline = time.monotonic() + (GONE_WAIT if wait is None else wait)
-    while time.monotonic() < deadline:
+    """Whether the engine's API stops answering within `wait` (GONE_WAIT) seconds."""
+    def gone() -> bool:
         try:
             client.ping()
         except (docker.errors.DockerException, requests.exceptions.RequestException):
             return True
-        time.sleep(0.1)
-    return False
+        return False
+    return became(gone, timeout=GONE_WAIT if wait is None else wait, interval=0.1)
 
 
 def engine_stopped(title: str, tag: str, seen: str) -> UserError:

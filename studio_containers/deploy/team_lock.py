@@ -18,7 +18,6 @@ import random
 import socket
 import sys
 import threading
-import time
 import uuid
 from datetime import datetime, timezone
 
@@ -26,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..console import say, to_terminal, warn
 from ..errors import UserError
+from ..wait import NotYet, WaitTimeout, wait_until
 
 PREFIX = "studio-containers/"
 RENEW_EVERY = 30.0
@@ -83,27 +83,31 @@ class _Lock:
         return {**self.key, "Owner": {"S": self.owner}, "Info": {"S": info}}
 
     def acquire(self, timeout: float, what: str, doing: str) -> None:
-        deadline = time.monotonic() + timeout
         said = False
-        while True:
+
+        def won() -> bool | NotYet:
+            nonlocal said
             holder = self._try_put()
             if holder is None:
-                return
+                return True
             info = _parsed(holder)
             if _age(info) > STALE_AFTER and self._take_over(holder):
                 say(f"{what[0].upper()}{what[1:]}: took over the lock {_describe(info)} left "
                     f"(not renewed for {STALE_AFTER:.0f}s: that run died)")
-                return
-            if time.monotonic() >= deadline:
-                raise UserError(f"{what}: another run is {doing} ({_describe(info)}); waited "
-                                f"{timeout:.0f}s (deploy.lock_timeout). If that run died, its lock "
-                                f"is taken over {STALE_AFTER:.0f}s after its last renewal, or "
-                                f"delete the item LockID={self.key['LockID']['S']} from the "
-                                f"DynamoDB table {self.table}")
-            if not said:
+                return True
+            if not said and timeout > 0:
                 say(f"Waiting for {what}: {_describe(info)} is {doing}")
                 said = True
-            time.sleep(0.5 + random.random())
+            return NotYet(_describe(info))
+        try:
+            # A random pause: waiters on several machines do not keep trying at the same moment.
+            wait_until(won, timeout=timeout, what=what, interval=lambda: 0.5 + random.random())
+        except WaitTimeout as exc:
+            raise UserError(f"{what}: another run is {doing} ({exc.seen}); waited "
+                            f"{timeout:.0f}s (deploy.lock_timeout). If that run died, its lock "
+                            f"is taken over {STALE_AFTER:.0f}s after its last renewal, or "
+                            f"delete the item LockID={self.key['LockID']['S']} from the "
+                            f"DynamoDB table {self.table}") from None
 
     def _try_put(self) -> str | None:
         """None when the lock is ours now, else the holder's Info."""
@@ -167,7 +171,7 @@ class _Renewer(threading.Thread):
 
     def run(self):
         with to_terminal(self.terminal):
-            while not self.stopped.wait(RENEW_EVERY):
+            while not self.stopped.wait(RENEW_EVERY):     # periodic work until stopped: no deadline
                 with self.guard:
                     if self.stopped.is_set():
                         return

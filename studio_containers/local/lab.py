@@ -4,14 +4,12 @@ It uses jupyter_server's GatewayClient (the successor of nb2kg), so kernels and 
 from the KernelGateway container only, exactly as in Studio.
 """
 import os
-import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import PROJECT_ROOT
+from .. import PROJECT_ROOT, processes
 from ..console import show_tail
 from ..errors import UserError
 from ..files import open_private_log, write_private
@@ -159,14 +157,8 @@ def _wait_ready(proc: subprocess.Popen, opts: LabOptions, timeout: float) -> Non
 
 
 def stop_lab(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()  # jupyter_server shuts its kernels down on SIGTERM
-    try:
-        proc.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    # jupyter_server shuts its kernels down on SIGTERM
+    processes.stop(proc, STOP_TIMEOUT, what="the local JupyterLab")
 
 
 def config_dir(state_dir: Path) -> Path:
@@ -174,32 +166,25 @@ def config_dir(state_dir: Path) -> Path:
     return state_dir / "jupyter-config"
 
 
+def _is_lab(state_dir: Path) -> processes.Match:
+    """A JupyterLab started for `state_dir`, known by its environment, so a recycled pid or
+    another checkout's lab is never taken for ours."""
+    mark = str(config_dir(state_dir))
+    return lambda process: (any("jupyterlab" in arg for arg in process.cmdline())
+                            and process.environ().get("JUPYTER_CONFIG_DIR") == mark)
+
+
 def is_lab_of(pid: int, state_dir: Path) -> bool:
-    """Whether `pid` is a JupyterLab started for `state_dir`, known by its environment, so a
-    recycled pid or another checkout's lab is never taken for ours."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    mark = f"JUPYTER_CONFIG_DIR={config_dir(state_dir)}".encode()
-    return b"jupyterlab" in cmdline and mark in environ
+    """Whether `pid` is a running JupyterLab started for `state_dir`."""
+    return processes.alive(pid, _is_lab(state_dir))
 
 
 def labs_of(state_dir: Path) -> list[int]:
     """Every running lab started for `state_dir`, found without any record (one whose session was
     killed with SIGKILL left none)."""
-    return [int(entry) for entry in os.listdir("/proc")
-            if entry.isdigit() and int(entry) != os.getpid() and is_lab_of(int(entry), state_dir)]
+    return processes.find(_is_lab(state_dir))
 
 
 def stop_lab_pid(pid: int, state_dir: Path, timeout: float = STOP_TIMEOUT) -> None:
     """Stops a lab that is not our child: SIGTERM (it shuts its kernels down), then SIGKILL."""
-    if not is_lab_of(pid, state_dir):
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while is_lab_of(pid, state_dir) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if is_lab_of(pid, state_dir):
-        os.kill(pid, signal.SIGKILL)
+    processes.stop(pid, timeout, what="the local JupyterLab", match=_is_lab(state_dir))

@@ -21,7 +21,7 @@ from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
 from ..studio import APPS, KERNEL_GATEWAY
-from ..wait import NotYet, WaitTimeout, wait_until
+from ..wait import NotYet, WaitTimeout, became, wait_until
 from . import user_nat
 from .network import BRIDGE_NETWORK, HOST_NETWORK, AppNetwork, placement
 from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
@@ -100,17 +100,13 @@ def run_app_container(client: docker.DockerClient, app, what: str) -> Container:
 def _exited(container: Container, within: float = 1.0) -> bool:
     """Whether the container ended (given a moment: a NAT that failed because its process just
     exited may be told before the engine reports the exit)."""
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            container.reload()
-        except DockerException:
-            return False
-        if container.status in ("exited", "dead"):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+    def ended() -> bool:
+        container.reload()
+        return container.status in ("exited", "dead")
+    try:
+        return became(ended, timeout=within, interval=0.05)
+    except DockerException:
+        return False
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,

@@ -21,9 +21,8 @@ import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
-from .. import host
+from .. import host, processes
 from ..console import say
 from ..errors import UserError
 from ..ports import HOST
@@ -150,13 +149,7 @@ def can_user_nat() -> bool:
 def _sees_the_engine() -> bool:
     """dockerd among this machine's processes as we see them: the pids the engine reports
     (a container's State.Pid) are then ours too."""
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() == "dockerd":
-                return True
-        except OSError:
-            continue
-    return False
+    return bool(processes.find(lambda process: process.name() == "dockerd"))
 
 
 def engine_is_local(client) -> bool:

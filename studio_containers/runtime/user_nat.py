@@ -24,17 +24,16 @@ import json
 import os
 import selectors
 import shutil
-import signal
 import socket
 import stat
 import subprocess
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .. import processes
 from ..errors import UserError
 from ..ports import HOST
 
@@ -177,6 +176,8 @@ def attach(pid: int, att: Attachment, container_id: str) -> None:
     try:
         with selectors.DefaultSelector() as selector:
             selector.register(ready_read, selectors.EVENT_READ)
+            # One wait on the fd, not wait_until's polling: its EOF (slirp4netns exited) or
+            # its "1" must be seen at once.
             ready = selector.select(READY_TIMEOUT)
         if not ready or os.read(ready_read, 1) != b"1":
             raise UserError(f"slirp4netns did not set up the app container's network: "
@@ -197,7 +198,8 @@ def attach(pid: int, att: Attachment, container_id: str) -> None:
 def _check_is_the_container(pid: int, container_id: str) -> None:
     """`pid` is the container's process as this machine numbers it, in a namespace other than
     ours: an engine in another PID namespace (this tool in a container beside it) reports pids
-    that mean something else here, and rules must never land in this machine's own namespace."""
+    that mean something else here, and rules must never land in this machine's own namespace.
+    Read from /proc itself: psutil (processes.py) has no cgroups or namespaces."""
     try:
         cgroup = Path(f"/proc/{pid}/cgroup").read_text()
         theirs, ours = os.stat(f"/proc/{pid}/ns/net").st_ino, os.stat("/proc/self/ns/net").st_ino
@@ -244,61 +246,34 @@ def reap() -> None:
             Path(sock).with_suffix(".log").unlink(missing_ok=True)
 
 
-def _running(proc: Path = Path("/proc")) -> list[tuple[int, str, str]]:
+def _running() -> list[tuple[int, str, str]]:
     """(pid, API socket, target pid) of each slirp4netns on this machine started with both."""
-    found = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if not args or Path(args[0]).name != SLIRP4NETNS:
-            continue
-        sock = next((a.split("=", 1)[1] for a in args if a.startswith("--api-socket=")), None)
-        positional = [a for a in args[1:] if a and not a.startswith("-")]
-        if sock and len(positional) >= 2:
-            found.append((int(entry.name), sock, positional[-2]))
-    return found
+    return [(pid, *found) for pid, args in processes.command_lines().items()
+            if (found := _slirp4netns(args)) is not None]
+
+
+def _slirp4netns(args: list[str]) -> tuple[str, str] | None:
+    """(API socket, target pid) of a slirp4netns command line; None for any other command, or a
+    slirp4netns without both."""
+    if not args or Path(args[0]).name != SLIRP4NETNS:
+        return None
+    sock = next((a.split("=", 1)[1] for a in args if a.startswith("--api-socket=")), None)
+    positional = [a for a in args[1:] if a and not a.startswith("-")]
+    return (sock, positional[-2]) if sock and len(positional) >= 2 else None
 
 
 def _gone(pid: str | int) -> bool:
     """No such process, or one that has exited (a zombie its parent has not reaped yet)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state in ("Z", "X")
+    return not (str(pid).isdigit() and processes.alive(int(pid)))
 
 
 def _stop(pid: int, sock: str) -> None:
-    """SIGTERM, then SIGKILL after 2 s; reaped here when this process started it."""
+    """SIGTERM, then SIGKILL after 2 s; reaped here when this process started it. Another's is
+    signalled only while it is still the slirp4netns of `sock`."""
     with _lock:
         child = _children.pop(sock, None)
-    if child is not None and child.pid == pid:
-        child.terminate()
-        try:
-            child.wait(2)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    except PermissionError:
-        raise UserError(f"cannot stop slirp4netns (pid {pid}): it is another user's") from None
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        if _gone(pid):
-            return
-        time.sleep(0.02)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    processes.stop(child if child is not None and child.pid == pid else pid, 2,
+                   what="slirp4netns", match=lambda process: f"--api-socket={sock}" in process.cmdline())
 
 
 def _api(path: Path, request: dict) -> dict:

@@ -48,3 +48,21 @@ def test_the_holder_of_a_port_is_named():
         held.listen()
         [held_by] = holders(port)
     assert held_by.startswith(f"listening by pid {os.getpid()} (") and "python" in held_by
+
+
+def test_a_holder_on_every_address_is_named_too():
+    """A socket on 0.0.0.0 keeps 127.0.0.1:port from being bound as well."""
+    import os
+    import socket
+
+    from studio_containers.ports import free_port, holders
+
+    port = free_port()
+    with socket.socket() as held:
+        held.bind(("0.0.0.0", port))
+        held.listen()
+        with pytest.raises(UserError, match="already in use"):
+            ensure_free(port, "--port")
+        [held_by] = holders(port)
+    assert held_by.startswith(f"listening by pid {os.getpid()} (") and "python" in held_by
+    assert holders(port) == []

@@ -1,8 +1,9 @@
 """The one wait helper: returns the first truthy answer, says what it last saw on timeout."""
 import pytest
 
+from studio_containers import wait
 from studio_containers.errors import UserError
-from studio_containers.wait import NotYet, WaitTimeout, wait_until
+from studio_containers.wait import NotYet, WaitTimeout, became, wait_until
 
 
 def test_returns_the_first_truthy_answer_after_retrying():
@@ -41,3 +42,26 @@ def test_any_other_exception_ends_the_wait_at_once():
     with pytest.raises(UserError, match="the process exited"):
         wait_until(dies, timeout=60, interval=0, what="x", retry_on=(ConnectionError,))
     assert calls == [1]
+
+
+def test_an_interval_may_be_a_function_called_for_each_pause(monkeypatch):
+    pauses, answers = [], iter([False, False, True])
+    monkeypatch.setattr(wait.time, "sleep", pauses.append)
+    delays = iter([0.7, 1.3])
+    assert wait_until(lambda: next(answers), timeout=60, what="x", interval=lambda: next(delays))
+    assert pauses == [0.7, 1.3]
+
+
+def test_became_says_whether_the_probe_answered_in_time():
+    answers = iter([None, NotYet("busy"), "done"])
+    assert became(lambda: next(answers), timeout=5, interval=0) is True
+    calls = []
+    assert became(lambda: calls.append(1), timeout=0.05, interval=0.01) is False
+    assert len(calls) >= 2      # tried again until the deadline
+
+
+def test_became_lets_any_exception_of_the_probe_through():
+    def dies():
+        raise ConnectionError("gone")
+    with pytest.raises(ConnectionError):
+        became(dies, timeout=5, interval=0)

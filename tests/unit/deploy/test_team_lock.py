@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from studio_containers import wait
 from studio_containers.deploy import team_lock as locks
 from studio_containers.errors import UserError
 
@@ -126,7 +127,7 @@ def test_a_lock_won_after_a_long_wait_is_fresh_so_the_next_waiter_does_not_take_
                                                                                     monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(locks, "_clock", clock)
-    monkeypatch.setattr(locks.time, "sleep", lambda s: setattr(clock, "now", clock.now
+    monkeypatch.setattr(wait.time, "sleep", lambda s: setattr(clock, "now", clock.now
                                                                + timedelta(seconds=100)))
     first = locks._Lock(dynamodb, TABLE, KEY, {"Who": "a", "Stack": "a", "Created": "x"})
     first.acquire(timeout=5, what="w", doing="d")           # then dies: never renewed

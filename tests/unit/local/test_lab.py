@@ -66,13 +66,16 @@ def test_a_lab_is_found_by_its_mark_without_any_record(tmp_path):
     import sys
 
     from studio_containers.local.lab import config_dir, labs_of, stop_lab_pid
+    from studio_containers.wait import wait_until
 
     def fake_lab(state_dir):
         return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "jupyterlab"],
                                 env={"JUPYTER_CONFIG_DIR": str(config_dir(state_dir))})
     ours, theirs = fake_lab(tmp_path / "ours"), fake_lab(tmp_path / "theirs")
     try:
-        assert labs_of(tmp_path / "ours") == [ours.pid]
+        # (Just after its exec, a process's command line reads empty for a moment.)
+        wait_until(lambda: labs_of(tmp_path / "ours") == [ours.pid], timeout=10, interval=0.02,
+                   what="our lab to be found")
         stop_lab_pid(theirs.pid, tmp_path / "ours")      # not ours: left alone
         assert theirs.poll() is None
         stop_lab_pid(ours.pid, tmp_path / "ours")

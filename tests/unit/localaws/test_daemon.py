@@ -51,7 +51,8 @@ def test_the_log_is_appended_across_starts(daemon):
 def test_a_daemon_that_ignores_sigterm_is_killed_after_the_timeout(daemon):
     proc = _start(daemon, before="signal.signal(signal.SIGTERM, signal.SIG_IGN)\n")
     assert daemon.stop(timeout=0.5)
-    assert proc.wait(timeout=5) == -9
+    # It ignores SIGTERM and sleeps 60 s: only SIGKILL ends it this soon. 0: stop() reaped it.
+    assert proc.wait(timeout=5) in (-9, 0)
     assert daemon.pid() is None
 
 

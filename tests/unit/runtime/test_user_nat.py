@@ -7,6 +7,7 @@ import pytest
 
 from studio_containers.errors import UserError
 from studio_containers.runtime import user_nat
+from studio_containers.wait import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -43,16 +44,39 @@ def test_outbound_off_lets_out_only_dns_and_the_local_aws_and_rejects_the_rest_a
         f"{out} -j REJECT --reject-with icmp-net-unreachable"]
 
 
-def test_the_slirp4netns_processes_are_told_by_their_arguments(tmp_path):
-    def process(pid, *args):
-        (tmp_path / str(pid)).mkdir()
-        (tmp_path / str(pid) / "cmdline").write_bytes("\0".join(args).encode() + b"\0")
-    process(10, "/usr/bin/slirp4netns", "--configure", "--mtu=65520", "--enable-sandbox",
-            "--ready-fd=5", "--api-socket=/run/x/a.sock", "4242", "tap0")
-    process(11, "slirp4netns", "--configure", "4243", "tap0")          # not ours: no API socket
-    process(12, "python3", "--api-socket=/run/x/b.sock", "1", "tap0")  # not slirp4netns
-    (tmp_path / "self").mkdir()
-    assert user_nat._running(tmp_path) == [(10, "/run/x/a.sock", "4242")]
+def test_the_slirp4netns_processes_are_told_by_their_arguments(monkeypatch):
+    monkeypatch.setattr(user_nat.processes, "command_lines", lambda: {
+        10: ["/usr/bin/slirp4netns", "--configure", "--mtu=65520", "--enable-sandbox",
+             "--ready-fd=5", "--api-socket=/run/x/a.sock", "4242", "tap0"],
+        11: ["slirp4netns", "--configure", "4243", "tap0"],           # not ours: no API socket
+        12: ["python3", "--api-socket=/run/x/b.sock", "1", "tap0"],   # not slirp4netns
+        13: ["slirp4netns", "--api-socket=/run/x/c.sock", "tap0"]})   # no target pid
+    assert user_nat._running() == [(10, "/run/x/a.sock", "4242")]
+
+
+def test_a_target_that_is_no_running_process_is_gone():
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    assert not user_nat._gone(os.getpid()) and not user_nat._gone(str(os.getpid()))
+    assert user_nat._gone(ended.pid) and user_nat._gone("not-a-pid")
+
+
+def test_another_slirp4netns_is_stopped_only_while_it_serves_the_socket(tmp_path):
+    """A pid found by an earlier scan is signalled only if it still is that socket's process."""
+    import sys
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                "--api-socket=/run/x/other.sock"])
+    try:
+        # Just after its exec, a process's command line reads empty for a moment.
+        wait_until(lambda: user_nat.processes.command_lines().get(sleeper.pid), timeout=10,
+                   interval=0.01, what="the sleeper's command line")
+        user_nat._stop(sleeper.pid, "/run/x/this.sock")
+        assert sleeper.poll() is None                   # another socket's: left alone
+        user_nat._stop(sleeper.pid, "/run/x/other.sock")
+        assert sleeper.wait(5) in (-15, 0)             # 0: _stop reaped it, a child of ours
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
 
 def test_no_rules_when_there_is_nothing_to_send_or_keep_in():
