@@ -19,7 +19,7 @@ from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
 
 from .errors import error_response
-from .validation import _member_path
+from .walker import Node, query_member, walk
 
 # The ranges of the model's number types (AWS's Java int and long).
 RANGES = {"integer": (-2**31, 2**31 - 1), "long": (-2**63, 2**63 - 1)}
@@ -46,7 +46,8 @@ def check_json(input_shape: Shape | None, body: bytes) -> None:
     if not isinstance(params, dict):
         raise Unreadable(f"the request body must be a JSON object, not {_kind(params)}")
     if input_shape is not None:
-        _check_members(input_shape, params, "")
+        for node in walk(input_shape, params):
+            _check(node)
 
 
 def check_query(input_shape: Shape | None, values: dict[str, str]) -> None:
@@ -55,37 +56,25 @@ def check_query(input_shape: Shape | None, values: dict[str, str]) -> None:
     for key, value in values.items():
         if key in QUERY_CONTROL:
             continue
-        shape, path = _flattened(input_shape, key.split("."))
+        shape, path = query_member(input_shape, key)
         if shape is not None and shape.type_name not in ("structure", "list", "map"):
             _check_scalar(shape, _query_value(shape, value), path)
 
 
-def _check_members(shape: Shape, value: dict, prefix: str) -> None:
-    for name, member in shape.members.items():
-        if value.get(name) is not None:
-            _check(member, value[name], _member_path(prefix, name))
-
-
-def _check(shape: Shape, value, path: str) -> None:
+def _check(node: Node) -> None:
+    shape, value, path = node
     if shape.metadata.get("document"):
         return      # any JSON value
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):
             raise _wrong(value, path, "a structure (a JSON object)")
-        _check_members(shape, value, path)
     elif kind == "list":
         if not isinstance(value, list):
             raise _wrong(value, path, "a list (a JSON array)")
-        for index, item in enumerate(value, start=1):
-            if item is not None:
-                _check(shape.member, item, f"{path}.{index}.member")
     elif kind == "map":
         if not isinstance(value, dict):
             raise _wrong(value, path, "a map (a JSON object)")
-        for key, item in value.items():
-            if item is not None:
-                _check(shape.value, item, f"{path}.{key}.value")
     else:
         _check_scalar(shape, value, path)
 
@@ -115,36 +104,6 @@ def _check_scalar(shape: Shape, value, path: str) -> None:
     elif kind == "blob":
         if not isinstance(value, str) or not _is_base64(value):
             raise _wrong(value, path, "base64-encoded bytes")
-
-
-def _flattened(shape: Shape, parts: list[str]) -> tuple[Shape | None, str]:
-    """The shape a query parameter (`Tags.member.1.Key`) names, and its path; None if none."""
-    path = ""
-    while parts:
-        kind = shape.type_name
-        if kind == "structure":
-            name = parts.pop(0)
-            if name not in shape.members:
-                return None, path
-            shape, path = shape.members[name], _member_path(path, name)
-        elif kind == "list":
-            if not shape.serialization.get("flattened") and parts[0] == "member":
-                parts.pop(0)
-            if not parts or not parts[0].isdigit():
-                return None, path
-            path = f"{path}.{parts.pop(0)}.member"
-            shape = shape.member
-        elif kind == "map":
-            if parts[0] == "entry":
-                parts.pop(0)
-            if len(parts) < 2 or not parts[0].isdigit() or parts[1] not in ("key", "value"):
-                return None, path
-            path = f"{path}.{parts[0]}.{parts[1]}"
-            shape = shape.key if parts[1] == "key" else shape.value
-            del parts[:2]
-        else:
-            return None, path       # a scalar has no members
-    return shape, path
 
 
 def _query_value(shape: Shape, text: str):
