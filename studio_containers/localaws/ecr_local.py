@@ -1,19 +1,22 @@
 """Local ECR: moto's ECR API in front of a real registry (Debian's docker-registry).
 
-Repository URIs point at the registry, GetAuthorizationToken hands out the registry's login, and
-the registry's push notifications put each pushed manifest into moto's ECR, so DescribeImages and
-BatchGetImage answer as ECR does after a `docker push`.
+Repository URIs point at the registry, GetAuthorizationToken hands out the registry's login (both
+patches of moto, in PATCHES, installed by patches.py), and the registry's push notifications put
+each pushed manifest into moto's ECR, so DescribeImages and BatchGetImage answer as ECR does after
+a `docker push`.
 """
 import base64
 import json
 import logging
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import requests
 from moto.core.responses import ActionResult
-from moto.ecr.models import Repository, ecr_backends
-from moto.ecr.responses import ECRResponse
+from moto.ecr.models import ecr_backends
+
+from .patches import REPLACE, WRAP, Patch
 
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",
@@ -36,24 +39,6 @@ class LocalEcr:
     @property
     def backend(self):
         return ecr_backends[self.account_id][self.region]
-
-    def install(self) -> None:
-        local = self
-        original_init = Repository.__init__
-
-        def repository_init(repo, *args, **kwargs):
-            original_init(repo, *args, **kwargs)
-            repo.uri = f"{local.registry_host}/{repo.name}"
-        Repository.__init__ = repository_init
-
-        def get_authorization_token(response):
-            token = base64.b64encode(f"AWS:{local.password}".encode()).decode()
-            expires = datetime.now(timezone.utc) + timedelta(hours=12)
-            registry_ids = response._get_param("registryIds") or [response.current_account]
-            return ActionResult({"authorizationData": [
-                {"authorizationToken": token, "expiresAt": expires,
-                 "proxyEndpoint": f"http://{local.registry_host}"} for _ in registry_ids]})
-        ECRResponse.get_authorization_token = get_authorization_token
 
     def resolve(self, reference: str) -> tuple[str | None, str | None]:
         """BaseImage → ContainerImage pinned by digest, as SageMaker does for an ECR image."""
@@ -102,3 +87,30 @@ class LocalEcr:
                              headers={"Accept": target["mediaType"]})
         reply.raise_for_status()
         return reply.content.decode()
+
+
+def _repository_uri(original_init: Callable, local: LocalEcr) -> Callable:
+    def repository_init(repo, *args, **kwargs):
+        original_init(repo, *args, **kwargs)
+        repo.uri = f"{local.registry_host}/{repo.name}"
+    return repository_init
+
+
+def _registry_login(local: LocalEcr) -> Callable:
+    def get_authorization_token(response):
+        token = base64.b64encode(f"AWS:{local.password}".encode()).decode()
+        expires = datetime.now(timezone.utc) + timedelta(hours=12)
+        registry_ids = response._get_param("registryIds") or [response.current_account]
+        return ActionResult({"authorizationData": [
+            {"authorizationToken": token, "expiresAt": expires,
+             "proxyEndpoint": f"http://{local.registry_host}"} for _ in registry_ids]})
+    return get_authorization_token
+
+
+# Repository URIs name the registry; its login is the registry's (the context's LocalEcr).
+PATCHES = [
+    Patch("moto.ecr.models:Repository", "__init__", WRAP,
+          lambda inner, context: _repository_uri(inner, context.ecr)),
+    Patch("moto.ecr.responses:ECRResponse", "get_authorization_token", REPLACE,
+          lambda inner, context: _registry_login(context.ecr)),
+]

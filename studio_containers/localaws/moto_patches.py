@@ -3,7 +3,7 @@
 Four of them: tag lookups find the Studio API's resources (treating missing tags as none, and
 an ARN of nothing as AWS does), AddTags overwrites a key's value, a missing domain is
 ResourceNotFound, and domains get random ids with their names unique (and IAM Identity Center
-details only in SSO mode). install() applies them, in the server process only.
+details only in SSO mode). PATCHES, installed by patches.py in the server process only.
 """
 import secrets
 import string
@@ -14,6 +14,7 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.utils import arn_formatter
 
 from .models import find_domain, missing_resource, studio_store
+from .patches import replace, wrap
 
 DOMAIN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -99,18 +100,13 @@ def _random_id(length: int) -> str:
     return "".join(secrets.choice(DOMAIN_ID_ALPHABET) for _ in range(length))
 
 
-def patches() -> dict[str, Callable]:
-    """The SageMakerModelBackend methods install() replaces, by name, built on moto's own."""
-    backend = SageMakerModelBackend
-    return {
-        "_get_resource_from_arn": _find_taggable(backend._get_resource_from_arn),
-        "add_tags": _add_tags,
-        "create_domain": _create_domain(backend.create_domain),
-        "describe_domain": _domain_not_found(backend.describe_domain),
-        "delete_domain": _domain_not_found(_refuse_with_users(backend.delete_domain)),
-    }
-
-
-def install() -> None:
-    for name, method in patches().items():
-        setattr(SageMakerModelBackend, name, method)
+BACKEND = "moto.sagemaker.models:SageMakerModelBackend"
+PATCHES = [
+    wrap(BACKEND, "_get_resource_from_arn", _find_taggable),
+    replace(BACKEND, "add_tags", _add_tags),
+    wrap(BACKEND, "create_domain", _create_domain),
+    wrap(BACKEND, "describe_domain", _domain_not_found),
+    # A missing domain is named before its users are counted.
+    wrap(BACKEND, "delete_domain", _domain_not_found, order=10),
+    wrap(BACKEND, "delete_domain", _refuse_with_users, order=20),
+]

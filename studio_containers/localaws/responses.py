@@ -2,15 +2,15 @@
 
 moto dispatches an action to the same-named snake_case method of `SageMakerResponse`; each method
 here reads the request, checks its constraints, calls the model (models.py) and formats the answer.
-install() adds them to that class, in the server process only.
+PATCHES adds them to that class, in the server process only (patches.py installs them).
 """
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Callable
 
 import botocore.session
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
-from moto.sagemaker.responses import SageMakerResponse
 
 from ..studio import APP_IMAGE_CONFIG_KINDS
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     studio_store,
 )
 from .paging import listing, page, with_token
+from .patches import ADD, SAGEMAKER_RESPONSE, Patch, copies, wrap
 from .validation import constraint_errors, validation_message
 
 # The time bounds a listing takes: request member → (attribute, keep what is after it).
@@ -47,7 +48,7 @@ def _service_model():
 class StudioResponses:
     """Methods copied onto SageMakerResponse; `self` is moto's response object."""
 
-    resolve_image: ImageResolver  # set by install()
+    resolve_image: ImageResolver  # the context's, set by patches.install()
 
     def _studio(self) -> StudioStore:
         # AWS checks patterns, enums and ranges before the operation runs; botocore does not.
@@ -169,12 +170,6 @@ class StudioResponses:
 
     # Domain (moto has every other domain action, but not this one)
 
-    def create_domain(self):
-        # moto takes any settings; AWS checks the request and the custom images it lists first.
-        self._studio().check_domain_images(
-            {member: self._get_param(member) for member in CUSTOM_IMAGE_SETTINGS})
-        return MOTO_CREATE_DOMAIN(self)
-
     def update_domain(self):
         studio = self._studio()
         domain = find_domain(self.sagemaker_backend, self._get_param("DomainId"))
@@ -188,16 +183,24 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
-MOTO_CREATE_DOMAIN = SageMakerResponse.create_domain     # before install() replaces it
+def _checked_create_domain(original: Callable) -> Callable:
+    # moto takes any settings; AWS checks the request and the custom images it lists first.
+    def create_domain(self):
+        self._studio().check_domain_images(
+            {member: self._get_param(member) for member in CUSTOM_IMAGE_SETTINGS})
+        return original(self)
+    return create_domain
 
 
 def methods() -> dict:
-    """The methods install() adds to SageMakerResponse, by name."""
+    """The methods added to SageMakerResponse, by name."""
     return {name: member for name, member in vars(StudioResponses).items()
             if callable(member) and not name.startswith("__") and name != "resolve_image"}
 
 
-def install(resolve_image: ImageResolver) -> None:
-    StudioResponses.resolve_image = staticmethod(resolve_image)
-    for name, method in methods().items():
-        setattr(SageMakerResponse, name, method)
+PATCHES = [
+    Patch(f"{__name__}:StudioResponses", "resolve_image", ADD,
+          lambda inner, context: staticmethod(context.resolve_image)),
+    *copies(SAGEMAKER_RESPONSE, methods()),
+    wrap(SAGEMAKER_RESPONSE, "create_domain", _checked_create_domain),
+]

@@ -207,25 +207,26 @@ def _aws_error(environ, start_response, status: int, code: str, message: str):
 
 
 def _apps_launcher(app: LocalAwsApp, env):
-    """CreateApp's launcher; apps that ran before this start are found again (or marked gone)."""
+    """CreateApp's launcher, with the credentials it hands the apps."""
     from ..ports import HOST
     from ..runtime.credentials_endpoint import CredentialsIssuer
     from ..settings import Settings
-    from . import apps_responses
     from .apps_launcher import AppLauncher
 
     settings = Settings.loads(env["LOCALAWS_SETTINGS"])
     url = f"http://{HOST}:{env['LOCALAWS_PORT']}"
     app.credentials = CredentialsIssuer(app.assume_role, url, env["LOCALAWS_REGION"])
-    launcher = AppLauncher(settings, app.lock, app.save, env["LOCALAWS_SECRET_ACCESS_KEY"],
-                           env["LOCALAWS_REGISTRY_PASSWORD"], credentials=app.credentials,
-                           credentials_url=url + CREDENTIALS_PATH)
-    apps_responses.install(launcher)
+    return AppLauncher(settings, app.lock, app.save, env["LOCALAWS_SECRET_ACCESS_KEY"],
+                       env["LOCALAWS_REGISTRY_PASSWORD"], credentials=app.credentials,
+                       credentials_url=url + CREDENTIALS_PATH)
+
+
+def _start_apps(app: LocalAwsApp, launcher) -> None:
+    """Apps that ran before this start are found again (or marked gone), then watched."""
     with app.lock:
         launcher.reconcile(launcher.apps())
         app.save("the apps' check at start")
     launcher.watch()
-    return launcher
 
 
 def main() -> int:
@@ -248,17 +249,12 @@ def main() -> int:
         create_backend_app,
     )
 
-    from . import moto_patches, responses, unimplemented, unreadable
+    from . import patches
     from .ecr_local import LocalEcr
     from .persistence import CorruptState, StateFile
 
     ecr = LocalEcr(DEFAULT_ACCOUNT_ID, region, env["LOCALAWS_REGISTRY_HOST"],
                    env["LOCALAWS_REGISTRY_PASSWORD"])
-    ecr.install()
-    responses.install(ecr.resolve)
-    moto_patches.install()
-    unimplemented.install()
-    unreadable.install()        # after unimplemented: a request's types are checked first
     state = StateFile(Path(env["LOCALAWS_STATE_FILE"]))
     try:
         restored = state.load()
@@ -270,7 +266,10 @@ def main() -> int:
     app = LocalAwsApp(DomainDispatcherApplication(create_backend_app), state, ecr,
                       env["LOCALAWS_ACCESS_KEY_ID"], env["LOCALAWS_SECRET_ACCESS_KEY"],
                       env["LOCALAWS_EVENTS_TOKEN"])
-    _apps_launcher(app, env)
+    launcher = _apps_launcher(app, env)
+    # Every patch of moto at once, before the first request (the launcher needs the app's lock).
+    patches.install(patches.Context(resolve_image=ecr.resolve, ecr=ecr, launcher=launcher))
+    _start_apps(app, launcher)
     try:
         server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as exc:

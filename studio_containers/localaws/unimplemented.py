@@ -4,7 +4,7 @@ moto raises NotImplementedError for an action it has no method for (and from ins
 half implements), and botocore's OperationNotFoundError for one its model lacks. In server mode
 either becomes an HTML 500, which SDKs and Terraform take for a passing fault and retry. AWS
 answers an operation it does not know with HTTP 400: `UnknownOperationException` in the JSON
-protocol, `InvalidAction` in the query protocols. install() answers that way, with a message that
+protocol, `InvalidAction` in the query protocols. PATCHES answers that way, with a message that
 names the operation, in the server process only.
 """
 import logging
@@ -15,6 +15,7 @@ from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
 
 from .errors import error_response
+from .patches import wrap
 
 log = logging.getLogger("studio_containers.localaws.unimplemented")
 CODES = {"json": "UnknownOperationException", "query": "InvalidAction", "ec2": "InvalidAction"}
@@ -40,11 +41,5 @@ def _dispatch(original: Callable) -> Callable:
     return dispatch
 
 
-def patches() -> dict[str, Callable]:
-    """The BaseResponse methods install() replaces, by name, built on moto's own."""
-    return {"_dispatch": _dispatch(BaseResponse._dispatch)}
-
-
-def install() -> None:
-    for name, method in patches().items():
-        setattr(BaseResponse, name, method)
+# Inside unreadable.py's, which checks a request's types before it gets here.
+PATCHES = [wrap("moto.core.responses:BaseResponse", "_dispatch", _dispatch, order=20)]

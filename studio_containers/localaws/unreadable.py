@@ -5,8 +5,8 @@ before it sends: a body that is not a JSON object (or not UTF-8), a string where
 a list, an integer or a structure, or a number outside its type's range end in an exception and
 an HTML 500, which SDKs and Terraform take for a passing fault and retry. AWS answers these with
 HTTP 400: `SerializationException` in the JSON protocol, `ValidationError` in the query protocols.
-install() checks each request against botocore's model of its operation before moto reads it,
-in the server process only (unit tests install it themselves).
+PATCHES checks each request against botocore's model of its operation before moto reads it,
+in the server process only (patches.py installs it).
 """
 import binascii
 import json
@@ -19,6 +19,7 @@ from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
 
 from .errors import error_response
+from .patches import wrap
 from .walker import Node, query_member, walk
 
 # The ranges of the model's number types (AWS's Java int and long).
@@ -208,11 +209,5 @@ def _dispatch(original: Callable) -> Callable:
     return dispatch
 
 
-def patches() -> dict[str, Callable]:
-    """The BaseResponse methods install() replaces, by name, built on the current ones."""
-    return {"_dispatch": _dispatch(BaseResponse._dispatch)}
-
-
-def install() -> None:
-    for name, method in patches().items():
-        setattr(BaseResponse, name, method)
+# Outside unimplemented.py's: a request is read only once its types are checked.
+PATCHES = [wrap("moto.core.responses:BaseResponse", "_dispatch", _dispatch, order=10)]

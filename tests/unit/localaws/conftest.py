@@ -1,5 +1,7 @@
 """Fixtures for the local AWS's unit tests: a Studio store, moto in this process with our API,
 and signed requests as a WSGI server hands them over."""
+import functools
+
 import boto3
 import pytest
 from botocore.auth import SigV4Auth
@@ -8,10 +10,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.sagemaker.models import SageMakerModelBackend
-from moto.sagemaker.responses import SageMakerResponse
 
-from studio_containers.localaws import moto_patches, responses
+from studio_containers.localaws import patches
 from studio_containers.localaws.models import StudioStore
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
@@ -52,15 +52,17 @@ def moto_backend():
         yield
 
 
+def install_patches(monkeypatch: pytest.MonkeyPatch, groups: set[str], **context) -> None:
+    """The patches of `groups`, installed as the server installs them; `monkeypatch` puts moto's
+    own back afterwards."""
+    patches.install(patches.Context(**context), groups,
+                    setattr=functools.partial(monkeypatch.setattr, raising=False))
+
+
 @pytest.fixture
 def patched(monkeypatch, found):
     """The Studio API and the fixes to moto, installed as the server does and undone afterwards."""
-    monkeypatch.setattr(responses.StudioResponses, "resolve_image", staticmethod(found),
-                        raising=False)
-    for name, method in responses.methods().items():
-        monkeypatch.setattr(SageMakerResponse, name, method, raising=False)
-    for name, method in moto_patches.patches().items():
-        monkeypatch.setattr(SageMakerModelBackend, name, method)
+    install_patches(monkeypatch, {"sagemaker"}, resolve_image=found)
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 launcher that only records what it was asked: who may run what, which image and version an app
 gets, AWS's errors. Launching for real is tested in tests/integration/localaws/test_apps.py."""
 import pytest
-from moto.sagemaker.responses import SageMakerResponse
 
-from studio_containers.localaws import apps_responses
-from tests.unit.localaws.conftest import ROLE
+from tests.unit.localaws.conftest import ROLE, install_patches
 
 
 class RecordingLauncher:
@@ -26,9 +24,7 @@ class RecordingLauncher:
 @pytest.fixture
 def launcher(patched, monkeypatch):
     recording = RecordingLauncher()
-    monkeypatch.setattr(apps_responses.AppsResponses, "launcher", recording, raising=False)
-    for name, method in apps_responses.methods().items():
-        monkeypatch.setattr(SageMakerResponse, name, method, raising=False)
+    install_patches(monkeypatch, {"apps"}, launcher=recording)
     return recording
 
 

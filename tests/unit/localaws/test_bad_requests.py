@@ -28,23 +28,13 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from moto.core.responses import BaseResponse
-from moto.sagemaker.models import SageMakerModelBackend
-from moto.sagemaker.responses import SageMakerResponse
 
-from studio_containers.localaws import (
-    apps_responses,
-    moto_patches,
-    responses,
-    unimplemented,
-    unreadable,
-)
 from studio_containers.localaws.control import LocalAws
 from studio_containers.localaws.persistence import StateFile
 from studio_containers.ports import free_port
 from tests.aws_model import service_model
 from tests.helpers import project_settings
-from tests.unit.localaws.conftest import REGION, ROLE
+from tests.unit.localaws.conftest import REGION, ROLE, install_patches
 
 UNCHECKED = Config(parameter_validation=False, retries={"total_max_attempts": 1})
 TARGET_PREFIX = {"sagemaker": "SageMaker", "ecr": "AmazonEC2ContainerRegistry_V20150921"}
@@ -77,18 +67,8 @@ def api(tmp_path_factory):
 
 
 def _install(patch: pytest.MonkeyPatch) -> None:
-    patch.setattr(responses.StudioResponses, "resolve_image",
-                  staticmethod(lambda reference: (f"resolved/{reference}", None)), raising=False)
-    for name, method in responses.methods().items():
-        patch.setattr(SageMakerResponse, name, method, raising=False)
-    for name, method in moto_patches.patches().items():
-        patch.setattr(SageMakerModelBackend, name, method)
-    patch.setattr(apps_responses.AppsResponses, "launcher", Launcher(), raising=False)
-    for name, method in apps_responses.methods().items():
-        patch.setattr(SageMakerResponse, name, method, raising=False)
-    for module in (unimplemented, unreadable):      # the server's order: types checked first
-        for name, method in module.patches().items():
-            patch.setattr(BaseResponse, name, method)
+    install_patches(patch, {"sagemaker", "apps", "protocol"}, launcher=Launcher(),
+                    resolve_image=lambda reference: (f"resolved/{reference}", None))
 
 
 def _populate(folder) -> dict:

@@ -5,10 +5,9 @@ import json
 
 import boto3
 import pytest
-from moto.ecr.models import Repository
-from moto.ecr.responses import ECRResponse
 
 from studio_containers.localaws.ecr_local import LocalEcr
+from tests.unit.localaws.conftest import install_patches
 
 HOST = "127.0.0.1:5999"
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType":
@@ -20,11 +19,8 @@ DIGEST = "sha256:" + hashlib.sha256(MANIFEST.encode()).hexdigest()
 @pytest.fixture
 def ecr(monkeypatch, moto_backend):
     """LocalEcr installed on moto in this process; moto's own methods come back afterwards."""
-    monkeypatch.setattr(Repository, "__init__", Repository.__init__)
-    monkeypatch.setattr(ECRResponse, "get_authorization_token",
-                        ECRResponse.get_authorization_token)
     local = LocalEcr("123456789012", "us-east-1", HOST, "registry-password")
-    local.install()
+    install_patches(monkeypatch, {"ecr"}, ecr=local)
     monkeypatch.setattr(local, "_manifest", lambda target: MANIFEST)
     return local
 

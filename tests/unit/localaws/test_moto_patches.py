@@ -9,6 +9,7 @@ from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 from studio_containers.localaws import moto_patches
 from studio_containers.localaws.validation import shape_errors
 from tests.aws_model import service_model
+from tests.unit.localaws.conftest import install_patches
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
@@ -107,11 +108,10 @@ def test_tags_of_an_arn_of_nothing_are_a_validation_error(sagemaker, domain_id, 
                                           "Message": "Resource does not exist"}, arn
 
 
-def test_install_replaces_each_method_it_names(monkeypatch):
-    originals = {name: getattr(SageMakerModelBackend, name) for name in moto_patches.patches()}
-    for name, method in originals.items():
-        monkeypatch.setattr(SageMakerModelBackend, name, method)  # restores moto's after the test
-    moto_patches.install()
-    assert set(originals) == {"_get_resource_from_arn", "add_tags", "create_domain",
-                              "describe_domain", "delete_domain"}
+def test_install_replaces_each_method_it_names(monkeypatch, found):
+    names = {patch.name for patch in moto_patches.PATCHES}
+    originals = {name: getattr(SageMakerModelBackend, name) for name in names}
+    install_patches(monkeypatch, {"sagemaker"}, resolve_image=found)
+    assert names == {"_get_resource_from_arn", "add_tags", "create_domain", "describe_domain",
+                     "delete_domain"}
     assert [n for n, m in originals.items() if getattr(SageMakerModelBackend, n) is m] == []

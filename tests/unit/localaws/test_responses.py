@@ -5,6 +5,7 @@ import pytest
 from moto.sagemaker.responses import SageMakerResponse
 
 from studio_containers.localaws import models, responses
+from tests.unit.localaws.conftest import install_patches
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
@@ -96,11 +97,7 @@ def test_update_domain_of_a_missing_domain_is_resource_not_found(sagemaker, clie
 
 def test_install_adds_the_studio_actions_to_moto(monkeypatch):
     added = responses.methods()
-    for name in added:
-        monkeypatch.setattr(SageMakerResponse, name, getattr(SageMakerResponse, name, None),
-                            raising=False)
-    monkeypatch.setattr(responses.StudioResponses, "resolve_image", None, raising=False)
-    responses.install(lambda reference: (reference, None))
+    install_patches(monkeypatch, {"sagemaker"}, resolve_image=lambda reference: (reference, None))
     assert {f"{verb}_{noun}" for verb in ("create", "describe", "update", "delete")
             for noun in ("image", "app_image_config")} | {
         "list_images", "list_app_image_configs", "create_image_version",

@@ -5,15 +5,14 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.core.responses import BaseResponse
 
-from studio_containers.localaws import unimplemented
+from tests.unit.localaws.conftest import install_patches
 
 RETRYING = Config(retries={"max_attempts": 4, "mode": "standard"})
 
 
 @pytest.fixture
 def installed(monkeypatch, moto_backend):
-    for name, method in unimplemented.patches().items():
-        monkeypatch.setattr(BaseResponse, name, method)
+    install_patches(monkeypatch, {"protocol"})
 
 
 @pytest.mark.parametrize("service, call, params, code, operation", [
@@ -42,8 +41,7 @@ def test_an_operation_moto_lacks_is_a_client_error_naming_it(installed, service,
 
 def test_install_replaces_the_dispatch_and_keeps_implemented_operations(monkeypatch,
                                                                         moto_backend):
-    monkeypatch.setattr(BaseResponse, "_dispatch", BaseResponse._dispatch)
     moto_dispatch = BaseResponse._dispatch
-    unimplemented.install()
+    install_patches(monkeypatch, {"protocol"})
     assert BaseResponse._dispatch is not moto_dispatch
     assert boto3.client("sts", region_name="us-east-1").get_caller_identity()["Account"]
