@@ -1,4 +1,4 @@
-"""The one formatter of the errors the local AWS answers itself, read back as botocore reads them."""
+"""The one formatter of the errors the local AWS answers itself, read as botocore reads them."""
 import json
 from xml.etree.ElementTree import fromstring
 
