@@ -1,4 +1,8 @@
-"""Listings as AWS answers them: kept by time bounds, sorted, and cut into NextToken pages."""
+"""Listings as AWS answers them: kept by time bounds, sorted, and cut into NextToken pages.
+
+Not moto's @paginate: its tokens carry Python's hash() of the request, which differs from one
+process to the next, so a token would not survive the restarts a deploy makes (kept_running).
+"""
 import base64
 
 from moto.sagemaker.exceptions import ValidationError

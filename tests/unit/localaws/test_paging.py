@@ -1,10 +1,13 @@
 """Listings: time bounds, sort order and opaque NextToken pages."""
+import subprocess
+import sys
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 from moto.sagemaker.exceptions import ValidationError
 
+from studio_containers import PROJECT_ROOT
 from studio_containers.localaws.paging import listing, page
 
 
@@ -36,3 +39,13 @@ def test_listing_keeps_what_is_inside_the_bounds_and_sorts_by_the_api_key():
     newest, token = listing(items, [], "CREATION_TIME", True, 3, None)
     assert [i.name for i in newest] == ["d", "c", "a"] and token
     assert [i.name for i in listing(items, [], "CREATION_TIME", True, 3, token)[0]] == ["b"]
+
+
+
+def test_a_token_outlives_the_process_that_made_it():
+    """A deploy restarts the server between pages (kept_running): the next process reads it."""
+    made = subprocess.run([sys.executable, "-c", "from studio_containers.localaws.paging import "
+                           "page; print(page(list(range(5)), 2, None)[1])"],
+                          capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    found, token = page(list(range(5)), 2, made.stdout.strip())
+    assert found == [2, 3] and token
