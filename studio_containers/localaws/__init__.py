@@ -1,7 +1,10 @@
 """The local AWS: moto in server mode, extended with the Studio image API, plus a real registry.
 
-server.py runs in its own process (started by control.py); everything it imports from here is
-server-side: responses.py (the Studio actions) over models.py (their state) and paging.py,
-moto_patches.py (fixes to moto itself), validation.py, sigv4.py, persistence.py, ecr_local.py.
-control.py, daemon.py, credentials.py and registry.py are the host side that tasks use.
+By concern: server/ is the server process (started by control.py as
+`python -m studio_containers.localaws.server`) and what all its services share: the WSGI app,
+SigV4, the state file, the error answers, the one install of every patch of moto, the walk over
+botocore's request model. sagemaker/ is the Studio image API (models, responses, validation,
+paging, fixes to moto's backend); ecr/ is ECR over a real registry (ecr/local.py in the server,
+ecr/registry.py on the host). The apps_*.py modules are the Studio apps API (server side);
+control.py, daemon.py, credentials.py and app_credentials.py are the host side that tasks use.
 """

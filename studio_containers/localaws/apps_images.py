@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from moto.sagemaker.exceptions import ValidationError
 
 from ..studio import APP_IMAGE_CONFIG_KIND, APP_SETTINGS_OF, ImageVersionStatus
-from .models import StudioStore
+from .sagemaker.models import StudioStore
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from ..studio import (
     Owner,
     ResourceStatus,
 )
-from .models import _merged, missing_resource, now
+from .sagemaker.models import _merged, missing_resource, now
 
 
 

@@ -17,9 +17,9 @@ from ..studio import APPS, JUPYTER_SERVER, SPACE_APP_TYPES, AppStatus
 from .apps_images import resolve
 from .apps_launcher import AppLauncher
 from .apps_models import AppsStore, apps_store, merge_tags, remove_tags
-from .models import find_domain
-from .paging import page, with_token
-from .responses import StudioResponses
+from .sagemaker.models import find_domain
+from .sagemaker.paging import page, with_token
+from .sagemaker.responses import StudioResponses
 
 SORTS = {"CreationTime": "creation_time", "LastModifiedTime": "last_modified_time"}
 # moto's tag actions, still answering for every ARN that is not a profile's, space's or app's

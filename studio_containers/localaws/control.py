@@ -20,7 +20,7 @@ from ..settings import Settings
 from ..wait import NotYet, WaitTimeout, wait_until
 from .credentials import LocalCredentials
 from .daemon import Daemon
-from .registry import registry_binary, write_config
+from .ecr.registry import registry_binary, write_config
 
 SERVER_MODULE = "studio_containers.localaws.server"
 

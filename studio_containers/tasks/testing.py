@@ -30,7 +30,7 @@ def test(c, unit=False, k=None, pytest_args=""):
         # Imported here: every command loads this module (see tasks/images.py).
         from ..deploy.toolchain import offline_toolchain
         from ..host import ensure_chromium
-        from ..localaws.registry import registry_binary
+        from ..localaws.ecr.registry import registry_binary
         from ..pipeline import prepare
         # Made here, not inside pytest, so the slow first-time steps show their progress.
         say("Preparing what the integration tests use: Docker engine, base image, gateway runtime, "

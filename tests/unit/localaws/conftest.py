@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from studio_containers.localaws import patches
-from studio_containers.localaws.models import StudioStore
+from studio_containers.localaws.sagemaker.models import StudioStore
+from studio_containers.localaws.server import patches
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
 REGION = "us-east-1"

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from studio_containers.localaws.control import LocalAws
-from studio_containers.localaws.persistence import StateFile
+from studio_containers.localaws.server.persistence import StateFile
 from studio_containers.ports import free_port
 from tests.aws_model import service_model
 from tests.helpers import project_settings

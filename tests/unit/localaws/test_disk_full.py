@@ -22,10 +22,10 @@ import pytest
 from moto.core.base_backend import BackendDict
 from moto.sagemaker.models import sagemaker_backends
 
-from studio_containers.localaws import server as server_module
-from studio_containers.localaws.models import studio_store
-from studio_containers.localaws.persistence import StateFile, StateNotSaved
-from studio_containers.localaws.server import EVENTS_PATH, LocalAwsApp, final_save
+from studio_containers.localaws.sagemaker.models import studio_store
+from studio_containers.localaws.server import app as server_module
+from studio_containers.localaws.server.app import EVENTS_PATH, LocalAwsApp, final_save
+from studio_containers.localaws.server.persistence import StateFile, StateNotSaved
 
 from .test_server import FakeEcr, call
 

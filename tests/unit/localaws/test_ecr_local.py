@@ -6,7 +6,7 @@ import json
 import boto3
 import pytest
 
-from studio_containers.localaws.ecr_local import LocalEcr
+from studio_containers.localaws.ecr.local import LocalEcr
 from tests.unit.localaws.conftest import install_patches
 
 HOST = "127.0.0.1:5999"

@@ -5,7 +5,7 @@ from xml.etree.ElementTree import fromstring
 import pytest
 from botocore.parsers import create_parser
 
-from studio_containers.localaws.errors import error_response, protocol_of, status_line
+from studio_containers.localaws.server.errors import error_response, protocol_of, status_line
 
 NASTY = "a <b> & 'c' \"d\" \x00\x01\x1b\ud800\ufffe end"
 KEPT = "a <b> & 'c' \"d\"  end"

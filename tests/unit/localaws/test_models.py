@@ -9,7 +9,7 @@ from moto.sagemaker.exceptions import (
 )
 from moto.sagemaker.models import Domain, sagemaker_backends
 
-from studio_containers.localaws.models import StudioStore, find_domain, studio_store
+from studio_containers.localaws.sagemaker.models import StudioStore, find_domain, studio_store
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)

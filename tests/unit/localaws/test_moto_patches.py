@@ -6,8 +6,8 @@ import pytest
 from botocore.config import Config
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
-from studio_containers.localaws import moto_patches
-from studio_containers.localaws.validation import shape_errors
+from studio_containers.localaws.sagemaker import backend
+from studio_containers.localaws.sagemaker.validation import shape_errors
 from tests.aws_model import service_model
 from tests.unit.localaws.conftest import install_patches
 
@@ -109,7 +109,7 @@ def test_tags_of_an_arn_of_nothing_are_a_validation_error(sagemaker, domain_id, 
 
 
 def test_install_replaces_each_method_it_names(monkeypatch, found):
-    names = {patch.name for patch in moto_patches.PATCHES}
+    names = {patch.name for patch in backend.PATCHES}
     originals = {name: getattr(SageMakerModelBackend, name) for name in names}
     install_patches(monkeypatch, {"sagemaker"}, resolve_image=found)
     assert names == {"_get_resource_from_arn", "add_tags", "create_domain", "describe_domain",

@@ -8,7 +8,7 @@ import pytest
 from moto.sagemaker.exceptions import ValidationError
 
 from studio_containers import PROJECT_ROOT
-from studio_containers.localaws.paging import listing, page
+from studio_containers.localaws.sagemaker.paging import listing, page
 
 
 def test_pages_and_bad_tokens():
@@ -44,7 +44,7 @@ def test_listing_keeps_what_is_inside_the_bounds_and_sorts_by_the_api_key():
 
 def test_a_token_outlives_the_process_that_made_it():
     """A deploy restarts the server between pages (kept_running): the next process reads it."""
-    made = subprocess.run([sys.executable, "-c", "from studio_containers.localaws.paging import "
+    made = subprocess.run([sys.executable, "-c", "from studio_containers.localaws.sagemaker.paging import "
                            "page; print(page(list(range(5)), 2, None)[1])"],
                           capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
     found, token = page(list(range(5)), 2, made.stdout.strip())

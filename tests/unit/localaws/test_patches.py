@@ -7,8 +7,8 @@ import boto3
 import pytest
 from moto.core.responses import BaseResponse
 
-from studio_containers.localaws import patches, unimplemented, unreadable
-from studio_containers.localaws.patches import ADD, REPLACE, WRAP, Context, Patch, PatchError
+from studio_containers.localaws.server import patches, unimplemented, unreadable
+from studio_containers.localaws.server.patches import ADD, REPLACE, WRAP, Context, Patch, PatchError
 from tests.unit.localaws.conftest import REGION, ROLE, install_patches
 
 

@@ -4,7 +4,7 @@ import stat
 import bcrypt
 import yaml
 
-from studio_containers.localaws.registry import write_config
+from studio_containers.localaws.ecr.registry import write_config
 
 
 def test_the_config_and_login_are_private_and_point_at_the_local_aws(tmp_path):

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from moto.sagemaker.responses import SageMakerResponse
 
-from studio_containers.localaws import models, responses
+from studio_containers.localaws.sagemaker import models, responses
 from tests.unit.localaws.conftest import install_patches
 
 ROLE = "arn:aws:iam::123456789012:role/r"

@@ -4,7 +4,7 @@ from io import BytesIO
 
 import pytest
 
-from studio_containers.localaws.server import (
+from studio_containers.localaws.server.app import (
     EVENTS_PATH,
     LocalAwsApp,
     _action,

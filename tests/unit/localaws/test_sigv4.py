@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from studio_containers.localaws.sigv4 import SignatureError, only, verify
+from studio_containers.localaws.server.sigv4 import SignatureError, only, verify
 
 OURS = only("AKIAEXAMPLE", "s3cret")
 
@@ -57,7 +57,7 @@ def test_the_server_knows_the_keys_its_sts_issued_until_they_expire():
     from moto import mock_aws
     from moto.sts.models import sts_backends
 
-    from studio_containers.localaws.server import issued_key
+    from studio_containers.localaws.server.app import issued_key
 
     with mock_aws():
         role = sts_backends["123456789012"]["aws"].assume_role(

@@ -1,5 +1,5 @@
 """The one walk over a request along botocore's model, which both request checks use."""
-from studio_containers.localaws.walker import query_member, walk
+from studio_containers.localaws.server.walker import query_member, walk
 from tests.aws_model import service_model
 
 SM = service_model("sagemaker")

@@ -67,7 +67,7 @@ def copies(target: str, members: dict, replacing: tuple = ()) -> list[Patch]:
 
 
 def _apps_patches() -> list[Patch]:
-    from . import apps_responses
+    from .. import apps_responses
     return [Patch(f"{apps_responses.__name__}:AppsResponses", "launcher", ADD,
                   lambda inner, context: context.launcher),
             # The tag actions answer for profiles, spaces and apps, and call moto's for the rest.
@@ -78,8 +78,8 @@ def _apps_patches() -> list[Patch]:
 # Where each group's patches are declared: a module's PATCHES (imported by install() only), or
 # a function that lists them.
 GROUPS = {
-    "ecr": (".ecr_local",),
-    "sagemaker": (".responses", ".moto_patches"),
+    "ecr": ("..ecr.local",),
+    "sagemaker": ("..sagemaker.responses", "..sagemaker.backend"),
     "protocol": (".unreadable", ".unimplemented"),
     "apps": (_apps_patches,),
 }

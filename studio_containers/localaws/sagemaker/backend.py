@@ -3,7 +3,7 @@
 Four of them: tag lookups find the Studio API's resources (treating missing tags as none, and
 an ARN of nothing as AWS does), AddTags overwrites a key's value, a missing domain is
 ResourceNotFound, and domains get random ids with their names unique (and IAM Identity Center
-details only in SSO mode). PATCHES, installed by patches.py in the server process only.
+details only in SSO mode). PATCHES, installed by server/patches.py in the server process only.
 """
 import secrets
 import string
@@ -13,8 +13,8 @@ from moto.sagemaker.exceptions import ResourceInUseException
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.utils import arn_formatter
 
+from ..server.patches import replace, wrap
 from .models import find_domain, missing_resource, studio_store
-from .patches import replace, wrap
 
 DOMAIN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -58,7 +58,7 @@ def _refuse_with_users(original: Callable) -> Callable:
     # AWS refuses to delete a domain that still has user profiles or spaces (moto deletes it and
     # leaves them, and their apps, unreachable).
     def delete(backend: SageMakerModelBackend, domain_id: str, *args, **kwargs):
-        from .apps_models import apps_store
+        from ..apps_models import apps_store
         store = apps_store(backend)
         left = [f"user profile {p.name}" for p in store.profiles.values() if p.domain_id == domain_id]
         left += [f"space {s.name}" for s in store.spaces.values() if s.domain_id == domain_id]

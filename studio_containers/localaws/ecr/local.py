@@ -1,9 +1,9 @@
 """Local ECR: moto's ECR API in front of a real registry (Debian's docker-registry).
 
 Repository URIs point at the registry, GetAuthorizationToken hands out the registry's login (both
-patches of moto, in PATCHES, installed by patches.py), and the registry's push notifications put
-each pushed manifest into moto's ECR, so DescribeImages and BatchGetImage answer as ECR does after
-a `docker push`.
+patches of moto, in PATCHES, installed by server/patches.py), and the registry's push
+notifications put each pushed manifest into moto's ECR, so DescribeImages and BatchGetImage answer
+as ECR does after a `docker push`.
 """
 import base64
 import json
@@ -16,7 +16,7 @@ import requests
 from moto.core.responses import ActionResult
 from moto.ecr.models import ecr_backends
 
-from .patches import REPLACE, WRAP, Patch
+from ..server.patches import REPLACE, WRAP, Patch
 
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json",

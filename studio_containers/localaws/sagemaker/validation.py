@@ -4,7 +4,7 @@ botocore validates types and required members on the client, but not patterns, e
 ranges; the service does, answering `ValidationException` with "N validation errors detected: …".
 The constraints come from botocore's own service model, so they are the ones AWS publishes. The
 same checks hold for what AWS answers, so a response can be checked too (shape_errors). The
-values are visited by walker.py, in the order AWS lists its errors.
+values are visited by server/walker.py, in the order AWS lists its errors.
 """
 import re
 from collections.abc import Iterator
@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from botocore.model import OperationModel, Shape, StructureShape
 
-from .walker import Node, member_path, walk
+from ..server.walker import Node, member_path, walk
 
 
 def constraint_errors(operation: OperationModel, params: dict) -> list[str]:
@@ -66,26 +66,23 @@ def _string_errors(shape: Shape, value, path: str) -> Iterator[str]:
 
 
 def _length_errors(shape: Shape, length: int, value, path: str) -> Iterator[str]:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
     shown = value if isinstance(value, str) else "[...]" if isinstance(value, list) else "{...}"
-    if low is not None and length < low:
-        yield (f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
-               f"length greater than or equal to {low}")
-    if high is not None and length > high:
-        yield (f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
-               f"length less than or equal to {high}")
+    yield from _bound_errors(shape, length, shown, path, "length")
 
 
 def _range_errors(shape: Shape, value, path: str) -> Iterator[str]:
-    if not isinstance(value, (int, float)):
-        return
+    if isinstance(value, (int, float)):
+        yield from _bound_errors(shape, value, value, path, "value")
+
+
+def _bound_errors(shape: Shape, measured, shown, path: str, what: str) -> Iterator[str]:
+    """The model's min and max, of a length or of a value."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and value < low:
-        yield (f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have "
-               f"value greater than or equal to {low}")
-    if high is not None and value > high:
-        yield (f"Value '{value}' at '{path}' failed to satisfy constraint: Member must have "
-               f"value less than or equal to {high}")
+    for bound, outside, side in ((low, low is not None and measured < low, "greater"),
+                                 (high, high is not None and measured > high, "less")):
+        if outside:
+            yield (f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have "
+                   f"{what} {side} than or equal to {bound}")
 
 
 @lru_cache(maxsize=None)

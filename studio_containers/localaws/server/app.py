@@ -1,7 +1,7 @@
-"""Entry point of the local AWS server process: moto plus the Studio API, SigV4 and persistence.
+"""The local AWS server process: moto plus the Studio API, SigV4 and persistence.
 
-Run by control.py as `python -m studio_containers.localaws.server`; its settings come in
-environment variables so that no secret shows on a command line.
+Run by control.py as `python -m studio_containers.localaws.server` (__main__.py calls main());
+its settings come in environment variables so that no secret shows on a command line.
 
 When the disk refuses a save (full, read-only), the change just made stays in memory and the file
 keeps the last saved state; until a save succeeds again, every further change is refused with an
@@ -208,10 +208,10 @@ def _aws_error(environ, start_response, status: int, code: str, message: str):
 
 def _apps_launcher(app: LocalAwsApp, env):
     """CreateApp's launcher, with the credentials it hands the apps."""
-    from ..ports import HOST
-    from ..runtime.credentials_endpoint import CredentialsIssuer
-    from ..settings import Settings
-    from .apps_launcher import AppLauncher
+    from ...ports import HOST
+    from ...runtime.credentials_endpoint import CredentialsIssuer
+    from ...settings import Settings
+    from ..apps_launcher import AppLauncher
 
     settings = Settings.loads(env["LOCALAWS_SETTINGS"])
     url = f"http://{HOST}:{env['LOCALAWS_PORT']}"
@@ -249,8 +249,8 @@ def main() -> int:
         create_backend_app,
     )
 
+    from ..ecr.local import LocalEcr
     from . import patches
-    from .ecr_local import LocalEcr
     from .persistence import CorruptState, StateFile
 
     ecr = LocalEcr(DEFAULT_ACCOUNT_ID, region, env["LOCALAWS_REGISTRY_HOST"],
@@ -297,6 +297,3 @@ def final_save(state) -> bool:
         return False
     return True
 
-
-if __name__ == "__main__":
-    sys.exit(main())

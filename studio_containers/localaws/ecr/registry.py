@@ -10,10 +10,10 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from ..console import say
-from ..errors import UserError
-from ..files import write_private
-from ..host import apt_install, can_install_here
+from ...console import say
+from ...errors import UserError
+from ...files import write_private
+from ...host import apt_install, can_install_here
 
 PACKAGE = "docker-registry"
 

@@ -2,7 +2,7 @@
 
 moto dispatches an action to the same-named snake_case method of `SageMakerResponse`; each method
 here reads the request, checks its constraints, calls the model (models.py) and formats the answer.
-PATCHES adds them to that class, in the server process only (patches.py installs them).
+PATCHES adds them to that class, in the server process only (server/patches.py installs them).
 """
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -12,7 +12,8 @@ import botocore.session
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 
-from ..studio import APP_IMAGE_CONFIG_KINDS
+from ...studio import APP_IMAGE_CONFIG_KINDS
+from ..server.patches import ADD, SAGEMAKER_RESPONSE, Patch, copies, wrap
 from .models import (
     CUSTOM_IMAGE_SETTINGS,
     DOMAIN_NETWORK,
@@ -24,7 +25,6 @@ from .models import (
     studio_store,
 )
 from .paging import listing, page, with_token
-from .patches import ADD, SAGEMAKER_RESPONSE, Patch, copies, wrap
 from .validation import constraint_errors, validation_message
 
 # The time bounds a listing takes: request member → (attribute, keep what is after it).
@@ -61,7 +61,7 @@ class StudioResponses:
     def _domains(self) -> list:
         # Deletes refuse what any of them lists in its CustomImages: the domains' defaults, and
         # the user profiles' and spaces' own settings.
-        from .apps_models import apps_store
+        from ..apps_models import apps_store
         return list(self.sagemaker_backend.domains.values()) + \
             apps_store(self.sagemaker_backend).settings_holders()
 

@@ -18,7 +18,7 @@ from moto.sagemaker.exceptions import (
 )
 from moto.sagemaker.models import SageMakerModelBackend
 
-from ..studio import (
+from ...studio import (
     ALLOWED_UID_GID,
     APP_IMAGE_CONFIG_KIND,
     APP_IMAGE_CONFIG_KINDS,

@@ -1,7 +1,8 @@
 """Saves and restores every moto backend in use, so a restart keeps every resource and id.
 
 The file holds one JSON header line (format, moto version) and a pickle of the backends of each
-service, account and region. It is written to a temporary file and renamed, so a crash leaves
+service, account and region (a file that names a class by the module it had before the local AWS
+was split by concern loads too). It is written to a temporary file and renamed, so a crash leaves
 either the old state or the new one. A file that cannot be read is refused, never overwritten.
 A write the disk refuses (full, read-only) leaves the old file whole and no temporary file; the
 state stays in memory, and the next save that succeeds writes all of it.
@@ -14,13 +15,23 @@ import threading
 from importlib.metadata import version
 from pathlib import Path
 
-from ..files import write_private
+from ...files import write_private
 
 # moto is imported in the methods that use it: the server imports this module (StateNotSaved)
 # before it has set the environment that moto reads when it is imported.
 
 FORMAT = "studio-containers-localaws/1"
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+# The pickle names each class by its module: the modules of a file written before the local AWS
+# was split by concern, and where they are now.
+_PACKAGE = "studio_containers.localaws"
+RENAMED_MODULES = {f"{_PACKAGE}.{old}": f"{_PACKAGE}.{new}" for old, new in {
+    "models": "sagemaker.models", "responses": "sagemaker.responses",
+    "validation": "sagemaker.validation", "paging": "sagemaker.paging",
+    "moto_patches": "sagemaker.backend", "server": "server.app", "sigv4": "server.sigv4",
+    "persistence": "server.persistence", "unimplemented": "server.unimplemented",
+    "unreadable": "server.unreadable", "ecr_local": "ecr.local", "registry": "ecr.registry",
+}.items()}
 
 
 class CorruptState(Exception):
@@ -37,6 +48,11 @@ class _Pickler(pickle.Pickler):
         if isinstance(obj, _LOCK_TYPES):
             return threading.RLock, ()
         return NotImplemented
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        return super().find_class(RENAMED_MODULES.get(module, module), name)
 
 
 class StateFile:
@@ -64,7 +80,7 @@ class StateFile:
         if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
             raise CorruptState(f"{self.path} is damaged (checksum mismatch)")
         try:
-            services = pickle.loads(payload)
+            services = _Unpickler(io.BytesIO(payload)).load()
         except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing
             raise CorruptState(f"{self.path} cannot be read: {exc}") from None
         from moto.backends import get_backend
