@@ -2,7 +2,7 @@
 child of ours or any other process, and what /proc tells of processes (alive, command lines,
 who holds a port).
 
-psutil is imported inside the functions: local/lab.py, on `invoke local`'s fast-start path,
+psutil is imported inside the functions: runtime/lab.py, on `invoke local`'s fast-start path,
 imports this module, and psutil's import costs about 20 ms.
 """
 from __future__ import annotations

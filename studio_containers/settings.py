@@ -12,6 +12,11 @@ from pathlib import Path
 
 from . import PROJECT_ROOT
 from .errors import UserError, shown
+from .studio import AppNetworkAccess
+
+# What build.builder and local.network may be; the build and the runtime read their names here.
+BUILDER_CHOICES = ("auto", "buildkit", "legacy")
+NETWORK_CHOICES = ("auto", "bridge", "host", "slirp4netns")
 
 TARGETS = ("local", "aws")      # where `up` deploys (deploy/targets.py)
 DEFAULTS_FILE = PROJECT_ROOT / "invoke.yaml"
@@ -159,7 +164,7 @@ def _network(key: str, value) -> str | None:
 def _certs(key: str, value):
     if value == "auto":
         return value
-    from .build.certs import extra_ca_certs
+    from .certs import extra_ca_certs
     extra_ca_certs(value)       # each file must exist and hold a certificate, before any work
     return value
 
@@ -174,10 +179,9 @@ def _mirror(key: str, value) -> str | None:
 
 
 def _builder(key: str, value) -> str:
-    from .build.builder import SETTINGS
-    if value not in SETTINGS:
+    if value not in BUILDER_CHOICES:
         raise UserError(f"{key}: {shown(value)} is not a builder; allowed: "
-                        f"{', '.join(SETTINGS)} (auto: BuildKit where this machine's Docker "
+                        f"{', '.join(BUILDER_CHOICES)} (auto: BuildKit where this machine's Docker "
                         "has it, else the legacy builder)")
     return value
 
@@ -307,17 +311,15 @@ def _local_image(key: str, value) -> str | None:
 
 
 def _app_network(key: str, value) -> str:
-    from .runtime.network import CHOICES
-    if value not in CHOICES:
-        raise UserError(f"{key}: {shown(value)} must be one of {', '.join(CHOICES)}")
+    if value not in NETWORK_CHOICES:
+        raise UserError(f"{key}: {shown(value)} must be one of {', '.join(NETWORK_CHOICES)}")
     return value
 
 
 def _network_access(key: str, value) -> str:
-    from .runtime.network import ACCESS_CHOICES
-    if value not in ACCESS_CHOICES:
+    if value not in tuple(AppNetworkAccess):
         raise UserError(f"{key}: {shown(value)} must be one of "
-                        f"{', '.join(ACCESS_CHOICES)} (Studio's AppNetworkAccessType)")
+                        f"{', '.join(AppNetworkAccess)} (Studio's AppNetworkAccessType)")
     return value
 
 

@@ -62,6 +62,11 @@ class ImageVersionStatus(StrEnum):   # the API's ImageVersionStatus
     DELETE_FAILED = "DELETE_FAILED"
 
 
+class AppNetworkAccess(StrEnum):     # the API's AppNetworkAccessType
+    PUBLIC = "PublicInternetOnly"
+    VPC_ONLY = "VpcOnly"
+
+
 class Owner(StrEnum):                # CreateApp's member naming who an app belongs to
     USER_PROFILE = "UserProfileName"
     SPACE = "SpaceName"

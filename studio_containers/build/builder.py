@@ -19,9 +19,10 @@ from docker.errors import DockerException
 
 from ..console import detail
 from ..errors import UserError
+from ..settings import BUILDER_CHOICES
 
-BUILDX, BUILDKIT, LEGACY = "buildx", "buildkit", "legacy"
-SETTINGS = ("auto", BUILDKIT, LEGACY)
+BUILDX = "buildx"
+AUTO, BUILDKIT, LEGACY = SETTINGS = BUILDER_CHOICES
 SETTING = "build.builder"
 PROBE_TIMEOUT = 15
 # The Dockerfile frontend built into an engine: 20.10 carries syntax 1.3 (RUN --mount, COPY

@@ -8,7 +8,7 @@ import docker
 from ..settings import Settings
 from .baseimage import Base, resolve_base
 from .builder import Builder, announce, find_builder
-from .certs import extra_ca_certs
+from ..certs import extra_ca_certs
 from .dockerbuild import BuildRequest, run_build
 from .engine import ensure_engine
 from .outcome import BuildOutcome

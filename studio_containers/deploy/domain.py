@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from ..console import say
 from ..errors import UserError
-from ..localaws.app_credentials import LOCAL_EXECUTION_ROLE
+from ..runtime.app_credentials import LOCAL_EXECUTION_ROLE
 from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY
 
 LOCAL_DOMAIN = "studio-containers-local"

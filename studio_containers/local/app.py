@@ -1,6 +1,7 @@
 """The app of an `invoke local` session: its image built and checked, then its container (a
-KernelGateway app, or a space behind a token front) on the network and with the AWS access
-runtime/network.py chooses, until it stops.
+KernelGateway app, or a space behind a token front) started through runtime/start.py, the
+path the local AWS's CreateApp takes too, until it stops. The local AWS is reached only through
+the `local_aws` endpoint the task passes in: this package does not import the local AWS.
 
 local/session.py imports this module only once JupyterLab is launched (see its docstring)."""
 import time
@@ -15,9 +16,11 @@ from ..errors import UserError
 from ..pipeline import Checks, Prepared, prepare
 from ..ports import HOST, free_port
 from ..runtime import user_nat
-from ..runtime.gateway import container_logs, gateway_container, local_containers, remove, start_gateway
-from ..runtime.network import AppNetwork, app_network, offers_aws
-from ..runtime.space import space_container, space_containers, start_space
+from ..runtime.app_credentials import LocalAwsEndpoint
+from ..runtime.container import container_logs, remove
+from ..runtime.gateway import gateway_container, local_containers, start_gateway
+from ..runtime.space import space_container, space_containers
+from ..runtime.start import Placement, place, serve_space
 from ..settings import Settings
 from ..spec import ImageSpec
 from ..studio import APPS
@@ -33,57 +36,59 @@ def build_and_check(settings: Settings, spec: ImageSpec, verbose: bool,
 
 
 def start_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Path,
-                         token: str, port: int, cleanup: ExitStack) -> Container:
+                         token: str, port: int, cleanup: ExitStack,
+                         local_aws: LocalAwsEndpoint | None) -> Container:
     """The gateway container, answering on 127.0.0.1:`port` with `token`; removed by `cleanup`."""
     [built] = prepared.built
-    network = _network(settings, prepared, spec)
-    aws = _aws_for_app(settings, network, cleanup)
+    placed = _place(settings, prepared, spec, local_aws, cleanup)
     gc = gateway_container(spec, built.ref, prepared.runtime, home, token, port, settings.state_dir,
-                           settings.tcp_nodelay, network=network, aws=aws)
+                           settings.tcp_nodelay, network=placed.network, aws=placed.aws)
     container = start_gateway(prepared.client, gc, spec, settings.ready_timeout)
     cleanup.callback(remove, container)
     return container
 
 
 def start_space_app(settings: Settings, spec: ImageSpec, prepared: Prepared, home: Path,
-                    port: int, token: str, cleanup: ExitStack) -> tuple[Container, str, str]:
+                    port: int, token: str, cleanup: ExitStack,
+                    local_aws: LocalAwsEndpoint | None) -> tuple[Container, str, str]:
     """The space's container behind a token front on 127.0.0.1:`port`, the base path it
     answered on and the URL to open."""
     [built] = prepared.built
-    network = _network(settings, prepared, spec)
+    placed = _place(settings, prepared, spec, local_aws, cleanup)
     sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region,
-                         network=network, aws=_aws_for_app(settings, network, cleanup))
-    from .front import TokenFront  # tornado's client and server: only space sessions need them
-    front = TokenFront(port, token, sc.host_port).start()
-    cleanup.callback(front.stop)
-    container, base_path = start_space(prepared.client, sc, spec, settings.ready_timeout)
-    cleanup.callback(remove, container)
-    url = f"{front.url}{APPS[spec.app_type].url_path(base_path)}?token={front.token}"
-    return container, base_path, url
+                         network=placed.network, aws=placed.aws)
+    space = serve_space(prepared.client, sc, spec, front_port=port, front_token=token,
+                         timeout=settings.ready_timeout,
+                                      hint="setting local.ready_timeout")
+    cleanup.callback(space.stop)
+    url = f"{space.front.url}{APPS[spec.app_type].url_path(space.base_path)}?token={token}"
+    return space.container, space.base_path, url
 
 
-def _network(settings: Settings, prepared: Prepared, spec: ImageSpec) -> AppNetwork:
-    network = app_network(prepared.client, settings.local_network, space=spec.is_space,
-                          access=settings.local_network_access)
-    say(f"Network: {network.why}")
-    return network
-
-
-def _aws_for_app(settings: Settings, network: AppNetwork, cleanup: ExitStack) -> dict[str, str] | None:
-    """The container credentials endpoint for the app, on this machine's loopback, which only
-    a container on the host's network or under user-mode NAT reaches."""
-    if not offers_aws(network):
+def _place(settings: Settings, prepared: Prepared, spec: ImageSpec,
+           local_aws: LocalAwsEndpoint | None, cleanup: ExitStack) -> Placement:
+    placed = place(prepared.client, settings.local_network, space=spec.is_space,
+                   access=settings.local_network_access, access_from="local.network_access",
+                   credentials=lambda: _credentials(settings, local_aws, cleanup))
+    say(f"Network: {placed.network.why}")
+    if placed.aws is None:
         say("AWS: not offered to the app on the bridge (the local AWS and the credentials "
             "endpoint are on this machine's loopback)")
+    return placed
+
+
+def _credentials(settings: Settings, local_aws: LocalAwsEndpoint | None,
+                 cleanup: ExitStack) -> dict[str, str] | None:
+    """A container credentials endpoint on this machine's loopback, issuing the local AWS's
+    credentials for LOCAL_EXECUTION_ROLE (`invoke local` has no domain or profile)."""
+    if local_aws is None:
         return None
-    from ..localaws.app_credentials import (
+    from ..runtime.app_credentials import (
         LOCAL_EXECUTION_ROLE,
         assume_role_through,
         local_execution_role,
-        running_local_aws,
     )
     from ..runtime.credentials_endpoint import CredentialsEndpoint, CredentialsIssuer
-    local_aws = running_local_aws(settings)
     endpoint = CredentialsEndpoint(CredentialsIssuer(
         assume_role_through(local_aws), f"http://{HOST}:{settings.aws_port}", settings.aws_region)
     ).start()

@@ -4,6 +4,7 @@
   runtime mounted, the AppImageConfig's kernels, UID/GID and mount path, and the profile's home.
 - JupyterLab / CodeEditor: the space's image started as Studio starts it, with the space's home,
   behind a token front (Studio signs users in before a request reaches the app).
+Network, credentials and the start itself are runtime/start.py's, the path `invoke local` takes.
 - JupyterServer: the local JupyterLab of `invoke local`, whose gateway client reaches the
   profile's KernelGateway apps through the gateway router (apps_router.py).
 
@@ -26,7 +27,7 @@ from docker.errors import DockerException, ImageNotFound, NotFound
 
 from ..build.engine import connect
 from ..errors import UserError
-from ..local.lab import (
+from ..runtime.lab import (
     LabOptions,
     is_lab_of,
     launch_lab,
@@ -37,17 +38,12 @@ from ..local.lab import (
 from ..pipeline import prepare
 from ..ports import HOST, free_port
 from ..runtime import user_nat
-from ..runtime.gateway import (
-    ROLE_LABEL,
-    container_logs,
-    gateway_container,
-    owner,
-    remove,
-    start_gateway,
-)
+from ..runtime.container import container_logs, owner, remove, ROLE_LABEL
+from ..runtime.gateway import gateway_container, start_gateway
 from ..runtime.home import prepare_home
-from ..runtime.network import PUBLIC, app_network, offers_aws
-from ..runtime.space import space_container, start_space
+from ..runtime.network import PUBLIC
+from ..runtime.space import space_container
+from ..runtime.start import Placement, place, serve_space
 from ..settings import Settings
 from ..spec import ContainerConfig, ImageSpec, Kernel
 from ..studio import (
@@ -205,12 +201,11 @@ class AppLauncher:
         image = self._pull(client, app.runtime["image"])
         _check_user(client, image, spec, app, self._labels(app))
         runtime = self._runtime()
-        network = self._network(client, app)
+        placed = self._place(client, app)
         gc = gateway_container(spec, image.id, runtime, prepare_home(self.home(app), spec),
                                self.token(app, "gateway"), free_port(), self.settings.state_dir,
                                self.settings.tcp_nodelay, name=self._container_name(app),
-                               labels=self._labels(app), network=network,
-                               aws=self._aws(app) if offers_aws(network) else None)
+                               labels=self._labels(app), network=placed.network, aws=placed.aws)
         try:
             start_gateway(client, gc, spec, self.settings.ready_timeout)
         except UserError as exc:
@@ -221,11 +216,11 @@ class AppLauncher:
             raise
         return {"container": gc.name, "port": gc.host_port}
 
-    def _network(self, client, app: App):
-        return app_network(client, self.settings.local_network,
-                           space=APPS[app.app_type].is_space,
-                           access=app.runtime.get("network_access") or PUBLIC,
-                           access_from=f"AppNetworkAccessType of domain {app.domain_id}")
+    def _place(self, client, app: App) -> Placement:
+        return place(client, self.settings.local_network, space=APPS[app.app_type].is_space,
+                     access=app.runtime.get("network_access") or PUBLIC,
+                     access_from=f"AppNetworkAccessType of domain {app.domain_id}",
+                     credentials=lambda: self._aws(app))
 
     def _aws(self, app: App) -> dict[str, str] | None:
         """The app's container credentials: its owner's execution role, as Studio gives it.
@@ -248,27 +243,29 @@ class AppLauncher:
                                        or {}).items())))
                      if container_config else None)
         image = self._pull(client, app.runtime["image"])
-        network = self._network(client, app)
+        placed = self._place(client, app)
         sc = space_container(spec, image.id, prepare_home(self.home(app), spec), free_port(),
                              self.settings.state_dir, self.settings.aws_region,
                              name=self._container_name(app), space=app.owner,
-                             labels=self._labels(app), network=network,
-                             aws=self._aws(app) if offers_aws(network) else None)
+                             labels=self._labels(app), network=placed.network, aws=placed.aws)
+        front_port = app.runtime.get("front_port") or free_port()
         try:
-            _, base_path = start_space(client, sc, spec, self.settings.validate_space_ready_timeout,
-                                       hint="setting validate.space_ready_timeout")
+            space = serve_space(client, sc, spec, front_port=front_port,
+                                front_token=self.token(app, "front"),
+                                timeout=self.settings.validate_space_ready_timeout,
+                                hint="setting validate.space_ready_timeout")
         except UserError as exc:
             raise UserError(f"InternalFailure: the space's app did not start as Studio requires: "
                             f"{exc}") from None
-        front_port = self._start_front(app, sc.host_port)
-        return {"container": sc.name, "port": sc.host_port, "base_path": base_path,
+        self.fronts[instance(app)] = space.front
+        return {"container": sc.name, "port": sc.host_port, "base_path": space.base_path,
                 "front_port": front_port}
 
-    def _start_front(self, app: App, app_port: int) -> int:
-        from ..local.front import TokenFront  # tornado: only when a space runs
-        port = app.runtime.get("front_port") or free_port()
-        self.fronts[instance(app)] = TokenFront(port, self.token(app, "front"), app_port).start()
-        return port
+    def _start_front(self, app: App, app_port: int) -> None:
+        """The front of a space found running after a restart, on its port as before."""
+        from ..runtime.front import TokenFront  # tornado: only when a space runs
+        self.fronts[instance(app)] = TokenFront(app.runtime["front_port"], self.token(app, "front"),
+                                                app_port).start()
 
     def _ensure_router(self) -> bool:
         """The gateway router, on its saved port when it is free; True when it had to move."""

@@ -22,7 +22,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.web import Application, RequestHandler
 
 from ..files import write_private
-from ..local.front import WebSocketRelay, header_token
+from ..runtime.front import WebSocketRelay, header_token
 from ..ports import HOST, free_port
 from ..tornado_thread import ServerThread
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import boto3
@@ -16,6 +17,7 @@ from .. import PROJECT_ROOT
 from ..console import detail, say, to_terminal, warn
 from ..errors import UserError
 from ..ports import HOST, ensure_free, holders, wait_free
+from ..runtime.credentials_endpoint import Unavailable
 from ..settings import Settings
 from ..wait import NotYet, WaitTimeout, wait_until
 from .credentials import LocalCredentials
@@ -235,3 +237,16 @@ def require_running(settings: Settings) -> Endpoint:
     if not local.running():
         raise UserError("the local AWS is not running; start it with `./inv aws.start`")
     return local.endpoint()
+
+
+def running_local_aws(settings: Settings) -> Callable[[], Endpoint]:
+    """The running local AWS's endpoint, looked up each time it is asked (runtime/
+    app_credentials.py's LocalAwsEndpoint): `invoke local`'s kernels may call AWS long after
+    the app started, or before the user started the local AWS."""
+    def endpoint() -> Endpoint:
+        local = LocalAws(settings)
+        if not local.running():
+            raise Unavailable("the local AWS is not running; start it with `./inv aws.start` "
+                              "(kernels get their AWS credentials and endpoint from it)")
+        return local.endpoint()
+    return endpoint

@@ -4,15 +4,13 @@ Studio overrides the image's ENTRYPOINT/CMD with its own gateway, runs it as the
 UID/GID and mounts the user's EFS home at the mount path. `gateway_container` describes exactly
 that for one image; `start_gateway` runs it and waits until it answers.
 """
-import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 import requests
-from docker.errors import DockerException, NotFound
 from docker.models.containers import Container
 
 from ..console import show_tail
@@ -21,92 +19,37 @@ from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
 from ..studio import APPS, KERNEL_GATEWAY
-from ..wait import NotYet, WaitTimeout, became, wait_until
+from ..wait import NotYet, WaitTimeout, wait_until
 from . import user_nat
+from .container import (
+    AppContainer,
+    container_logs,
+    containers_of,
+    labels_of,
+    owner,
+    remove,
+    run_app_container,
+)
 from .network import BRIDGE_NETWORK, HOST_NETWORK, AppNetwork, placement
 from .volume import MISSING_KERNELS_EXIT, MOUNT_POINT, Runtime
 
 READY_POLL_SECONDS = 0.025
 EXIT_CHECK_SECONDS = 0.5
-ROLE_LABEL = "studio-containers.role"
 ROLE = "local-gateway"
-OWNER_LABEL = "studio-containers.state-dir"
-
-
-def owner(state_dir: Path) -> str:
-    """Tags containers with the state folder that made them, so two checkouts never clash."""
-    return hashlib.sha256(str(state_dir.resolve()).encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
-class GatewayContainer:
-    """Everything `docker run` needs; also mapped onto testcontainers in the tests."""
-    image: str
-    name: str
+class GatewayContainer(AppContainer):
+    """Studio's gateway (our runtime, mounted) in place of the image's own process."""
     entrypoint: list[str]
-    user: str
-    environment: dict[str, str]
-    volumes: dict[str, dict[str, str]]
-    host_port: int
     working_dir: str
-    labels: dict[str, str] = field(default_factory=dict)
-    network_options: dict = field(default_factory=dict)     # network.placement's
-    nat: user_nat.Attachment | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.host_port}"
+        return self.origin
 
-    def run_kwargs(self) -> dict:
-        return run_kwargs(self, entrypoint=self.entrypoint, command=[], working_dir=self.working_dir)
-
-
-def run_kwargs(app, **own) -> dict:
-    """`docker run`'s arguments for an app container (a GatewayContainer, a SpaceContainer)."""
-    where = dict(app.network_options)
-    labels = {**app.labels, **where.pop("labels", {})}
-    return dict(image=app.image, name=app.name, user=app.user, environment=app.environment,
-                volumes=app.volumes, labels=labels, detach=True, **own, **where)
-
-
-def run_app_container(client: docker.DockerClient, app, what: str) -> Container:
-    """Runs an app container and attaches its user-mode NAT, if it has one."""
-    remove_stale(client, app.name)
-    try:
-        container = client.containers.run(**app.run_kwargs())
-    except DockerException as exc:
-        raise UserError(f"could not start {what}: "
-                        f"{getattr(exc, 'explanation', None) or exc}") from None
-    if app.nat is not None:
-        try:
-            try:
-                container.reload()      # run() returns what create() saw: no process yet
-            except DockerException as exc:
-                raise UserError(f"{what} went as it started: {exc}") from None
-            pid = container.attrs["State"]["Pid"]
-            if pid:     # else it exited already: the wait for it says why
-                user_nat.attach(pid, app.nat, container.id)
-        except UserError:
-            if _exited(container):
-                return container    # the wait that follows says why, not the NAT's failure
-            remove(container)
-            raise
-        except BaseException:
-            remove(container)
-            raise
-    return container
-
-
-def _exited(container: Container, within: float = 1.0) -> bool:
-    """Whether the container ended (given a moment: a NAT that failed because its process just
-    exited may be told before the engine reports the exit)."""
-    def ended() -> bool:
-        container.reload()
-        return container.status in ("exited", "dead")
-    try:
-        return became(ended, timeout=within, interval=0.05)
-    except DockerException:
-        return False
+    def process(self) -> dict:
+        return dict(entrypoint=self.entrypoint, command=[], working_dir=self.working_dir)
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
@@ -128,16 +71,15 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
     return GatewayContainer(
         image=image,
         name=name,
-        entrypoint=runtime.entrypoint,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
                      "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen, **aws_inside},
         volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
+        entrypoint=runtime.entrypoint,
         working_dir=spec.mount_path,
-        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
-                **(labels or {})},
+        labels=labels_of(ROLE, state_dir, spec.name, labels),
         network_options=options,
         nat=nat,
     )
@@ -218,28 +160,5 @@ def _exit_error(container: Container, spec: ImageSpec) -> UserError:
     return UserError(f"the gateway container for {spec.name} exited with code {code} before it was ready")
 
 
-def container_logs(container: Container) -> list[str]:
-    try:
-        return container.logs().decode(errors="replace").splitlines()
-    except DockerException:
-        return []
-
-
-def remove(container: Container) -> None:
-    try:
-        container.remove(force=True)
-    except NotFound:
-        pass
-    user_nat.detach(container.labels)
-
-
-def remove_stale(client: docker.DockerClient, name: str) -> None:
-    try:
-        remove(client.containers.get(name))
-    except NotFound:
-        pass
-
-
 def local_containers(client: docker.DockerClient, state_dir: Path) -> list[Container]:
-    labels = [f"{ROLE_LABEL}={ROLE}", f"{OWNER_LABEL}={owner(state_dir)}"]
-    return client.containers.list(all=True, filters={"label": labels})
+    return containers_of(client, ROLE, state_dir)

@@ -26,12 +26,12 @@ from .. import host, processes
 from ..console import say
 from ..errors import UserError
 from ..ports import HOST
+from ..settings import NETWORK_CHOICES
+from ..studio import AppNetworkAccess
 from . import user_nat
 
-BRIDGE, HOST_NETWORK, USER_NAT = "bridge", "host", "slirp4netns"
-CHOICES = ("auto", BRIDGE, HOST_NETWORK, USER_NAT)
-PUBLIC, VPC_ONLY = "PublicInternetOnly", "VpcOnly"     # Studio's AppNetworkAccessType
-ACCESS_CHOICES = (PUBLIC, VPC_ONLY)
+AUTO, BRIDGE, HOST_NETWORK, USER_NAT = NETWORK_CHOICES
+PUBLIC, VPC_ONLY = AppNetworkAccess.PUBLIC, AppNetworkAccess.VPC_ONLY
 
 
 @dataclass(frozen=True)

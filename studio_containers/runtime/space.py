@@ -5,7 +5,7 @@ AppImageConfig's ContainerConfig) as uid 1000, gid 100, with the space's volume 
 /home/sagemaker-user and its own variables set, and waits for the app on port 8888 at the app's
 base path. `space_container` describes exactly that; `start_space` runs it and waits.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import docker
@@ -14,19 +14,17 @@ from docker.models.containers import Container
 
 from ..console import show_tail
 from ..errors import UserError
-from ..ports import HOST
 from ..spec import ImageSpec
 from ..studio import APP_PORT, APPS, SPACE_HOME
 from ..wait import NotYet, WaitTimeout, wait_until
-from . import user_nat
-from .gateway import (
-    OWNER_LABEL,
-    ROLE_LABEL,
+from .container import (
+    AppContainer,
     container_logs,
+    containers_of,
+    labels_of,
     owner,
     remove,
     run_app_container,
-    run_kwargs,
 )
 from .network import BRIDGE_NETWORK, AppNetwork, placement
 
@@ -34,26 +32,12 @@ ROLE = "local-space"
 
 
 @dataclass(frozen=True)
-class SpaceContainer:
-    """Everything `docker run` needs for one space app."""
-    image: str
-    name: str
+class SpaceContainer(AppContainer):
+    """The image's own process (or the AppImageConfig's ContainerConfig), as Studio starts it."""
     entrypoint: list[str] | None     # None: the image's own
     command: list[str] | None        # None: the image's own CMD
-    user: str
-    environment: dict[str, str]
-    volumes: dict[str, dict[str, str]]
-    host_port: int
     base_path: str
     app_type: str
-    labels: dict[str, str] = field(default_factory=dict)
-    network_options: dict = field(default_factory=dict)     # network.placement's
-    nat: user_nat.Attachment | None = None
-
-    @property
-    def origin(self) -> str:
-        """The container's published port (no token: only the front and checks use this)."""
-        return f"http://{HOST}:{self.host_port}"
 
     @property
     def base_paths(self) -> tuple[str, ...]:
@@ -63,8 +47,8 @@ class SpaceContainer:
     def ready_path(self, base_path: str) -> str:
         return APPS[self.app_type].ready_path(base_path)
 
-    def run_kwargs(self) -> dict:
-        return run_kwargs(self, entrypoint=self.entrypoint, command=self.command)
+    def process(self) -> dict:
+        return dict(entrypoint=self.entrypoint, command=self.command)
 
 
 def space_name(spec: ImageSpec) -> str:
@@ -102,8 +86,7 @@ def space_container(spec: ImageSpec, image: str, home: Path, host_port: int, sta
         host_port=host_port,
         base_path=spec.base_path,
         app_type=spec.app_type,
-        labels={ROLE_LABEL: ROLE, OWNER_LABEL: owner(state_dir), "studio-containers.image": spec.name,
-                **(labels or {})},
+        labels=labels_of(ROLE, state_dir, spec.name, labels),
         network_options=options,
         nat=nat,
     )
@@ -165,5 +148,4 @@ def _where(answer: requests.Response) -> str:
 
 
 def space_containers(client: docker.DockerClient, state_dir: Path) -> list[Container]:
-    labels = [f"{ROLE_LABEL}={ROLE}", f"{OWNER_LABEL}={owner(state_dir)}"]
-    return client.containers.list(all=True, filters={"label": labels})
+    return containers_of(client, ROLE, state_dir)

@@ -33,7 +33,9 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
         raise UserError(f"{'local.port' if port is None else '--port'} {lab_port}: "
                         f"local.gateway_port is {lab_port} too; JupyterLab and the gateway need "
                         "a port each")
-    run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation)
+    from ..localaws.control import running_local_aws
+    run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation,
+              local_aws=running_local_aws(s))
 
 
 @task(help={"user": "the user profile (default: local-user); created when missing",
@@ -43,7 +45,7 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
 @user_errors
 def studio(c, user="local-user", space=None, image=None, stop=False):
     """A user's local Studio through the local AWS's Studio API, from what `invoke up` deployed."""
-    from ..local.studio_apps import LocalStudio
+    from ..deploy.local_studio import LocalStudio
     for flag, value in (("--user", user), ("--space", space), ("--image", image)):
         if value is not None and not NAME_RE.fullmatch(value):
             raise UserError(f"{flag}: {shown(value)} is not a SageMaker name (letters, digits and "

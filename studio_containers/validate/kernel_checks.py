@@ -17,12 +17,8 @@ from docker.models.containers import Container
 
 from ..errors import UserError
 from ..ports import free_port
-from ..runtime.gateway import (
-    GatewayContainer,
-    gateway_container,
-    remove,
-    start_gateway,
-)
+from ..runtime.container import remove
+from ..runtime.gateway import GatewayContainer, gateway_container, start_gateway
 from ..runtime.home import prepare_home
 from ..runtime.kernel_client import execute
 from ..runtime.volume import MOUNT_POINT, Runtime

@@ -7,7 +7,7 @@ import docker
 
 from ..errors import UserError
 from ..ports import free_port
-from ..runtime.gateway import remove
+from ..runtime.container import remove
 from ..runtime.home import prepare_home
 from ..runtime.space import space_container, start_space
 from ..settings import Settings

@@ -14,11 +14,7 @@ from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 from studio_containers.build.images import build_image
 from studio_containers.build.workspace import open_workspace
 from studio_containers.ports import HOST, free_port
-from studio_containers.runtime.gateway import (
-    GATEWAY_PORT,
-    GatewayContainer,
-    gateway_container,
-)
+from studio_containers.runtime.gateway import GATEWAY_PORT, GatewayContainer, gateway_container
 from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.volume import ensure_runtime
 from studio_containers.spec import load_spec

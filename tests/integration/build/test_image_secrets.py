@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from studio_containers.build.certs import extra_ca_certs
+from studio_containers.certs import extra_ca_certs
 from tests.helpers import project_settings
 from tests.security import build_host_secrets, image_layers_holding, mask
 

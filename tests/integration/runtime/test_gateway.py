@@ -6,10 +6,7 @@ from docker.errors import NotFound
 
 from studio_containers.errors import UserError
 from studio_containers.ports import free_port
-from studio_containers.runtime.gateway import (
-    gateway_container,
-    start_gateway,
-)
+from studio_containers.runtime.gateway import gateway_container, start_gateway
 from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.volume import MOUNT_POINT

@@ -7,9 +7,9 @@ import pytest
 import requests
 import websocket
 
-from studio_containers.local.front import TokenFront
+from studio_containers.runtime.front import TokenFront
 from studio_containers.ports import free_port
-from studio_containers.runtime.gateway import remove
+from studio_containers.runtime.container import remove
 from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.space import space_container, start_space

@@ -75,11 +75,14 @@ def test_the_lab_stops_before_the_gateway_container_goes(session_parts, monkeypa
     events, settings = session_parts
     monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
 
-    def gateway_started(settings, spec, prepared, home, token, port, cleanup):
+    local_aws = mock.Mock(name="the local AWS's endpoint")
+
+    def gateway_started(settings, spec, prepared, home, token, port, cleanup, given_aws):
+        assert given_aws is local_aws       # where the kernels' credentials come from
         return started_app(events, "gateway", cleanup)
     monkeypatch.setattr(app, "start_kernel_gateway", gateway_started)
     monkeypatch.setattr(app, "watch", mock.Mock(side_effect=KeyboardInterrupt))   # Ctrl-C
-    session.run_local(settings, made_up_spec(), free_port())
+    session.run_local(settings, made_up_spec(), free_port(), local_aws=local_aws)
     assert events == ["lab launched", "swept", "checked", "gateway started", "lab ready",
                       "lab stopped", "gateway removed"]
 
@@ -122,11 +125,15 @@ def test_a_space_session_starts_no_lab(session_parts, monkeypatch, capsys):
     events, settings = session_parts
     monkeypatch.setattr(app, "build_and_check", lambda *args: events.append("checked"))
 
-    def space_started(settings, spec, prepared, home, port, token, cleanup):
+    local_aws = mock.Mock(name="the local AWS's endpoint")
+
+    def space_started(settings, spec, prepared, home, port, token, cleanup, given_aws):
+        assert given_aws is local_aws
         return (started_app(events, "space", cleanup), "/jupyterlab/default",
                 f"http://127.0.0.1:{port}/jupyterlab/default/lab?token=t")
     monkeypatch.setattr(app, "start_space_app", space_started)
     monkeypatch.setattr(app, "watch", mock.Mock(side_effect=KeyboardInterrupt))
-    session.run_local(settings, made_up_spec(app_type="JupyterLab"), free_port())
+    session.run_local(settings, made_up_spec(app_type="JupyterLab"), free_port(),
+                      local_aws=local_aws)
     assert events == ["swept", "checked", "space started", "space removed"]
     assert "Ready in" in capsys.readouterr().out

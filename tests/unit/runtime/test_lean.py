@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studio_containers.local.lab import RUNTIME_HELPERS, LabOptions, lab_command
+from studio_containers.runtime.lab import RUNTIME_HELPERS, LabOptions, lab_command
 
 from .conftest import load
 

@@ -11,7 +11,7 @@ spaces and homes stay).
 from botocore.exceptions import ClientError
 
 from ..console import detail, say
-from ..deploy.domain import LOCAL_DOMAIN, custom_images
+from .domain import LOCAL_DOMAIN, custom_images
 from ..errors import UserError
 from ..localaws.control import LocalAws
 from ..settings import Settings

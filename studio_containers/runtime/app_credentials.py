@@ -7,12 +7,15 @@ need the role to exist yet). Apps started by CreateApp get their owner's role, a
 """
 from collections.abc import Callable
 
-from ..runtime.credentials_endpoint import AssumeRole, Unavailable
+from .credentials_endpoint import AssumeRole, Unavailable
 
 LOCAL_EXECUTION_ROLE = "studio-containers-local-execution"
+# The local AWS's endpoint when asked (localaws/control.py's running_local_aws gives one): a
+# function, since kernels may call AWS long after the app started, or before the local AWS did.
+LocalAwsEndpoint = Callable[[], object]
 
 
-def assume_role_through(endpoint: Callable[[], object]) -> AssumeRole:
+def assume_role_through(endpoint: LocalAwsEndpoint) -> AssumeRole:
     """AssumeRole on the local AWS that `endpoint()` returns (a control.Endpoint), raising
     Unavailable with what to do when it cannot."""
     def assume(role_arn: str, session: str, seconds: int) -> dict:
@@ -26,20 +29,7 @@ def assume_role_through(endpoint: Callable[[], object]) -> AssumeRole:
     return assume
 
 
-def running_local_aws(settings) -> Callable[[], object]:
-    """The running local AWS's endpoint, for `invoke local`, whose kernels may call AWS long
-    after it started (or before the user started the local AWS)."""
-    def endpoint():
-        from .control import LocalAws
-        local = LocalAws(settings)
-        if not local.running():
-            raise Unavailable("the local AWS is not running; start it with `./inv aws.start` "
-                              "(kernels get their AWS credentials and endpoint from it)")
-        return local.endpoint()
-    return endpoint
-
-
-def local_execution_role(endpoint: Callable[[], object]) -> Callable[[], str]:
+def local_execution_role(endpoint: LocalAwsEndpoint) -> Callable[[], str]:
     """LOCAL_EXECUTION_ROLE's ARN in the local AWS's account."""
     def role() -> str:
         from botocore.exceptions import BotoCoreError, ClientError

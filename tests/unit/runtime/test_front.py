@@ -11,7 +11,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketHandler
 
-from studio_containers.local.front import COOKIE, TokenFront
+from studio_containers.runtime.front import COOKIE, TokenFront
 from studio_containers.ports import free_port
 
 TOKEN = "front-token"

@@ -17,7 +17,7 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from studio_containers.local.lab import LAB_HELPERS, LabOptions, start_lab, stop_lab
+from studio_containers.runtime.lab import LAB_HELPERS, LabOptions, start_lab, stop_lab
 from studio_containers.ports import free_port
 
 V1 = "v1.kernel.websocket.jupyter.org"

@@ -1,7 +1,7 @@
 """Extra CA certificates builds trust: auto, none, or a list of PEM files."""
 import pytest
 
-from studio_containers.build.certs import extra_ca_certs
+from studio_containers.certs import extra_ca_certs
 from studio_containers.errors import UserError
 
 PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"

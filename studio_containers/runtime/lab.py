@@ -14,7 +14,7 @@ from ..console import show_tail
 from ..errors import UserError
 from ..files import open_private_log, write_private
 from ..ports import HOST
-from ..runtime import RUNTIME_DIR
+from . import RUNTIME_DIR
 from ..studio import APPS, JUPYTER_SERVER
 from ..wait import NotYet, WaitTimeout, wait_until
 

@@ -1,7 +1,7 @@
 """Extra CA certificates (TLS-inspecting proxies, corporate roots) that builds should trust."""
 from pathlib import Path
 
-from ..errors import UserError
+from .errors import UserError
 
 # Where Debian/Ubuntu and RHEL-family hosts keep locally added CAs.
 AUTO_DIRS = (Path("/usr/local/share/ca-certificates"), Path("/etc/pki/ca-trust/source/anchors"))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from studio_containers.local.lab import LabOptions, lab_environment, write_config
+from studio_containers.runtime.lab import LabOptions, lab_environment, write_config
 
 READ_BACK = """
 import json, sys
@@ -65,7 +65,7 @@ def test_a_lab_is_found_by_its_mark_without_any_record(tmp_path):
     import subprocess
     import sys
 
-    from studio_containers.local.lab import config_dir, labs_of, stop_lab_pid
+    from studio_containers.runtime.lab import config_dir, labs_of, stop_lab_pid
     from studio_containers.wait import wait_until
 
     def fake_lab(state_dir):
