@@ -31,10 +31,11 @@ class ServerThread:
     def _serve(self):
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
+        # start() waits on _started with no deadline: it is set on every way out of the setup.
         try:
             server = HTTPServer(self.app)
             server.listen(self.port, address=HOST)
-        except OSError as exc:
+        except BaseException as exc:    # noqa: BLE001 - raised again in start(), the caller's thread
             self._error = exc
             self._started.set()
             return

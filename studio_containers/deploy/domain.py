@@ -61,7 +61,9 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
         if not changed:
             return written
         if round_:
-            time.sleep(round_)      # someone else is writing too, or AWS still applies a write
+            # Someone else is writing too, or AWS still applies a write. Not wait_until: each
+            # round writes again, and WRITE_ROUNDS (not a deadline) bounds them.
+            time.sleep(round_)
         busy = not _update(sm, domain_id, changed)
         written = written or not busy
     if busy:

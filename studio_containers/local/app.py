@@ -100,7 +100,7 @@ def _credentials(settings: Settings, local_aws: LocalAwsEndpoint | None,
 
 def watch(container: Container, also_check) -> None:
     """Until the container stops (an error showing its last lines) or `also_check` raises."""
-    while True:
+    while True:     # a watch for the session's life, not a wait: it has no deadline
         time.sleep(POLL_SECONDS)
         also_check()
         container.reload()

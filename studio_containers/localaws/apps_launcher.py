@@ -379,7 +379,7 @@ class AppLauncher:
                          daemon=True).start()
 
     def _watch(self, interval: float) -> None:
-        while True:
+        while True:     # for the server's life, not a wait: it has no deadline
             time.sleep(interval)
             with self.lock:
                 serving = [a for a in self.apps() if a.status == AppStatus.IN_SERVICE]

@@ -207,7 +207,7 @@ def kept_running(local: LocalAws, poll: float = 1.0):
 
     def watch():
         with to_terminal(terminal):
-            while not done.wait(poll):
+            while not done.wait(poll):     # for the deploy's life, not a wait: no deadline
                 if not local.died():
                     continue
                 warn(f"the local AWS stopped during the deploy (see {local.server.log_file}); "

@@ -175,7 +175,7 @@ class WebSocketRelay(WebSocketHandler):
         asyncio.ensure_future(self._from_upstream())
 
     async def _from_upstream(self):
-        while True:
+        while True:     # a relay, not a wait: it ends with the upstream's connection
             message = await self.upstream.read_message()
             if message is None:
                 self.close()

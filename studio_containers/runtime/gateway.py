@@ -16,6 +16,7 @@ from docker.models.containers import Container
 from ..console import show_tail
 from ..errors import UserError
 from ..ports import HOST
+from ..settings import default
 from ..spec import ImageSpec
 from ..studio import APP_PORT as GATEWAY_PORT
 from ..studio import APPS, KERNEL_GATEWAY
@@ -53,11 +54,12 @@ class GatewayContainer(AppContainer):
 
 
 def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path, token: str,
-                      host_port: int, state_dir: Path, tcp_nodelay: bool = True,
+                      host_port: int, state_dir: Path, tcp_nodelay: bool | None = None,
                       name: str | None = None, labels: dict[str, str] | None = None,
                       network: AppNetwork = BRIDGE_NETWORK, aws: dict[str, str] | None = None
                       ) -> GatewayContainer:
-    """`name` and `labels` (merged over ours) for callers other than `invoke local`; `network`
+    """`tcp_nodelay`: None for local.tcp_nodelay's default; `name` and `labels` (merged over
+    ours) for callers other than `invoke local`; `network`
     as runtime/network.py chooses it; `aws`: the variables of the container credentials
     endpoint (runtime/credentials_endpoint.py) on this machine's loopback, which the kernels
     see as their network reaches it."""
@@ -73,7 +75,7 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
         name=name,
         user=f"{spec.uid}:{spec.gid}",
         environment={"HOME": spec.mount_path, "KG_AUTH_TOKEN": token, "SC_KERNELS": json.dumps(kernels),
-                     "SC_TCP_NODELAY": "1" if tcp_nodelay else "0", **listen, **aws_inside},
+                     "SC_TCP_NODELAY": "1" if _nodelay(tcp_nodelay) else "0", **listen, **aws_inside},
         volumes={runtime.volume: {"bind": MOUNT_POINT, "mode": "ro"},
                  str(home): {"bind": spec.mount_path, "mode": "rw"}},
         host_port=host_port,
@@ -83,6 +85,10 @@ def gateway_container(spec: ImageSpec, image: str, runtime: Runtime, home: Path,
         network_options=options,
         nat=nat,
     )
+
+
+def _nodelay(given: bool | None) -> bool:
+    return default("local.tcp_nodelay") if given is None else given
 
 
 def gateway_port_of(container: Container) -> int:

@@ -55,6 +55,7 @@ class KernelSession:
                         "user_expressions": {}, "allow_stdin": False},
         }))
         out = []
+        # A reader, not a wait: the websocket's own timeout (self.timeout) bounds each recv.
         while True:
             msg = json.loads(self.ws.recv())
             if msg.get("parent_header", {}).get("msg_id") != msg_id:

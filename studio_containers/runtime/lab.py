@@ -6,7 +6,7 @@ from the KernelGateway container only, exactly as in Studio.
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import PROJECT_ROOT, processes
@@ -14,6 +14,7 @@ from ..console import show_tail
 from ..errors import UserError
 from ..files import open_private_log, write_private
 from ..ports import HOST
+from ..settings import default
 from . import RUNTIME_DIR
 from ..studio import APPS, JUPYTER_SERVER
 from ..wait import NotYet, WaitTimeout, wait_until
@@ -31,7 +32,7 @@ class LabOptions:
     gateway_token: str
     root_dir: Path
     state_dir: Path
-    tcp_nodelay: bool = True
+    tcp_nodelay: bool = field(default_factory=lambda: default("local.tcp_nodelay"))
 
     @property
     def url(self) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 from werkzeug.serving import make_server
 from werkzeug.wsgi import get_input_stream
 
+from ...settings import default
 from .errors import error_response, protocol_of, status_line
 from .persistence import StateNotSaved
 from .sigv4 import SignatureError, only, same_text, verify
@@ -108,7 +109,7 @@ class LocalAwsApp:
             now = utcnow()
             backend.assumed_roles = [r for r in backend.assumed_roles if r.expiration > now]
             role = backend.assume_role(
-                region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+                region_name=os.environ.get("AWS_DEFAULT_REGION") or default("aws.region"),
                 role_session_name=session, role_arn=role_arn, policy="", duration=seconds,
                 external_id="")
             self.save("an app's credentials")
