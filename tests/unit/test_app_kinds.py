@@ -89,6 +89,11 @@ def test_the_terraform_module_allows_the_image_kinds():
     variables = (PROJECT_ROOT / "terraform/modules/studio-image/variables.tf").read_text()
     allowed = re.search(r'contains\(\[([^\]]*)\], var\.app_type\)', variables)[1]
     assert tuple(json.loads(f"[{allowed}]")) == studio.APP_TYPES
+    # HCL cannot read the table: every app type it names must be one of its rows.
+    for tf in (PROJECT_ROOT / "terraform").rglob("*.tf"):
+        for word in re.findall(r'"([A-Za-z]+)"', tf.read_text()):
+            if word.endswith(("Gateway", "Lab", "Editor", "Server")):
+                assert word in studio.APP_TYPES, f"{tf}: {word}"
 
 
 WORDS = "|".join(sorted({*AppType, *AppStatus, *ResourceStatus, *ImageStatus, *ImageVersionStatus,
@@ -99,7 +104,8 @@ LITERAL = re.compile(rf"""(["'])({WORDS})\1|/(?i:jupyterlab|codeeditor)/default|
 
 
 def test_no_module_writes_an_app_type_base_path_or_status_of_its_own():
-    files = subprocess.run(["git", "ls-files", "studio_containers", "bench", "tasks.py"],
+    # images/ holds users' image folders, which must name their app type and base path.
+    files = subprocess.run(["git", "ls-files", "studio_containers", "bench", "local", "tasks.py"],
                            cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.split()
     found = [f"{name}:{number}: {line.strip()}"
              for name in files if name.endswith(".py") and name != "studio_containers/studio.py"
