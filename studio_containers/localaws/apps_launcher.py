@@ -6,7 +6,8 @@
   behind a token front (Studio signs users in before a request reaches the app).
 Network, credentials and the start itself are runtime/start.py's, the path `invoke local` takes.
 - JupyterServer: the local JupyterLab of `invoke local`, whose gateway client reaches the
-  profile's KernelGateway apps through the gateway router (apps_router.py).
+  profile's KernelGateway apps through the gateway router (apps_router.py). It is a process on
+  this machine, so a VpcOnly domain does not keep it in; it runs no user code but its terminals.
 
 A launch runs in a thread of its own, so the API keeps answering; the app is Pending until it
 answers, then InService, or Failed with a reason worded like Studio's. Tokens are derived from

@@ -1,4 +1,7 @@
-"""The host folder that plays an app's EFS home (`invoke local`, validation, the local Studio)."""
+"""The host folder that plays an app's EFS home (`invoke local`, validation, the local Studio).
+
+Only a tool run as root can give it to the image's user; run as another user, make sure the
+spec's uid can write to it."""
 import os
 from pathlib import Path
 

@@ -14,6 +14,10 @@ token; a space cannot (its app binds port 8888 of whatever network it is on) and
 bridge, said so. Not root, the NAT table cannot be read nor slirp4netns join a container: the
 bridge is kept, said so.
 A remote engine's network is not this machine's, so there the bridge is kept.
+
+Under user-mode NAT (through 10.0.2.2) or the host's network, an app's code reaches every service
+on this machine's loopback, as any local process does: the tool's own listeners require their
+tokens or keys, other programs' may not.
 """
 import os
 import platform
