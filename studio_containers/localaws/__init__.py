@@ -6,5 +6,6 @@ SigV4, the state file, the error answers, the one install of every patch of moto
 botocore's request model. sagemaker/ is the Studio image API (models, responses, validation,
 paging, fixes to moto's backend); ecr/ is ECR over a real registry (ecr/local.py in the server,
 ecr/registry.py on the host). The apps_*.py modules are the Studio apps API (server side);
-control.py, daemon.py, credentials.py and app_credentials.py are the host side that tasks use.
+control.py, daemon.py and credentials.py are the host side that tasks use. Apps are started
+through runtime/ (runtime/start.py), the path `invoke local` takes too.
 """
