@@ -34,12 +34,12 @@ from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import Cli, LocalRun
 from studio_containers.deploy.push import PushRecord
 from studio_containers.errors import UserError
-from studio_containers.runtime.lab import labs_of
 from studio_containers.local.lock import SessionLock
 from studio_containers.localaws.control import SERVER_MODULE
 from studio_containers.localaws.daemon import Daemon
 from studio_containers.ports import free_port
-from studio_containers.runtime.container import owner, OWNER_LABEL
+from studio_containers.runtime.container import OWNER_LABEL, owner
+from studio_containers.runtime.lab import labs_of
 from studio_containers.runtime.volume import VOLUME_LABELS
 from studio_containers.spec import load_spec
 from studio_containers.studio import APPS, JUPYTER_LAB, AppStatus

@@ -5,10 +5,10 @@ from functools import cached_property
 
 import docker
 
+from ..certs import extra_ca_certs
 from ..settings import Settings
 from .baseimage import Base, resolve_base
 from .builder import Builder, announce, find_builder
-from ..certs import extra_ca_certs
 from .dockerbuild import BuildRequest, run_build
 from .engine import ensure_engine
 from .outcome import BuildOutcome

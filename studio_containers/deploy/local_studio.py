@@ -11,7 +11,6 @@ spaces and homes stay).
 from botocore.exceptions import ClientError
 
 from ..console import detail, say
-from .domain import LOCAL_DOMAIN, custom_images
 from ..errors import UserError
 from ..localaws.control import LocalAws
 from ..settings import Settings
@@ -24,6 +23,7 @@ from ..studio import (
     Owner,
 )
 from ..wait import NotYet, wait_until
+from .domain import LOCAL_DOMAIN, custom_images
 
 LIVE = (AppStatus.PENDING, AppStatus.IN_SERVICE)     # for this task: apps that run or will
 KEPT = LIVE + (AppStatus.FAILED,)                    # apps `--stop` deletes

@@ -58,8 +58,7 @@ def start_space_app(settings: Settings, spec: ImageSpec, prepared: Prepared, hom
     sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region,
                          network=placed.network, aws=placed.aws)
     space = serve_space(prepared.client, sc, spec, front_port=port, front_token=token,
-                         timeout=settings.ready_timeout,
-                                      hint="setting local.ready_timeout")
+                        timeout=settings.ready_timeout, hint="setting local.ready_timeout")
     cleanup.callback(space.stop)
     url = f"{space.front.url}{APPS[spec.app_type].url_path(space.base_path)}?token={token}"
     return space.container, space.base_path, url
@@ -69,9 +68,9 @@ def _place(settings: Settings, prepared: Prepared, spec: ImageSpec,
            local_aws: LocalAwsEndpoint | None, cleanup: ExitStack) -> Placement:
     placed = place(prepared.client, settings.local_network, space=spec.is_space,
                    access=settings.local_network_access, access_from="local.network_access",
-                   credentials=lambda: _credentials(settings, local_aws, cleanup))
-    say(f"Network: {placed.network.why}")
-    if placed.aws is None:
+                   credentials=lambda: _credentials(settings, local_aws, cleanup),
+                   chosen=lambda network: say(f"Network: {network.why}"))
+    if placed.aws is None and local_aws is not None:
         say("AWS: not offered to the app on the bridge (the local AWS and the credentials "
             "endpoint are on this machine's loopback)")
     return placed
@@ -82,6 +81,7 @@ def _credentials(settings: Settings, local_aws: LocalAwsEndpoint | None,
     """A container credentials endpoint on this machine's loopback, issuing the local AWS's
     credentials for LOCAL_EXECUTION_ROLE (`invoke local` has no domain or profile)."""
     if local_aws is None:
+        say("AWS: not offered to the app (no local AWS was given to this session)")
         return None
     from ..runtime.app_credentials import (
         LOCAL_EXECUTION_ROLE,

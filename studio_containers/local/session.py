@@ -18,10 +18,10 @@ from ..console import say
 from ..errors import UserError
 from ..ports import HOST, ensure_free, free_port
 from ..runtime.home import prepare_home
+from ..runtime.lab import LabOptions, labs_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
 from ..settings import Settings
 from ..spec import ImageSpec
 from ..studio import APPS, JUPYTER_SERVER
-from ..runtime.lab import LabOptions, labs_of, launch_lab, stop_lab, stop_lab_pid, wait_lab
 from .lock import SessionLock
 
 if TYPE_CHECKING:

@@ -4,10 +4,12 @@
   runtime mounted, the AppImageConfig's kernels, UID/GID and mount path, and the profile's home.
 - JupyterLab / CodeEditor: the space's image started as Studio starts it, with the space's home,
   behind a token front (Studio signs users in before a request reaches the app).
-Network, credentials and the start itself are runtime/start.py's, the path `invoke local` takes.
 - JupyterServer: the local JupyterLab of `invoke local`, whose gateway client reaches the
   profile's KernelGateway apps through the gateway router (apps_router.py). It is a process on
   this machine, so a VpcOnly domain does not keep it in; it runs no user code but its terminals.
+Everything is started through runtime/, as `invoke local` starts it: start.py places a container
+app (network, and credentials where the network reaches them) and serves a space behind its
+front, gateway.py starts a gateway, lab.py the JupyterLab.
 
 A launch runs in a thread of its own, so the API keeps answering; the app is Pending until it
 answers, then InService, or Failed with a reason worded like Studio's. Tokens are derived from
@@ -28,6 +30,12 @@ from docker.errors import DockerException, ImageNotFound, NotFound
 
 from ..build.engine import connect
 from ..errors import UserError
+from ..pipeline import prepare
+from ..ports import HOST, free_port
+from ..runtime import user_nat
+from ..runtime.container import ROLE_LABEL, container_logs, owner, remove
+from ..runtime.gateway import gateway_container, start_gateway
+from ..runtime.home import prepare_home
 from ..runtime.lab import (
     LabOptions,
     is_lab_of,
@@ -36,12 +44,6 @@ from ..runtime.lab import (
     stop_lab_pid,
     wait_lab,
 )
-from ..pipeline import prepare
-from ..ports import HOST, free_port
-from ..runtime import user_nat
-from ..runtime.container import container_logs, owner, remove, ROLE_LABEL
-from ..runtime.gateway import gateway_container, start_gateway
-from ..runtime.home import prepare_home
 from ..runtime.network import PUBLIC
 from ..runtime.space import space_container
 from ..runtime.start import Placement, place, serve_space
@@ -74,7 +76,7 @@ class AppLauncher:
         # A key of its own for app tokens, derived from the server's secret (never the key itself).
         self.secret = hmac.new(secret.encode(), b"studio-containers apps", hashlib.sha256).digest()
         self.registry_password = registry_password
-        # The container credentials of KernelGateway apps on the host's network (a
+        # The container credentials of apps whose network reaches this machine's loopback (a
         # CredentialsIssuer served by the local AWS at credentials_url), None without.
         self.credentials, self.credentials_url = credentials, credentials_url
         self.folder = settings.state_dir / "aws" / "apps"
@@ -250,6 +252,8 @@ class AppLauncher:
                              name=self._container_name(app), space=app.owner,
                              labels=self._labels(app), network=placed.network, aws=placed.aws)
         front_port = app.runtime.get("front_port") or free_port()
+        while front_port == sc.host_port:     # neither is bound yet: two picks may agree
+            front_port = free_port()
         try:
             space = serve_space(client, sc, spec, front_port=front_port,
                                 front_token=self.token(app, "front"),

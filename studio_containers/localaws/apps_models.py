@@ -28,7 +28,6 @@ from ..studio import (
 from .sagemaker.models import _merged, missing_resource, now
 
 
-
 class Launcher(Protocol):
     def launch(self, app: "App") -> None: ...
     def stop(self, app: "App") -> None: ...

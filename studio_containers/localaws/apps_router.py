@@ -22,8 +22,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.web import Application, RequestHandler
 
 from ..files import write_private
-from ..runtime.front import WebSocketRelay, header_token
 from ..ports import HOST, free_port
+from ..runtime.front import WebSocketRelay, header_token
 from ..tornado_thread import ServerThread
 
 SEPARATOR = "__"

@@ -15,9 +15,9 @@ from ..errors import UserError
 from ..files import open_private_log, write_private
 from ..ports import HOST
 from ..settings import default
-from . import RUNTIME_DIR
 from ..studio import APPS, JUPYTER_SERVER
 from ..wait import NotYet, WaitTimeout, wait_until
+from . import RUNTIME_DIR
 
 STOP_TIMEOUT = 15
 RUNTIME_HELPERS = RUNTIME_DIR                           # nodelay.py and lean.py, shared with the gateway runtime

@@ -27,11 +27,13 @@ class Placement:
 
 
 def place(client: docker.DockerClient, setting: str, *, space: bool, access: str,
-          access_from: str, credentials: Callable[[], dict[str, str] | None]) -> Placement:
+          access_from: str, credentials: Callable[[], dict[str, str] | None],
+          chosen: Callable[[AppNetwork], None] = lambda network: None) -> Placement:
     """`setting`: local.network; `access`: the AppNetworkAccessType asked for (`access_from`
-    names where, for errors); `credentials()` is called only when the network reaches this
-    machine's loopback, where the endpoint listens."""
+    names where, for errors); `chosen(network)` is told the network first; `credentials()` is
+    called only when the network reaches this machine's loopback, where the endpoint listens."""
     network = app_network(client, setting, space=space, access=access, access_from=access_from)
+    chosen(network)
     return Placement(network, credentials() if offers_aws(network) else None)
 
 
@@ -42,16 +44,18 @@ class RunningSpace:
     front: "TokenFront"         # noqa: F821 - tornado is imported only when a space starts
 
     def stop(self) -> None:
-        self.front.stop()
-        remove(self.container)
+        """The container first, then its front (each even if the other fails)."""
+        try:
+            remove(self.container)
+        finally:
+            self.front.stop()
 
 
 def serve_space(client: docker.DockerClient, sc: SpaceContainer, spec: ImageSpec, *,
-                    front_port: int, front_token: str, timeout: float,
-                    hint: str) -> RunningSpace:
+                front_port: int, front_token: str, timeout: float, hint: str) -> RunningSpace:
     """The front listens first (Studio signs users in before a request reaches the app), so
     the URL works the moment the app answers; nothing is left when the app fails to start."""
-    from .front import TokenFront       # tornado's client and server: only spaces need them
+    from .front import TokenFront  # tornado's client and server: only spaces need them
     front = TokenFront(front_port, front_token, sc.host_port).start()
     try:
         container, base_path = start_space(client, sc, spec, timeout, hint=hint)

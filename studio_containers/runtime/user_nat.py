@@ -15,7 +15,7 @@ endpoint's ports on this machine: any other connection fails at once with "Netwo
 unreachable".
 
 slirp4netns runs sandboxed (its own mount namespace, seccomp) and would outlive its container:
-`remove` (runtime/gateway.py) stops the one named in the container's label, and `reap` (at each
+`remove` (runtime/container.py) stops the one named in the container's label, and `reap` (at each
 attach and each sweep of what a session or the local AWS left) stops those whose container is
 gone.
 """

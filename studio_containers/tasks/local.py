@@ -1,4 +1,6 @@
 """`invoke local`: run an image the way Studio does, with a local JupyterLab."""
+from collections.abc import Callable
+
 from invoke import Collection, task
 
 from ..console import say
@@ -33,9 +35,17 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
         raise UserError(f"{'local.port' if port is None else '--port'} {lab_port}: "
                         f"local.gateway_port is {lab_port} too; JupyterLab and the gateway need "
                         "a port each")
-    from ..localaws.control import running_local_aws
     run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation,
-              local_aws=running_local_aws(s))
+              local_aws=local_aws_of(s))
+
+
+def local_aws_of(s) -> Callable[[], object]:
+    """The local AWS's endpoint, looked up when a kernel first asks for credentials: boto3
+    and the local AWS's modules load then, not on the way to JupyterLab's launch."""
+    def endpoint():
+        from ..localaws.control import running_local_aws
+        return running_local_aws(s)()
+    return endpoint
 
 
 @task(help={"user": "the user profile (default: local-user); created when missing",

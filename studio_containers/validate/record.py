@@ -15,7 +15,8 @@ from ..runtime import RUNTIME_DIR
 from ..settings import Settings
 
 CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), Path(studio.__file__),
-                 Path(spec.__file__), Path(runtime.__file__).parent / "gateway.py",
+                 Path(spec.__file__), Path(runtime.__file__).parent / "container.py",
+                 Path(runtime.__file__).parent / "gateway.py",
                  Path(runtime.__file__).parent / "space.py", Path(runtime.__file__).parent / "home.py",
                  RUNTIME_DIR / "launch.py"]
 

@@ -15,6 +15,7 @@ from ..spec import ImageSpec
 from ..studio import APPS
 from .findings import Finding
 
+
 def serving_findings(client: docker.DockerClient, spec: ImageSpec, image: str, home: Path,
                      settings: Settings) -> list[Finding]:
     sc = space_container(spec, image, prepare_home(home, spec), free_port(), settings.state_dir,

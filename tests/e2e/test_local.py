@@ -10,10 +10,10 @@ import pytest
 import requests
 
 from studio_containers.cli_process import LocalRun, invoke_argv
-from studio_containers.runtime.lab import labs_of
 from studio_containers.ports import free_port
 from studio_containers.runtime.gateway import local_containers
 from studio_containers.runtime.kernel_client import execute
+from studio_containers.runtime.lab import labs_of
 from studio_containers.runtime.space import space_containers
 from studio_containers.spec import load_spec
 from studio_containers.studio import JUPYTER_LAB

@@ -45,23 +45,27 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def imports(module: str, path: Path) -> list[tuple[str, int]]:
-    """Every studio_containers module `module` imports, anywhere in it, with its line."""
+def imports(module: str, path: Path) -> list[tuple[str, str | None, int]]:
+    """Every studio_containers import of `module`, anywhere in it: (module imported from, a
+    name imported from it or None, line). Relative imports resolved; one past the package's
+    top is kept as it is (and so refused as unknown)."""
     package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            found += [(alias.name, node.lineno) for alias in node.names]
+            found += [(alias.name, None, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
+            target = node.module or ""
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            # `from . import x` names a module x, or a name of the package: both count.
-            found += [(target, node.lineno)] + [(f"{target}.{a.name}", node.lineno)
-                                                for a in node.names]
-    return [(t, line) for t, line in found if t.split(".")[0] == "studio_containers"]
+                parts = package.split(".")
+                if node.level > len(parts):
+                    target = "." * node.level + target
+                else:
+                    base = parts[:len(parts) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+            found += [(target, alias.name, node.lineno) for alias in node.names]
+    return [(t, name, line) for t, name, line in found
+            if t.split(".")[0] in ("studio_containers", "") or t.startswith(".")]
 
 
 def edges() -> list[tuple[str, str, str, int]]:
@@ -69,11 +73,12 @@ def edges() -> list[tuple[str, str, str, int]]:
     known = modules()
     found = set()
     for module, path in known.items():
-        for target, line in imports(module, path):
-            # `from ..x import name`: the module x.name if it exists, else x
-            while target not in known and "." in target:
-                target = target.rsplit(".", 1)[0]
-            source, dest = unit_of(module), unit_of(target)
+        for target, name, line in imports(module, path):
+            # `from x import name`: the module x.name where it is one, else a name of x.
+            dest = f"{target}.{name}" if f"{target}.{name}" in known else target
+            if dest not in known:
+                continue        # test_every_import_names_a_module_that_exists says so
+            source, dest = unit_of(module), unit_of(dest)
             if source != dest:
                 found.add((source, dest, module, line))
     return sorted(found)
@@ -84,6 +89,25 @@ def layer_of(unit: str) -> int:
         if unit in layer:
             return number
     raise AssertionError(f"studio_containers/{unit} is in no layer of {__name__}.LAYERS")
+
+
+def test_every_import_names_a_module_that_exists():
+    """So that no import escapes the checks below by a path they cannot place."""
+    known = modules()
+    unknown = [f"{module}:{line} imports {target}"
+               for module, path in known.items()
+               for target, _, line in imports(module, path) if target not in known]
+    assert not unknown, "\n".join(unknown)
+
+
+def test_relative_imports_are_read_at_every_level(tmp_path):
+    source = tmp_path / "app.py"
+    source.write_text("from . import lab\nfrom .. import errors\nfrom ..build.engine import x\n"
+                      "def f():\n    from ...elsewhere import y\n    import studio_containers.wait\n")
+    assert imports("studio_containers.local.app", source) == [
+        ("studio_containers.local", "lab", 1), ("studio_containers", "errors", 2),
+        ("studio_containers.build.engine", "x", 3), ("...elsewhere", "y", 5),
+        ("studio_containers.wait", None, 6)]
 
 
 def test_every_unit_has_a_layer():

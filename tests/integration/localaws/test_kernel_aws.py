@@ -6,19 +6,19 @@ import secrets
 
 import pytest
 
-from studio_containers.runtime.front import TokenFront
+from studio_containers.localaws.control import running_local_aws
+from studio_containers.ports import free_port
 from studio_containers.runtime.app_credentials import (
     LOCAL_EXECUTION_ROLE,
     assume_role_through,
     local_execution_role,
 )
-from studio_containers.localaws.control import running_local_aws
-from studio_containers.ports import free_port
+from studio_containers.runtime.container import remove
 from studio_containers.runtime.credentials_endpoint import (
     CredentialsEndpoint,
     CredentialsIssuer,
 )
-from studio_containers.runtime.container import remove
+from studio_containers.runtime.front import TokenFront
 from studio_containers.runtime.gateway import gateway_container, start_gateway
 from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from studio_containers.runtime.front import TokenFront
 from studio_containers.ports import free_port
 from studio_containers.runtime import user_nat
 from studio_containers.runtime.container import remove
+from studio_containers.runtime.front import TokenFront
 from studio_containers.runtime.gateway import gateway_container, start_gateway
 from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute

@@ -17,8 +17,8 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from studio_containers.runtime.lab import LAB_HELPERS, LabOptions, start_lab, stop_lab
 from studio_containers.ports import free_port
+from studio_containers.runtime.lab import LAB_HELPERS, LabOptions, start_lab, stop_lab
 
 V1 = "v1.kernel.websocket.jupyter.org"
 # Importing relay.py only defines its connection class; the lab's config file is what installs it.

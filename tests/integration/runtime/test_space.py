@@ -7,15 +7,22 @@ import pytest
 import requests
 import websocket
 
-from studio_containers.runtime.front import TokenFront
 from studio_containers.ports import free_port
 from studio_containers.runtime.container import remove
+from studio_containers.runtime.front import TokenFront
 from studio_containers.runtime.home import prepare_home
 from studio_containers.runtime.kernel_client import execute
 from studio_containers.runtime.space import space_container, start_space
 from studio_containers.studio import APP_PORT
 from tests.helpers import shipped_images
-from tests.space_apps import HOME_FILE, HOME_TEXT, open_socket, process_ids, reads_home_file, ready_path
+from tests.space_apps import (
+    HOME_FILE,
+    HOME_TEXT,
+    open_socket,
+    process_ids,
+    reads_home_file,
+    ready_path,
+)
 
 
 @pytest.fixture

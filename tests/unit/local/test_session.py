@@ -1,10 +1,14 @@
 """A running session's watch: a lab or gateway that dies ends it with the right pointer."""
 import dataclasses
+import json
 import socket
+import subprocess
+import sys
 from unittest import mock
 
 import pytest
 
+from studio_containers import PROJECT_ROOT
 from studio_containers.errors import UserError
 from studio_containers.local import app, session
 from studio_containers.ports import free_port
@@ -137,3 +141,18 @@ def test_a_space_session_starts_no_lab(session_parts, monkeypatch, capsys):
                       local_aws=local_aws)
     assert events == ["swept", "checked", "space started", "space removed"]
     assert "Ready in" in capsys.readouterr().out
+
+
+def test_what_runs_before_the_lab_launches_loads_neither_docker_nor_the_local_aws():
+    """JupyterLab launches first (local/session.py): the task's modules, the session and the
+    local AWS's endpoint it is handed must not bring Docker's SDK, boto3 or the local AWS."""
+    code = ("import sys, json, tasks\n"
+            "from studio_containers.tasks.local import local_aws_of\n"
+            "from studio_containers.local import session\n"
+            "local_aws_of(None)\n"
+            "print(json.dumps(sorted(m for m in ('docker', 'boto3', 'botocore', "
+            "'studio_containers.localaws.control', 'studio_containers.local.app') "
+            "if m in sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    assert json.loads(loaded) == []

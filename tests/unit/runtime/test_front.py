@@ -11,8 +11,8 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 from tornado.websocket import WebSocketHandler
 
-from studio_containers.runtime.front import COOKIE, TokenFront
 from studio_containers.ports import free_port
+from studio_containers.runtime.front import COOKIE, TokenFront
 
 TOKEN = "front-token"
 
