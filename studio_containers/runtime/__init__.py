@@ -5,7 +5,7 @@ running its own app), their network (network.py, user_nat.py) and AWS credential
 (front.py); start.py puts them together.
 
 The validation (which starts each kernel and each space), `invoke local` (local/) and the local
-AWS's CreateApp (localaws/apps_launcher.py) all run apps through here, and nothing here imports
+AWS's CreateApp (localaws/apps/launcher.py) all run apps through here, and nothing here imports
 them back (tests/unit/test_layers.py).
 """
 from .. import PROJECT_ROOT

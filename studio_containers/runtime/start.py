@@ -1,5 +1,5 @@
 """Starting an app as Studio does: the one path of `invoke local` (local/app.py) and of the
-local AWS's CreateApp (localaws/apps_launcher.py), which differ only in what they pass in (the
+local AWS's CreateApp (localaws/apps/launcher.py), which differ only in what they pass in (the
 image, its home, names and labels, the network access asked for, where credentials come from).
 
 - `place`: the app's network (network.py chooses it) and, where that network reaches this

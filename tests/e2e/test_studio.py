@@ -11,7 +11,7 @@ import requests
 
 from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import URL_RE, Cli
-from studio_containers.localaws.apps_launcher import APP_LABEL, ROLE
+from studio_containers.localaws.apps.launcher import APP_LABEL, ROLE
 from studio_containers.runtime.container import ROLE_LABEL
 from studio_containers.runtime.gateway import gateway_port_of
 from studio_containers.runtime.kernel_client import execute

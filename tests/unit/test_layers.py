@@ -149,7 +149,7 @@ def test_local_and_the_local_aws_start_apps_through_the_runtime_alone():
     between = [(s, d, m, line) for s, d, m, line in edges() if {s, d} == {"local", "localaws"}]
     assert not between
     for package in ("local", "localaws"):
-        assert any(s == package and m.endswith(("local.app", "apps_launcher"))
+        assert any(s == package and m.endswith(("local.app", "apps.launcher"))
                    and d == "runtime" for s, d, m, _ in edges()), package
 
 

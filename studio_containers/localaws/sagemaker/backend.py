@@ -58,7 +58,7 @@ def _refuse_with_users(original: Callable) -> Callable:
     # AWS refuses to delete a domain that still has user profiles or spaces (moto deletes it and
     # leaves them, and their apps, unreachable).
     def delete(backend: SageMakerModelBackend, domain_id: str, *args, **kwargs):
-        from ..apps_models import apps_store
+        from ..apps.models import apps_store
         store = apps_store(backend)
         left = [f"user profile {p.name}" for p in store.profiles.values() if p.domain_id == domain_id]
         left += [f"space {s.name}" for s in store.spaces.values() if s.domain_id == domain_id]

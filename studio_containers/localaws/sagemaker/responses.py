@@ -61,7 +61,7 @@ class StudioResponses:
     def _domains(self) -> list:
         # Deletes refuse what any of them lists in its CustomImages: the domains' defaults, and
         # the user profiles' and spaces' own settings.
-        from ..apps_models import apps_store
+        from ..apps.models import apps_store
         return list(self.sagemaker_backend.domains.values()) + \
             apps_store(self.sagemaker_backend).settings_holders()
 

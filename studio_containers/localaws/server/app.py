@@ -212,7 +212,7 @@ def _apps_launcher(app: LocalAwsApp, env):
     from ...ports import HOST
     from ...runtime.credentials_endpoint import CredentialsIssuer
     from ...settings import Settings
-    from ..apps_launcher import AppLauncher
+    from ..apps.launcher import AppLauncher
 
     settings = Settings.loads(env["LOCALAWS_SETTINGS"])
     url = f"http://{HOST}:{env['LOCALAWS_PORT']}"

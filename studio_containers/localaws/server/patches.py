@@ -66,22 +66,13 @@ def copies(target: str, members: dict, replacing: tuple = ()) -> list[Patch]:
             for name, member in members.items()]
 
 
-def _apps_patches() -> list[Patch]:
-    from .. import apps_responses
-    return [Patch(f"{apps_responses.__name__}:AppsResponses", "launcher", ADD,
-                  lambda inner, context: context.launcher),
-            # The tag actions answer for profiles, spaces and apps, and call moto's for the rest.
-            *copies(SAGEMAKER_RESPONSE, apps_responses.methods(),
-                     replacing=("add_tags", "list_tags", "delete_tags"))]
-
-
 # Where each group's patches are declared: a module's PATCHES (imported by install() only), or
 # a function that lists them.
 GROUPS = {
     "ecr": ("..ecr.local",),
     "sagemaker": ("..sagemaker.responses", "..sagemaker.backend"),
     "protocol": (".unreadable", ".unimplemented"),
-    "apps": (_apps_patches,),
+    "apps": ("..apps.responses",),
 }
 
 

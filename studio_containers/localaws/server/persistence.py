@@ -31,6 +31,8 @@ RENAMED_MODULES = {f"{_PACKAGE}.{old}": f"{_PACKAGE}.{new}" for old, new in {
     "moto_patches": "sagemaker.backend", "server": "server.app", "sigv4": "server.sigv4",
     "persistence": "server.persistence", "unimplemented": "server.unimplemented",
     "unreadable": "server.unreadable", "ecr_local": "ecr.local", "registry": "ecr.registry",
+    **{f"apps_{concern}": f"apps.{concern}"
+       for concern in ("images", "launcher", "models", "responses", "router")},
 }.items()}
 
 

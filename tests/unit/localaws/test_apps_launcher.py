@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from studio_containers.errors import UserError
-from studio_containers.localaws import apps_launcher
-from studio_containers.localaws.apps_launcher import AppLauncher, instance
-from studio_containers.localaws.apps_models import App
+from studio_containers.localaws.apps import launcher as apps_launcher
+from studio_containers.localaws.apps.launcher import AppLauncher, instance
+from studio_containers.localaws.apps.models import App
 from studio_containers.wait import wait_until
 from tests.helpers import project_settings
 

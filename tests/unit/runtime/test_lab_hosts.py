@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from jupyter_server.base.handlers import JupyterHandler
 
-from studio_containers.localaws.apps_responses import _this_machine_as_reached
+from studio_containers.localaws.apps.responses import _this_machine_as_reached
 from studio_containers.runtime import user_nat
 from studio_containers.runtime.lab import LAB_HELPERS
 

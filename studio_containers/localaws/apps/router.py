@@ -21,10 +21,10 @@ from pathlib import Path
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.web import Application, RequestHandler
 
-from ..files import write_private
-from ..ports import HOST, free_port
-from ..runtime.front import WebSocketRelay, header_token
-from ..tornado_thread import ServerThread
+from ...files import write_private
+from ...ports import HOST, free_port
+from ...runtime.front import WebSocketRelay, header_token
+from ...tornado_thread import ServerThread
 
 SEPARATOR = "__"
 USER = r"/(?P<domain>[^/]+)/(?P<user>[^/]+)"

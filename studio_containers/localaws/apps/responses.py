@@ -1,5 +1,6 @@
 """The Studio apps API's responses (user profiles, spaces, apps, their tags, presigned URLs), as
-thin delegates to apps_models.py, installed onto moto's SageMakerResponse in the server process.
+thin delegates to models.py; PATCHES puts them on moto's SageMakerResponse, in the server process
+only (server/patches.py installs them).
 
 CreateApp decides the image synchronously (so a bad request is a 4xx, as in AWS) and hands the
 launch to the launcher, which reports the app's status as it goes.
@@ -10,16 +11,17 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
-from ..ports import HOST
-from ..runtime.network import PUBLIC
-from ..runtime.user_nat import HOST_LOOPBACK
-from ..studio import APPS, JUPYTER_SERVER, SPACE_APP_TYPES, AppStatus
-from .apps_images import resolve
-from .apps_launcher import AppLauncher
-from .apps_models import AppsStore, apps_store, merge_tags, remove_tags
-from .sagemaker.models import find_domain
-from .sagemaker.paging import page, with_token
-from .sagemaker.responses import StudioResponses
+from ...ports import HOST
+from ...runtime.network import PUBLIC
+from ...runtime.user_nat import HOST_LOOPBACK
+from ...studio import APPS, JUPYTER_SERVER, SPACE_APP_TYPES, AppStatus, Owner
+from ..sagemaker.models import find_domain
+from ..sagemaker.paging import page, with_token
+from ..sagemaker.responses import StudioResponses
+from ..server.patches import ADD, SAGEMAKER_RESPONSE, Patch, copies
+from .images import resolve
+from .launcher import AppLauncher
+from .models import AppsStore, apps_store, merge_tags, remove_tags
 
 SORTS = {"CreationTime": "creation_time", "LastModifiedTime": "last_modified_time"}
 # moto's tag actions, still answering for every ARN that is not a profile's, space's or app's
@@ -237,7 +239,7 @@ def _this_machine_as_reached(host_header: str) -> str:
 def _owner_settings(store: AppsStore, domain, owner: tuple[str, str]) -> list[dict]:
     """Where an owner's CustomImages come from, most specific first."""
     kind, name = owner
-    if kind == "UserProfileName":
+    if kind == Owner.USER_PROFILE:
         return [store.profile(domain.id, name).settings, domain.default_user_settings]
     # A space's own settings list no images (the model has no CustomImages there); its owner's
     # profile does, then the domain's defaults for spaces and for users.
@@ -253,7 +255,8 @@ def methods() -> dict:
             if callable(member) and not name.startswith("__") and name != "launcher"}
 
 
-def install(launcher: AppLauncher) -> None:
-    AppsResponses.launcher = launcher
-    for name, method in methods().items():
-        setattr(SageMakerResponse, name, method)
+PATCHES = [
+    Patch(f"{__name__}:AppsResponses", "launcher", ADD, lambda inner, context: context.launcher),
+    # The tag actions answer for profiles, spaces and apps, and call moto's for the rest.
+    *copies(SAGEMAKER_RESPONSE, methods(), replacing=("add_tags", "list_tags", "delete_tags")),
+]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from moto.sagemaker.exceptions import ValidationError
 
-from ..studio import APP_IMAGE_CONFIG_KIND, APP_SETTINGS_OF, ImageVersionStatus
-from .sagemaker.models import StudioStore
+from ...studio import APP_IMAGE_CONFIG_KIND, APP_SETTINGS_OF, ImageVersionStatus
+from ..sagemaker.models import StudioStore
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@
 - JupyterLab / CodeEditor: the space's image started as Studio starts it, with the space's home,
   behind a token front (Studio signs users in before a request reaches the app).
 - JupyterServer: the local JupyterLab of `invoke local`, whose gateway client reaches the
-  profile's KernelGateway apps through the gateway router (apps_router.py). It is a process on
+  profile's KernelGateway apps through the gateway router (router.py). It is a process on
   this machine, so a VpcOnly domain does not keep it in; it runs no user code but its terminals.
 Everything is started through runtime/, as `invoke local` starts it: start.py places a container
 app (network, and credentials where the network reaches them) and serves a space behind its
@@ -28,15 +28,15 @@ from typing import Callable
 
 from docker.errors import DockerException, ImageNotFound, NotFound
 
-from ..build.engine import connect
-from ..errors import UserError
-from ..pipeline import prepare
-from ..ports import HOST, free_port
-from ..runtime import user_nat
-from ..runtime.container import ROLE_LABEL, container_logs, owner, remove
-from ..runtime.gateway import gateway_container, start_gateway
-from ..runtime.home import prepare_home
-from ..runtime.lab import (
+from ...build.engine import connect
+from ...errors import UserError
+from ...pipeline import prepare
+from ...ports import HOST, free_port
+from ...runtime import user_nat
+from ...runtime.container import ROLE_LABEL, container_logs, owner, remove
+from ...runtime.gateway import gateway_container, start_gateway
+from ...runtime.home import prepare_home
+from ...runtime.lab import (
     LabOptions,
     is_lab_of,
     launch_lab,
@@ -44,12 +44,12 @@ from ..runtime.lab import (
     stop_lab_pid,
     wait_lab,
 )
-from ..runtime.network import PUBLIC
-from ..runtime.space import space_container
-from ..runtime.start import Placement, place, serve_space
-from ..settings import Settings
-from ..spec import ContainerConfig, ImageSpec, Kernel
-from ..studio import (
+from ...runtime.network import PUBLIC
+from ...runtime.space import space_container
+from ...runtime.start import Placement, place, serve_space
+from ...settings import Settings
+from ...spec import ContainerConfig, ImageSpec, Kernel
+from ...studio import (
     APPS,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
@@ -59,8 +59,8 @@ from ..studio import (
     AppStatus,
     Owner,
 )
-from ..validate.layers import resolve_user
-from .apps_models import App
+from ...validate.layers import resolve_user
+from .models import App
 
 ROLE = "studio-app"
 APP_LABEL = "studio-containers.app"
@@ -268,13 +268,13 @@ class AppLauncher:
 
     def _start_front(self, app: App, app_port: int) -> None:
         """The front of a space found running after a restart, on its port as before."""
-        from ..runtime.front import TokenFront  # tornado: only when a space runs
+        from ...runtime.front import TokenFront  # tornado: only when a space runs
         self.fronts[instance(app)] = TokenFront(app.runtime["front_port"], self.token(app, "front"),
                                                 app_port).start()
 
     def _ensure_router(self) -> bool:
         """The gateway router, on its saved port when it is free; True when it had to move."""
-        from .apps_router import GatewayRouter
+        from .router import GatewayRouter
         with self._router_lock:
             if self.router is not None:
                 return False
@@ -436,7 +436,7 @@ class AppLauncher:
         """Every app of every account and region (the stores are moto's, so looked up each time)."""
         from moto.sagemaker.models import sagemaker_backends
 
-        from .apps_models import apps_store
+        from .models import apps_store
         found = []
         for regions in sagemaker_backends.values():
             for backend in regions.values():

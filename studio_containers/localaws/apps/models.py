@@ -16,7 +16,7 @@ from moto.sagemaker.exceptions import (
     ValidationError,
 )
 
-from ..studio import (
+from ...studio import (
     APPS,
     LIVE_APP_STATUSES,
     PROFILE_APP_TYPES,
@@ -25,7 +25,7 @@ from ..studio import (
     Owner,
     ResourceStatus,
 )
-from .sagemaker.models import _merged, missing_resource, now
+from ..sagemaker.models import _merged, missing_resource, now
 
 
 class Launcher(Protocol):
