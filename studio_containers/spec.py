@@ -27,6 +27,7 @@ from .studio import (
     ENVIRONMENT_VALUE_LENGTH,
     KERNEL_GATEWAY,
     MAX_ID,
+    MAX_KERNELS,
     NAME_RE,
     PLATFORMS,
     SPACE_APP_TYPES,
@@ -132,10 +133,11 @@ class ImageSpec:
         return [k.name for k in self.kernels]
 
 
-class _Reader:
-    """Reads fields of one spec file, raising errors that name the file and the field."""
+class Reader:
+    """Reads fields of one spec file, raising errors that name the file and the field (a
+    subclass may name them as another document spells them)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | str):
         self.path = path
 
     def fail(self, field: str, message: str) -> UserError:
@@ -171,7 +173,7 @@ class _Reader:
 def load_spec(folder: Path) -> ImageSpec:
     """Load and validate `folder/image.yaml`."""
     path = folder / SPEC_FILE
-    r = _Reader(path)
+    r = Reader(path)
     if not path.is_file():
         raise UserError(f"{path}: spec file missing; each image folder needs an {SPEC_FILE}")
     if not (folder / "Dockerfile").is_file():
@@ -189,6 +191,12 @@ def load_spec(folder: Path) -> ImageSpec:
         raise UserError(f"{path}: cannot be read: {exc}") from None
     if data is None:
         raise UserError(f"{path}: (file): is empty; see images/python-basic/{SPEC_FILE} for an example")
+    return spec_of(data, folder, r)
+
+
+def spec_of(data: Any, folder: Path, r: Reader) -> ImageSpec:
+    """The spec `data` (image.yaml's mapping) says, for the image folder `folder`; every field
+    checked, an error naming it as `r` does."""
     data = r.mapping(data, "(top level)", TOP_LEVEL_KEYS)
 
     name = r.string(data, "name", "name")
@@ -225,13 +233,13 @@ def load_spec(folder: Path) -> ImageSpec:
                      container_config=_container_config(r, data.get("container_config")))
 
 
-def _not_applicable(r: "_Reader", data: dict, app_type: str, reasons: dict[str, str]) -> None:
+def _not_applicable(r: "Reader", data: dict, app_type: str, reasons: dict[str, str]) -> None:
     for key, why in reasons.items():
         if key in data:
             raise r.fail(key, f"does not apply to {app_type} images ({why})")
 
 
-def _build(r: "_Reader", value: Any, folder: Path) -> BuildConfig:
+def _build(r: "Reader", value: Any, folder: Path) -> BuildConfig:
     if value is None:
         return BuildConfig()
     value = r.mapping(value, "build", BUILD_KEYS)
@@ -289,7 +297,7 @@ def _build(r: "_Reader", value: Any, folder: Path) -> BuildConfig:
     return BuildConfig(args=tuple(pairs), secrets=tuple(found))
 
 
-def _container_config(r: "_Reader", value: Any) -> ContainerConfig | None:
+def _container_config(r: "Reader", value: Any) -> ContainerConfig | None:
     if value is None:
         return None
     value = r.mapping(value, "container_config", CONTAINER_CONFIG_KEYS)
@@ -320,7 +328,7 @@ def _container_config(r: "_Reader", value: Any) -> ContainerConfig | None:
     return ContainerConfig(entrypoint=entrypoint, arguments=arguments, environment=tuple(pairs))
 
 
-def _strings(r: "_Reader", value: Any, field: str, most: int, length: int) -> tuple[str, ...]:
+def _strings(r: "Reader", value: Any, field: str, most: int, length: int) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -334,11 +342,14 @@ def _strings(r: "_Reader", value: Any, field: str, most: int, length: int) -> tu
     return tuple(value)
 
 
-def _kernels(r: _Reader, value: Any) -> tuple[Kernel, ...]:
+def _kernels(r: Reader, value: Any) -> tuple[Kernel, ...]:
     if value is None:
         raise r.fail("kernels", "is required: a list of {name, display_name}, at least one")
     if not isinstance(value, list) or not value:
         raise r.fail("kernels", "must be a non-empty list of {name, display_name}")
+    if len(value) > MAX_KERNELS:
+        raise r.fail("kernels", f"has {len(value)} kernels; Studio takes at most {MAX_KERNELS} "
+                                "in an AppImageConfig")
     kernels, seen = [], set()
     for i, item in enumerate(value):
         field = f"kernels[{i}]"
@@ -358,7 +369,7 @@ def _kernels(r: _Reader, value: Any) -> tuple[Kernel, ...]:
     return tuple(kernels)
 
 
-def _user(r: _Reader, value: Any) -> tuple[int, int]:
+def _user(r: Reader, value: Any) -> tuple[int, int]:
     if value is None:
         return DEFAULT_UID_GID
     value = r.mapping(value, "user", {"uid", "gid"})
@@ -372,7 +383,7 @@ def _user(r: _Reader, value: Any) -> tuple[int, int]:
     return uid, gid
 
 
-def _mount_path(r: _Reader, value: Any) -> str:
+def _mount_path(r: Reader, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise r.fail("mount_path", f"must be an absolute path string, got {type(value).__name__} "
                                    f"{shown(value)}")

@@ -167,6 +167,7 @@ ALLOWED_UID_GID = ((1000, 100), (0, 0))
 DEFAULT_UID_GID = ALLOWED_UID_GID[0]
 # No file in any layer may be owned by an id above this (failure class 4).
 MAX_ID = 65535
+MAX_KERNELS = 5                     # KernelSpecs of an AppImageConfig (the API's model)
 
 DEFAULT_MOUNT_PATH = "/home/sagemaker-user"     # where Studio mounts the user's EFS home
 SPACE_HOME = DEFAULT_MOUNT_PATH                 # a space's EBS volume: always here, as 1000/100

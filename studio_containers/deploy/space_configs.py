@@ -11,6 +11,7 @@ hashicorp/aws 5.x, these configs belong in terraform/modules/studio-image (its R
 """
 from botocore.exceptions import ClientError
 
+from ..app_image_config import config_of
 from ..console import say
 from ..spec import ImageSpec
 from ..studio import APP_IMAGE_CONFIG_KIND
@@ -19,14 +20,7 @@ from .contract import TAG
 
 def wanted(spec: ImageSpec) -> dict:
     """The AppImageConfig member for the spec: {JupyterLabAppImageConfig: {ContainerConfig: …}}."""
-    config = spec.container_config
-    container = {}
-    if config is not None:
-        container = {key: value for key, value in (
-            ("ContainerEntrypoint", list(config.entrypoint)),
-            ("ContainerArguments", list(config.arguments)),
-            ("ContainerEnvironmentVariables", dict(config.environment))) if value}
-    return {APP_IMAGE_CONFIG_KIND[spec.app_type]: {"ContainerConfig": container} if container else {}}
+    return config_of(spec)
 
 
 def ensure(sm, spec: ImageSpec, stack: str) -> bool:
