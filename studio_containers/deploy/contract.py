@@ -6,6 +6,7 @@ left behind, so they must name things exactly as terraform/ does. They do it onl
 module, and tests/unit/deploy/test_contract.py reads terraform/ and fails when a name used here
 is gone. The SageMaker Image and AppImageConfig are named after the image (`name = each.key`).
 """
+from ..errors import UserError
 from ..spec import ImageSpec
 
 TAG = "studio-containers:stack"     # every resource is tagged TAG=<stack>: how ownership is told
@@ -26,6 +27,22 @@ RESOURCES = {
 ROLE_POLICY = "ecr-pull"            # the inline policy of the role, named in its import ID
 IMAGES_OUTPUT = "images"            # the stack's output: image name → its module's outputs
 IMAGE_VERSION = "image_version"     # … of which the tasks read the version the apply left
+
+
+# hashicorp/aws 3.39's aws_sagemaker_app_image_config takes at most one kernel_spec block (its
+# plan fails on more), though Studio takes 5; modules/studio-image's `kernels` says the same.
+PROVIDER_KERNELS = 1
+
+
+def check_deployable(specs: list[ImageSpec]) -> None:
+    """What the stack cannot deploy, refused before anything is built or called."""
+    for spec in specs:
+        if not spec.is_space and len(spec.kernels) > PROVIDER_KERNELS:
+            raise UserError(
+                f"{spec.spec_file}: kernels: {len(spec.kernels)} kernels; `up` deploys "
+                f"{PROVIDER_KERNELS} per KernelGateway image, as the Terraform provider it runs "
+                "(hashicorp/aws 3.39) takes one kernel_spec per AppImageConfig; list one here "
+                "(`invoke local` and `invoke validate` take up to 5, as Studio)")
 
 
 def repository_name(prefix: str, name: str) -> str:

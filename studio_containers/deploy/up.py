@@ -5,7 +5,7 @@ from ..settings import Settings
 from ..spec import ImageSpec, load_specs
 from . import domain as domains
 from . import ownership, space_configs
-from .contract import addresses, image_inputs, image_version
+from .contract import addresses, check_deployable, image_inputs, image_version
 from .deployment import Deployment, deployment
 from .ownership import Adoption
 from .plan_memory import PlanMemory
@@ -18,6 +18,7 @@ def up(settings: Settings, target_name: str, image: str | None,
        skip_validation: bool = False, force_plan: bool = False) -> None:
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
+    check_deployable(specs)
     # The target first: missing or refused credentials are told before a build that can be long.
     target = open_target(settings, target_name)
     cache = EcrCache(target.client("ecr"), settings.repository_prefix) if settings.registry_cache else None

@@ -65,15 +65,15 @@ variable "app_type" {
 }
 
 variable "kernels" {
-  description = "KernelGateway images: kernels Studio shows (name = a kernelspec name inside the image, display_name free), 1 to 5 entries. Empty for spaces."
+  description = "KernelGateway images: kernels Studio shows (name = a kernelspec name inside the image, display_name free). Studio takes 1 to 5; hashicorp/aws 3.39 takes one kernel_spec block, so 1 entry. Empty for spaces."
   type = list(object({
     name         = string
     display_name = string
   }))
 
   validation {
-    condition     = length(var.kernels) <= 5
-    error_message = "Studio takes 1 to 5 kernels per app image config."
+    condition     = length(var.kernels) <= 1
+    error_message = "The hashicorp/aws provider 3.39 takes one kernel_spec per app image config (Studio takes up to 5)."
   }
 }
 

@@ -322,3 +322,29 @@ def test_the_modules_checks_agree_with_studios_rules():
                        "gid": sorted({gid for _, gid in studio.ALLOWED_UID_GID})}
     pairs = " or ".join(f"{uid}/{gid}" for uid, gid in studio.ALLOWED_UID_GID)
     assert text.count(f"Studio accepts uid/gid {pairs} only.") == 2
+
+
+def test_the_modules_kernel_limit_is_the_providers():
+    """hashicorp/aws 3.39 plans at most one kernel_spec (checked with the real provider: "No more
+    than 1 kernel_spec blocks are allowed"); the module and `up` refuse more, before the plan."""
+    text = (SOURCE / "modules" / "studio-image" / "variables.tf").read_text()
+    assert int(re.search(r"length\(var\.kernels\) <= (\d+)", text).group(1)) == \
+        contract.PROVIDER_KERNELS
+
+
+def test_up_refuses_more_kernels_than_the_provider_takes_before_the_target_opens(monkeypatch):
+    from studio_containers.deploy import up as up_module
+    from studio_containers.errors import UserError
+    from studio_containers.spec import Kernel
+    from tests.helpers import made_up_spec
+    two = made_up_spec(kernels=(Kernel("python3", "Python 3"), Kernel("ir", "R")))
+    monkeypatch.setattr(up_module, "check_inputs", lambda *args: None)
+    monkeypatch.setattr(up_module, "load_specs", lambda *args: [two])
+    monkeypatch.setattr(up_module, "open_target",
+                        lambda *args: pytest.fail("the target opened before the check"))
+    with pytest.raises(UserError, match=r"image.yaml: kernels: 2 kernels; `up` deploys 1 per "
+                                        r"KernelGateway image"):
+        up_module.up(SimpleNamespace(images_dir=Path("/nonexistent")), "local", None)
+    one = made_up_spec()
+    space = made_up_spec(name="lab", app_type="JupyterLab", kernels=())
+    contract.check_deployable([one, space])     # what the provider takes passes
