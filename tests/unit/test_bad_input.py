@@ -102,6 +102,8 @@ SPECS = [
     ("s-platform-arm", KG + "platform: linux/arm64\n", "platform", "Studio runs linux/amd64 only"),
     ("s-kernels-missing", "name: NAME\n", "kernels", "is required"),
     ("s-kernels-empty", "name: NAME\nkernels: []\n", "kernels", "must be a non-empty list"),
+    ("s-kernels-six", "name: NAME\nkernels: [" + ", ".join(f"{{name: k{i}}}" for i in range(6))
+     + "]\n", "kernels", "has 6 kernels; Studio takes at most 5"),
     ("s-kernels-mapping", "name: NAME\nkernels: {name: py}\n", "kernels",
      "must be a non-empty list"),
     ("s-kernel-name-space", "name: NAME\nkernels: [{name: py 3}]\n", "kernels[0].name",
@@ -166,6 +168,8 @@ SPECS = [
      "unknown field; allowed: args, secrets"),
 ]
 NO_DOCKERFILE, NO_SPEC = "s-no-dockerfile", "s-no-spec"
+# Fine for Studio (build, validate, local), more than the Terraform provider plans: `up` refuses.
+UP_TWO_KERNELS = "s-up-two-kernels"
 
 
 def _spec_cases() -> list[Case]:
@@ -178,6 +182,9 @@ def _spec_cases() -> list[Case]:
                       (f"{{root}}/images/{NO_DOCKERFILE}/Dockerfile: missing",)))
     cases.append(Case(f"spec:{NO_SPEC}", ["validate", "--image", NO_SPEC],
                       (f"{{root}}/images/{NO_SPEC}/image.yaml: spec file missing",)))
+    cases.append(Case(f"spec:{UP_TWO_KERNELS}", ["up", "--image", UP_TWO_KERNELS],
+                      (f"{{root}}/images/{UP_TWO_KERNELS}/image.yaml: kernels: 2 kernels; `up` "
+                       "deploys 1 per KernelGateway image",)))
     # `status` reads every spec: the first folder (in name order) is the one named.
     cases.append(Case("spec:status-reads-all", ["status"],
                       ("{root}/images/-s-leading-hyphen/image.yaml: name: '-s-leading-hyphen'",)))
@@ -438,6 +445,9 @@ def _make_corpus(root: Path) -> None:
         _write(images / folder / "Dockerfile", "FROM scratch\n")
     _write(images / NO_DOCKERFILE / "image.yaml", KG.replace("NAME", NO_DOCKERFILE))
     _write(images / NO_SPEC / "Dockerfile", "FROM scratch\n")
+    _write(images / UP_TWO_KERNELS / "image.yaml",
+           f"name: {UP_TWO_KERNELS}\nkernels: [{{name: python3}}, {{name: ir}}]\n")
+    _write(images / UP_TWO_KERNELS / "Dockerfile", "FROM scratch\n")
     _write(images / "ok" / "image.yaml", OK_SPEC)
     _write(images / "ok" / "Dockerfile", "FROM scratch\n")
     for name, text, *_ in SETTINGS_FILES:
