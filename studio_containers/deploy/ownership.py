@@ -52,7 +52,7 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
                 arn = found["repositories"][0]["repositoryArn"]
                 tags = ecr.list_tags_for_resource(resourceArn=arn)["tags"]
                 _own(interrupted or {"Key": TAG, "Value": stack} in tags,
-                     f"ECR repository {repo}", stack)
+                     f"ECR repository {repo}", stack, tags)
                 adoption.repositories.append((at["repository"], repo))
                 if _lookup(ecr.get_lifecycle_policy, "LifecyclePolicyNotFoundException",
                            repositoryName=repo):
@@ -63,14 +63,15 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
             if image:
                 tags = sm.list_tags(ResourceArn=image["ImageArn"]).get("Tags", [])
                 _own(interrupted or {"Key": TAG, "Value": stack} in tags,
-                     f"SageMaker Image {name}", stack)
+                     f"SageMaker Image {name}", stack, tags)
                 adoption.images.append((at["image"], name))
                 image_ours = True
         config = (None if at["config"] in state else
                   _lookup(sm.describe_app_image_config, "ResourceNotFound", AppImageConfigName=name))
         if config and name in spaces:
             tags = sm.list_tags(ResourceArn=config["AppImageConfigArn"]).get("Tags", [])
-            _own(interrupted or {"Key": TAG, "Value": stack} in tags, f"AppImageConfig {name}", stack)
+            _own(interrupted or {"Key": TAG, "Value": stack} in tags, f"AppImageConfig {name}",
+                 stack, tags)
         elif config:
             _own(interrupted or image_ours, f"AppImageConfig {name}", stack)
             adoption.images.append((at["config"], name))
@@ -79,7 +80,7 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
             listed = _lookup(iam.list_role_tags, "NoSuchEntity", RoleName=role)
             if listed is not None:
                 _own(interrupted or {"Key": TAG, "Value": stack} in listed.get("Tags", []),
-                     f"IAM role {role}", stack)
+                     f"IAM role {role}", stack, listed.get("Tags", []))
                 adoption.images.append((at["role"], role))
                 if _lookup(iam.get_role_policy, "NoSuchEntity", RoleName=role,
                            PolicyName=ROLE_POLICY):
@@ -87,11 +88,18 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
     return adoption
 
 
-def _own(ours: bool, what: str, stack: str) -> None:
-    if not ours:
-        raise UserError(f"{what} already exists and is not this stack's (no tag {TAG}={stack}); "
-                        "refusing to adopt it. Rename the image folder (and its name:) or remove "
-                        "the other resource.")
+def _own(ours: bool, what: str, stack: str, tags: list[dict] | None = None) -> None:
+    """`tags`: the resource's (Key/Value pairs), to name whose it is; None where it has none of
+    its own (a KernelGateway AppImageConfig: its image's stack owns it)."""
+    if ours:
+        return
+    owners = sorted({t.get("Value") for t in tags or [] if t.get("Key") == TAG})
+    whose = (f"tagged {TAG}={', '.join(owners)}: stack {', '.join(owners)}'s"
+             if owners else f"no {TAG} tag at all: made outside this tool"
+             if tags is not None else f"its image is not tagged {TAG}={stack}")
+    raise UserError(f"{what} already exists and is not this stack's ({whose}; this stack is "
+                    f"{stack}); refusing to adopt it. Rename the image folder (and its name:) "
+                    "or remove the other resource.")
 
 
 def adopt_version(client, state: dict, name: str, base_image: str) -> list[tuple[str, str]]:

@@ -92,7 +92,8 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     tiny_image(images, "other-team")
     refused = cli("up", "--skip-validation", "--image", "other-team", check=False)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert "SageMaker Image other-team already exists and is not this stack's" in refused.stderr
+    assert "SageMaker Image other-team already exists and is not this stack's (no " \
+        "studio-containers:stack tag at all: made outside this tool; this stack is" in refused.stderr
     assert gone(lambda: ecr.describe_repositories(repositoryNames=["e2e/other-team"]))
     (images / "other-team" / "image.yaml").unlink()
     (images / "other-team" / "Dockerfile").unlink()

@@ -144,8 +144,10 @@ def test_someone_elses_resource_is_refused_in_one_line(aws, what, tags):
     with pytest.raises(UserError) as info:
         check(aws(tags), {}, ["a"], STACK, PREFIX, set())
     message = str(info.value)
-    assert message.startswith(f"{what} already exists and is not this stack's (no tag "
-                              "studio-containers:stack=team); refusing to adopt it.")
+    whose = ("tagged studio-containers:stack=other-team: stack other-team's" if tags else
+             "no studio-containers:stack tag at all: made outside this tool")
+    assert message.startswith(f"{what} already exists and is not this stack's ({whose}; this "
+                              "stack is team); refusing to adopt it.")
     assert "\n" not in message
 
 
@@ -159,7 +161,8 @@ def test_what_an_interrupted_run_made_is_adopted_whatever_its_tags(tags):
 def test_an_app_image_config_is_adopted_when_the_image_is_ours():
     # Provider 3.39 cannot tag app image configs: the image they are named after vouches.
     aws = clients(sm=FakeSageMaker(configs={"a"}))
-    with pytest.raises(UserError, match="^AppImageConfig a already exists and is not this stack's"):
+    with pytest.raises(UserError, match="^AppImageConfig a already exists and is not this stack's "
+                                        r"\(its image is not tagged studio-containers:stack=team;"):
         check(aws, {}, ["a"], STACK, PREFIX, set())
     in_state = check(aws, {AT["image"]: {}}, ["a"], STACK, PREFIX, set())
     assert in_state.images == [(AT["config"], "a")]
