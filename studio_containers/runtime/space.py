@@ -107,6 +107,11 @@ def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, time
                  hint: str) -> str:
     """Until the app answers at its base path without a token, as Studio's health check asks;
     the base path it answered on."""
+    # While the app boots, one spelling can fail and the next succeed within one round (seen with
+    # code-server), so another spelling counts only after it answered two rounds running and the
+    # container's own path still did not.
+    answered_before: set[str] = set()
+
     def serving():
         container.reload()
         if container.status in ("exited", "dead"):
@@ -115,7 +120,7 @@ def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, time
             raise UserError(f"{spec.name}: the app's process exited with code {code} before it "
                             f"served {sc.base_path} on port {APP_PORT}; a space's entrypoint "
                             "must keep running (its last lines are above)")
-        seen = []
+        seen, answered = [], set()
         for base_path in sc.base_paths:
             path = sc.ready_path(base_path)
             answer = requests.get(sc.origin + path, timeout=2, allow_redirects=False)
@@ -124,8 +129,18 @@ def wait_serving(container: Container, sc: SpaceContainer, spec: ImageSpec, time
                                 f"{_where(answer)}: the app demands a token or password, which "
                                 f"Studio does not send; turn it off ({APPS[spec.app_type].auth_off})")
             if answer.status_code < 400:
-                return base_path
-            seen.append(f"HTTP {answer.status_code} at {path}")
+                if base_path == sc.base_path:
+                    return base_path
+                answered.add(base_path)
+            else:
+                seen.append(f"HTTP {answer.status_code} at {path}")
+        settled = [p for p in sc.base_paths if p in answered and p in answered_before]
+        if settled:
+            return settled[0]
+        answered_before.clear()
+        answered_before.update(answered)
+        if answered:
+            seen.append("answered at " + ", ".join(sorted(answered)) + ", waiting to see it hold")
         if requests.get(sc.origin + "/", timeout=2, allow_redirects=False).status_code < 400:
             seen.append("but / answers: the app serves the root, not Studio's base path")
         return NotYet(", ".join(seen))

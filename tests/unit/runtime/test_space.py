@@ -32,6 +32,8 @@ def app():
         def do_GET(self):
             state.asked.append(self.path)
             status, location = state.routes.get(self.path, (404, None))
+            if isinstance(status, list):                     # answers in turn, the last one stays
+                status = status.pop(0) if len(status) > 1 else status[0]
             self.send_response(status)
             if location:
                 self.send_header("Location", location)
@@ -71,6 +73,15 @@ def test_code_editor_answers_on_either_spelling_of_its_base_path(app):
     sc = sc_for(CODE_EDITOR, app)
     assert sc.base_paths == ("/CodeEditor/default", "/codeeditor/default")
     assert wait_serving(Container(), sc, CODE_EDITOR, timeout=5, hint="") == "/codeeditor/default"
+
+
+def test_the_own_spelling_wins_when_the_app_comes_up_between_two_probes(app):
+    # One round: the proxy answers 502 at /CodeEditor/default/, code-server comes up, and the
+    # next spelling answers 200. The container's own path is the one it serves.
+    app.routes["/CodeEditor/default/"] = ([502, 200], None)
+    app.routes["/codeeditor/default/"] = (200, None)
+    assert wait_serving(Container(), sc_for(CODE_EDITOR, app), CODE_EDITOR, timeout=5,
+                        hint="") == "/CodeEditor/default"
 
 
 def test_jupyterlab_is_ready_on_studios_health_check_only(app):
