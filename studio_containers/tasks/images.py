@@ -1,12 +1,36 @@
-"""`invoke build|push|validate`: the images under images/.
+"""`invoke new|build|push|validate`: the images under images/.
 
 The pipeline (Docker's SDK, the build, the validation) is imported by each task, not here:
 every command loads these modules, and `invoke local` starts JupyterLab before it needs them."""
 from invoke import Collection, task
 
+from pathlib import Path
+
 from ..console import say
+from ..image_folder import NEW_APP_TYPES, default_image, image_from_config, make_folder
 from ..spec import load_specs
 from . import settings, user_errors
+
+
+@task(help={"name": "the image's name: its folder under images/, ImageName and AppImageConfigName",
+            "app_type": f"{' | '.join(NEW_APP_TYPES)} (default {NEW_APP_TYPES[0]})",
+            "from": "an AppImageConfig as JSON (create-app-image-config's input or "
+                    "describe-app-image-config's output) to write image.yaml from"},
+      positional=["name"])
+@user_errors
+def new(c, name, app_type=None, from_=None):
+    """Start an image folder: Dockerfile, image.yaml and README that build and run as they are."""
+    s = settings(c)
+    if from_:
+        image = image_from_config(name, Path(from_), app_type)
+    else:
+        image = default_image(name, app_type or NEW_APP_TYPES[0])
+    folder = make_folder(s.images_dir, image)
+    data = image.data
+    say(f"Made {folder}/ ({data['app_type']}): "
+        + ", ".join(sorted(p.name for p in folder.iterdir())))
+    say(f"Next: ./inv local --image {name}   (then ./inv validate --image {name}, "
+        f"./inv up --image {name})")
 
 
 @task(help={"image": "build only this image (a folder name under images/); default: all",
@@ -48,4 +72,4 @@ def validate(c, image=None, again=False):
     say(f"Validation passed: {', '.join(b.spec.name for b in prepared.built)}")
 
 
-ns = Collection(build, push, validate)
+ns = Collection(new, build, push, validate)

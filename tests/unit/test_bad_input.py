@@ -254,6 +254,15 @@ FLAG_CASES = [
     Case("flag:missing-positional", ["rollback"], ("did not receive required positional",),
          prefix=""),
     Case("flag:unknown-task", ["deploy"], ("No idea what 'deploy' is!",), prefix=""),
+    Case("flag:new-existing", ["new", "ok"], ("{root}/images/ok: already exists; invoke new never",)),
+    Case("flag:new-name", ["new", "my_image"], ("NAME 'my_image': must be 1-63 letters",)),
+    Case("flag:new-app-type", ["new", "x", "--app-type", "JupyterServer"],
+         ("--app-type 'JupyterServer': not one invoke new makes; allowed: KernelGateway, "
+          "JupyterLab, CodeEditor",)),
+    Case("flag:new-from-missing", ["new", "x", "--from", "/nonexistent/c.json"],
+         ("--from /nonexistent/c.json: no such file",)),
+    Case("flag:new-from-not-json", ["new", "x", "--from", "{root}/images/ok/image.yaml"],
+         ("--from {root}/images/ok/image.yaml: line 1 column 1: not valid JSON",)),
 ]
 
 
