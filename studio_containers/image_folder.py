@@ -20,7 +20,6 @@ from .errors import UserError, shown
 from .spec import SPEC_FILE, Reader, spec_of
 from .spec_yaml import spec_text
 from .studio import (
-    APPS,
     CODE_EDITOR,
     DEFAULT_MOUNT_PATH,
     DEFAULT_UID_GID,
@@ -98,16 +97,27 @@ def make_folder(images_dir: Path, new: NewImage) -> Path:
     """images_dir/NAME with the Dockerfile, image.yaml, README and the template's other files;
     an existing folder is never touched."""
     name = new.data["name"]
+    check_free(images_dir, name)
+    spec_of(new.data, Path(name), Reader(SPEC_FILE))    # what is written must load
+    return write_folder(images_dir, name, folder_files(new))
+
+
+def check_free(images_dir: Path, name: str) -> None:
     target = images_dir / name
     if target.exists() or target.is_symlink():
-        raise UserError(f"{target}: already exists; invoke new never writes into an existing "
-                        "folder (choose another NAME, or remove that folder first)")
-    spec_of(new.data, Path(name), Reader(SPEC_FILE))    # what is written must load
+        raise UserError(f"{target}: already exists; a folder is never written into once it "
+                        "exists (choose another name, or remove that folder first)")
+
+
+def write_folder(images_dir: Path, name: str, files: list[tuple[str, str, int]]) -> Path:
+    """images_dir/name holding `files` (name, text, mode), all of them or none."""
+    check_free(images_dir, name)
+    target = images_dir / name
     images_dir.mkdir(parents=True, exist_ok=True)
     staging = images_dir / f".new-{name}-{secrets.token_hex(4)}"
     try:
         staging.mkdir()
-        for relative, text, mode in folder_files(new):
+        for relative, text, mode in files:
             path = staging / relative
             path.write_text(text, encoding="utf-8")
             path.chmod(mode)
@@ -160,10 +170,10 @@ def _user_block(uid: int, gid: int, mount: str) -> str:
     return ("ARG NB_USER=sagemaker-user\n"
             f"ARG NB_UID={uid}\n"
             f"ARG NB_GID={gid}\n\n"
-            f"# Studio's default user for KernelGateway images: UID {uid}, GID {gid} (the \"users\" "
-            "group).\n"
-            f"RUN useradd --create-home{home} --shell /bin/bash --uid \"$NB_UID\" --gid \"$NB_GID\" "
-            "\"$NB_USER\" \\\n"
+            f"# Studio's default user for KernelGateway images: UID {uid}, GID {gid} "
+            "(the \"users\" group).\n"
+            f"RUN useradd --create-home{home} --shell /bin/bash --uid \"$NB_UID\" "
+            "--gid \"$NB_GID\" \"$NB_USER\" \\\n"
             "    && install -d -o \"$NB_UID\" -g \"$NB_GID\" /opt/venv\n")
 
 

@@ -20,7 +20,8 @@ _COMMENT_AT = 35        # the column the shipped image.yaml files align comments
 def spec_text(data: dict, heading: str = "") -> str:
     """image.yaml for `data`; `heading`: comment lines to put first (where the spec came from)."""
     lines = [f"# {line}".rstrip() for line in heading.splitlines()]
-    lines.append("# The one spec of this image; every task (build, local, validate, deploy) reads it.")
+    lines.append("# The one spec of this image; every task (build, local, validate, deploy) "
+                 "reads it.")
     lines.append(_line("name", data["name"], "SageMaker ImageName and AppImageConfigName"))
     for key in ("display_name", "app_type", "platform"):
         if key in data:

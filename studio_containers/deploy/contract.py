@@ -82,6 +82,11 @@ def stack_inputs(*, region: str, local_endpoint: str | None, stack: str, reposit
     }
 
 
+# Inputs of an image adopted with `invoke import` that the spec does not give (its role,
+# description, other tags and repository); every other image has these values.
+ADOPTED_INPUTS = {"role_arn": None, "description": None, "tags": {}, "repository_arn": None}
+
+
 def image_inputs(spec: ImageSpec, base_image: str) -> dict:
     """One entry of the stack's `images` variable: everything comes from the spec and the push."""
     return {
@@ -92,4 +97,10 @@ def image_inputs(spec: ImageSpec, base_image: str) -> dict:
         "mount_path": spec.mount_path,
         "uid": spec.uid,
         "gid": spec.gid,
+        **ADOPTED_INPUTS,
     }
+
+
+def with_input_defaults(inputs: dict) -> dict:
+    """An entry recorded before adopted images had inputs of their own, completed."""
+    return {**ADOPTED_INPUTS, **inputs}

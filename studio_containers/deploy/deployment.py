@@ -10,7 +10,7 @@ from ..settings import Settings
 from ..studio import KERNEL_GATEWAY
 from . import domain as domains
 from . import plan_memory
-from .contract import stack_inputs
+from .contract import stack_inputs, with_input_defaults
 from .record import DeployRecord
 from .runner import TerraformRunner
 from .stack import StackFolder
@@ -94,13 +94,20 @@ class Deployment:
 
     def previous_inputs(self) -> dict[str, dict]:
         # Records written before space images knew no app_type: theirs were KernelGateway images.
-        return {name: {"app_type": KERNEL_GATEWAY, **entry["inputs"]}
+        return {name: with_input_defaults({"app_type": KERNEL_GATEWAY, **entry["inputs"]})
                 for name, entry in self.record.images.items() if "inputs" in entry}
 
     def domain_entries(self) -> dict[str, dict]:
-        return {name: {"AppType": entry.get("app_type", KERNEL_GATEWAY), "AppImageConfigName": name,
-                       "ImageVersionNumber": entry.get("pinned") or entry["version"]}
-                for name, entry in self.record.images.items()}
+        entries = {}
+        for name, entry in self.record.images.items():
+            wanted = {"AppType": entry.get("app_type", KERNEL_GATEWAY), "AppImageConfigName": name}
+            version = entry.get("pinned") or entry["version"]
+            # An image adopted from a domain that offered its latest version keeps being offered
+            # so, unless a rollback pins one (an entry without a number means the latest).
+            if entry.get("pinned") or not entry.get("adopted", {}).get("offers_latest"):
+                wanted["ImageVersionNumber"] = version
+            entries[name] = wanted
+        return entries
 
     def attach_domain(self, domain_id: str, entries: dict[str, dict] | None = None,
                       owned: set[str] | None = None) -> bool:

@@ -35,24 +35,26 @@ def _lookup(call, missing_code: str, **params):
 
 
 def check(client, state: dict, names: list[str], stack: str, prefix: str,
-          pending: set[str], spaces: frozenset[str] = frozenset()) -> Adoption:
+          pending: set[str], spaces: frozenset[str] = frozenset(),
+          own_repository: frozenset[str] = frozenset()) -> Adoption:
     """What of `names` AWS holds outside the state: ours is to be imported, anything else stops
     the deploy. `spaces`: images whose AppImageConfig the deploy writes itself (space_configs.py)
-    and tags, so it is told ours by its tag and never imported."""
+    and tags, so it is told ours by its tag and never imported. `own_repository`: images
+    adopted with their team's repository, which this stack does not manage (adopted.py)."""
     ecr, iam, sm = client("ecr"), client("iam"), client("sagemaker")
     adoption = Adoption()
     for name in names:
         at = addresses(name)
         interrupted = name in pending
         repo = repository_name(prefix, name)
-        if at["repository"] not in state:
+        if at["repository"] not in state and name not in own_repository:
             found = _lookup(ecr.describe_repositories, "RepositoryNotFoundException",
                             repositoryNames=[repo])
             if found:
                 arn = found["repositories"][0]["repositoryArn"]
                 tags = ecr.list_tags_for_resource(resourceArn=arn)["tags"]
-                _own(interrupted or {"Key": TAG, "Value": stack} in tags,
-                     f"ECR repository {repo}", stack, tags)
+                refuse_unless_ours(interrupted or {"Key": TAG, "Value": stack} in tags,
+                                   f"ECR repository {repo}", stack, tags)
                 adoption.repositories.append((at["repository"], repo))
                 if _lookup(ecr.get_lifecycle_policy, "LifecyclePolicyNotFoundException",
                            repositoryName=repo):
@@ -62,25 +64,26 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
             image = _lookup(sm.describe_image, "ResourceNotFound", ImageName=name)
             if image:
                 tags = sm.list_tags(ResourceArn=image["ImageArn"]).get("Tags", [])
-                _own(interrupted or {"Key": TAG, "Value": stack} in tags,
-                     f"SageMaker Image {name}", stack, tags)
+                refuse_unless_ours(interrupted or {"Key": TAG, "Value": stack} in tags,
+                                   f"SageMaker Image {name}", stack, tags)
                 adoption.images.append((at["image"], name))
                 image_ours = True
         config = (None if at["config"] in state else
                   _lookup(sm.describe_app_image_config, "ResourceNotFound", AppImageConfigName=name))
         if config and name in spaces:
             tags = sm.list_tags(ResourceArn=config["AppImageConfigArn"]).get("Tags", [])
-            _own(interrupted or {"Key": TAG, "Value": stack} in tags, f"AppImageConfig {name}",
-                 stack, tags)
+            refuse_unless_ours(interrupted or {"Key": TAG, "Value": stack} in tags,
+                               f"AppImageConfig {name}", stack, tags)
         elif config:
-            _own(interrupted or image_ours, f"AppImageConfig {name}", stack)
+            refuse_unless_ours(interrupted or image_ours, f"AppImageConfig {name}", stack)
             adoption.images.append((at["config"], name))
         if at["role"] not in state:
             role = role_name(name)
             listed = _lookup(iam.list_role_tags, "NoSuchEntity", RoleName=role)
             if listed is not None:
-                _own(interrupted or {"Key": TAG, "Value": stack} in listed.get("Tags", []),
-                     f"IAM role {role}", stack, listed.get("Tags", []))
+                role_tags = listed.get("Tags", [])
+                refuse_unless_ours(interrupted or {"Key": TAG, "Value": stack} in role_tags,
+                                   f"IAM role {role}", stack, role_tags)
                 adoption.images.append((at["role"], role))
                 if _lookup(iam.get_role_policy, "NoSuchEntity", RoleName=role,
                            PolicyName=ROLE_POLICY):
@@ -88,7 +91,7 @@ def check(client, state: dict, names: list[str], stack: str, prefix: str,
     return adoption
 
 
-def _own(ours: bool, what: str, stack: str, tags: list[dict] | None = None) -> None:
+def refuse_unless_ours(ours: bool, what: str, stack: str, tags: list[dict] | None = None) -> None:
     """`tags`: the resource's (Key/Value pairs), to name whose it is; None where it has none of
     its own (a KernelGateway AppImageConfig: its image's stack owns it)."""
     if ours:

@@ -32,10 +32,12 @@ class PushedImage:
     tag: str
     digest: str
     pushed: bool        # False: the tag was already in the repository
+    # How an adopted image's version names it, when that is not by this digest (a tag).
+    reference: str | None = None
 
     @property
     def image_uri(self) -> str:
-        return f"{self.repository_uri}@{self.digest}"
+        return self.reference or f"{self.repository_uri}@{self.digest}"
 
 
 class PushRecord:
@@ -71,10 +73,14 @@ class PushRecord:
 
 
 def push_images(client: docker.DockerClient, ecr, built: list[BuiltImage], prefix: str,
-                record: PushRecord, target: str, create_repository: bool = False
-                ) -> list[PushedImage]:
-    repositories = [repository_for(ecr, repository_name(prefix, image.spec.name), create_repository)
-                    for image in built]
+                record: PushRecord, target: str, create_repository: bool = False,
+                adopted: dict[str, str] | None = None) -> list[PushedImage]:
+    """`adopted`: image name → the repository of an image adopted with `invoke import`."""
+    adopted = adopted or {}
+    repositories = [
+        repository_for(ecr, adopted.get(image.spec.name) or
+                       repository_name(prefix, image.spec.name), create_repository)
+        for image in built]
     saving = threading.Lock()
 
     def push(image: BuiltImage, repository: dict) -> PushedImage:

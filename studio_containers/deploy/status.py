@@ -8,6 +8,7 @@ from ..errors import UserError
 from ..pipeline import prepare
 from ..settings import Settings
 from ..spec import load_specs
+from . import adopted
 from . import domain as domains
 from .contract import repository_name
 from .push import existing_digest
@@ -36,14 +37,22 @@ def status(settings: Settings, target_name: str) -> None:
         if name in specs:
             local_hash = content_hash(specs[name], ws.base, ws.client)
             built = image_exists(ws.client, f"{repository(specs[name])}:{local_hash}")
-            pushed = existing_digest_or_none(
-                ecr, repository_name(settings.repository_prefix, name), local_hash) or "-"
+            kept = adopted.of(record.images, name)
+            if kept and adopted.fingerprint(specs[name].folder) == kept["fingerprint"]:
+                pushed = kept["digest"]          # the adopted version's image, unchanged
+            else:
+                repo = (kept or {}).get("repository") or repository_name(
+                    settings.repository_prefix, name)
+                pushed = existing_digest_or_none(ecr, repo, local_hash) or "-"
             if not built:
                 local_hash += " (not built)"
         version = deployed.get("version", "-")
-        in_domain = offered.get(name, "-") if name in offered else "-"
-        rows.append([name, local_hash, _short(pushed), version, in_domain,
-                     _state(name in specs, pushed, deployed, in_domain)])
+        in_domain = "-" if name not in offered else offered[name] or "latest"
+        state = _state(name in specs, pushed, deployed, in_domain)
+        if adopted.of(record.images, name):
+            made_by_hand = ", ".join(map(str, adopted.of(record.images, name)["versions"]))
+            state += f" (adopted; made by hand: version {made_by_hand})"
+        rows.append([name, local_hash, _short(pushed), version, in_domain, state])
     say(f"Target {target.name}" + (f", domain {domain_id}" if domain_id else ""))
     table(["image", "local hash", "pushed digest", "deployed version", "domain offers",
            "state"], rows)
@@ -67,6 +76,6 @@ def _state(in_specs: bool, pushed: str, deployed: dict, in_domain) -> str:
         return "deployed, folder removed (down removes it)"
     if pushed == "-" or pushed != deployed.get("digest"):
         return "changed: run up"
-    if in_domain != deployed.get("version"):
+    if in_domain not in (deployed.get("version"), "latest"):
         return f"rolled back to {in_domain}" if in_domain != "-" else "not in domain: run up"
     return "up to date"

@@ -1,15 +1,17 @@
 """`up`: build and validate, claim the names, push, apply the stack, record, attach the domain."""
+from ..build.engine import ensure_engine
 from ..console import say, table
 from ..pipeline import Checks, Prepared, prepare
 from ..settings import Settings
 from ..spec import ImageSpec, load_specs
+from . import adopted, ownership, space_configs
 from . import domain as domains
-from . import ownership, space_configs
 from .contract import addresses, check_deployable, image_inputs, image_version
 from .deployment import Deployment, deployment
 from .ownership import Adoption
 from .plan_memory import PlanMemory
 from .push import PushedImage, PushRecord, push_images
+from .record import DeployRecord
 from .registry_cache import EcrCache
 from .targets import check_inputs, open_target
 
@@ -22,6 +24,10 @@ def up(settings: Settings, target_name: str, image: str | None,
     # The target first: missing or refused credentials are told before a build that can be long.
     target = open_target(settings, target_name)
     cache = EcrCache(target.client("ecr"), settings.repository_prefix) if settings.registry_cache else None
+    recorded = DeployRecord(settings.state_dir, target.name).images
+    if adopted.names(recorded) & {s.name for s in specs}:
+        adopted.pull_images(ensure_engine(settings.state_dir), target.client("ecr"), recorded,
+                            {s.name for s in specs})
     prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE,
                        cache=cache)
     with deployment(settings, target_name, target) as d:
@@ -53,14 +59,16 @@ def _claim_names(d: Deployment, specs: list[ImageSpec]) -> tuple[dict, Adoption]
     state = d.runner.state()
     adoption = ownership.check(d.target.client, state, names, d.settings.deploy_stack,
                                d.settings.repository_prefix, d.record.pending,
-                               frozenset(s.name for s in specs if s.is_space))
+                               frozenset(s.name for s in specs if s.is_space),
+                               frozenset(adopted.names(d.record.images)))
     # Recorded before anything is made, so that a rerun after an interruption adopts it.
     d.record.set_pending(d.record.pending | set(names))
     return state, adoption
 
 
 def _repositories(d: Deployment, specs: list[ImageSpec]) -> set[str]:
-    return set(d.previous_inputs()) | {s.name for s in specs}
+    """The images whose ECR repository is this stack's: not those adopted with their own."""
+    return (set(d.previous_inputs()) | {s.name for s in specs}) - adopted.names(d.record.images)
 
 
 def _ensure_repositories(d: Deployment, specs: list[ImageSpec], adoption: Adoption,
@@ -72,7 +80,7 @@ def _ensure_repositories(d: Deployment, specs: list[ImageSpec], adoption: Adopti
         d.runner.import_resource(address, resource_id)
     if adoption.repositories:
         state = d.runner.state()
-    if any(addresses(s.name)["repository"] not in state for s in specs):
+    if any(addresses(name)["repository"] not in state for name in _repositories(d, specs)):
         say("Terraform: creating the ECR repositories")
         d.runner.apply()
         state = d.runner.state()
@@ -80,17 +88,28 @@ def _ensure_repositories(d: Deployment, specs: list[ImageSpec], adoption: Adopti
 
 
 def _push(d: Deployment, prepared: Prepared) -> list[PushedImage]:
-    return push_images(prepared.workspace.client, d.target.client("ecr"), prepared.built,
-                       d.settings.repository_prefix,
-                       PushRecord(d.settings.state_dir), d.target.name)
+    # An adopted image built from the folder the import wrote is its current version's image.
+    kept = {b.spec.name: adopted.unchanged(d.record.images, b) for b in prepared.built}
+    to_push = [b for b in prepared.built if kept[b.spec.name] is None]
+    for name in sorted(name for name, p in kept.items() if p is not None):
+        say(f"{name}: still the image its adopted version runs ({kept[name].image_uri}); "
+            "not pushed")
+    pushed = push_images(prepared.workspace.client, d.target.client("ecr"), to_push,
+                         d.settings.repository_prefix, PushRecord(d.settings.state_dir),
+                         d.target.name, adopted=adopted.repositories(d.record.images)
+                         ) if to_push else []
+    by_name = {p.name: p for p in pushed}
+    return [kept[b.spec.name] or by_name[b.spec.name] for b in prepared.built]
 
 
 def _write_inputs(d: Deployment, specs: list[ImageSpec],
                   pushed: list[PushedImage]) -> dict[str, dict]:
     """The pushed images with their digests; every other image as it was deployed."""
     spec_of = {s.name: s for s in specs}
-    inputs = {**d.previous_inputs(), **{p.name: image_inputs(spec_of[p.name], p.image_uri)
-                                        for p in pushed}}
+    inputs = {**d.previous_inputs(),
+              **{p.name: adopted.inputs(d.record.images, p.name,
+                                        image_inputs(spec_of[p.name], p.image_uri))
+                 for p in pushed}}
     d.write_inputs(_repositories(d, specs), inputs)
     return inputs
 

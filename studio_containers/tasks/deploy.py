@@ -22,6 +22,19 @@ def up(c, target=None, image=None, skip_validation=False, plan=False):
     deploy_up(s, target or s.deploy_target, image, skip_validation, force_plan=plan)
 
 
+@task(name="import", iterable=["image"],
+      help={"target": TARGET_HELP,
+            "image": "import this image (repeat for more); default: every custom image the "
+                     "domain offers that is not this stack's",
+            "dry_run": "show what would be imported, write and import nothing"})
+@user_errors
+def import_(c, target=None, image=None, dry_run=False):
+    """Adopt images a domain already offers (made by hand): folders, Terraform state, tags."""
+    from ..deploy.import_images import import_images
+    s = settings(c)
+    import_images(s, target or s.deploy_target, list(image or []), dry_run)
+
+
 @task(help={"target": TARGET_HELP})
 @user_errors
 def down(c, target=None):
@@ -60,4 +73,4 @@ def rollback(c, image, version, target=None):
     deploy_rollback(s, target or s.deploy_target, image, number)
 
 
-ns = Collection(up, down, status, rollback)
+ns = Collection(up, down, status, rollback, import_)

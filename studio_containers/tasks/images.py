@@ -2,9 +2,9 @@
 
 The pipeline (Docker's SDK, the build, the validation) is imported by each task, not here:
 every command loads these modules, and `invoke local` starts JupyterLab before it needs them."""
-from invoke import Collection, task
-
 from pathlib import Path
+
+from invoke import Collection, task
 
 from ..console import say
 from ..image_folder import NEW_APP_TYPES, default_image, image_from_config, make_folder

@@ -47,10 +47,13 @@ module "image" {
   app_type       = each.value.app_type
   display_name   = each.value.display_name
   base_image     = each.value.base_image
-  repository_arn = module.repository[each.key].repository_arn
+  # An adopted image keeps its team's repository, outside this stack (`repositories`).
+  repository_arn = try(module.repository[each.key].repository_arn, each.value.repository_arn)
+  role_arn       = each.value.role_arn
+  description    = each.value.description
   kernels        = each.value.kernels
   mount_path     = each.value.mount_path
   uid            = each.value.uid
   gid            = each.value.gid
-  tags           = local.tags
+  tags           = merge(each.value.tags, local.tags)
 }

@@ -40,5 +40,11 @@ variable "images" {
     mount_path   = string
     uid          = number
     gid          = number
+    # Set for an image adopted with `invoke import` (null / {} otherwise): its own role,
+    # description, other tags and ECR repository, so that Terraform keeps them as they are.
+    role_arn       = string
+    description    = string
+    tags           = map(string)
+    repository_arn = string
   }))
 }

@@ -254,7 +254,7 @@ FLAG_CASES = [
     Case("flag:missing-positional", ["rollback"], ("did not receive required positional",),
          prefix=""),
     Case("flag:unknown-task", ["deploy"], ("No idea what 'deploy' is!",), prefix=""),
-    Case("flag:new-existing", ["new", "ok"], ("{root}/images/ok: already exists; invoke new never",)),
+    Case("flag:new-existing", ["new", "ok"], ("{root}/images/ok: already exists; a folder is never",)),
     Case("flag:new-name", ["new", "my_image"], ("NAME 'my_image': must be 1-63 letters",)),
     Case("flag:new-app-type", ["new", "x", "--app-type", "JupyterServer"],
          ("--app-type 'JupyterServer': not one invoke new makes; allowed: KernelGateway, "

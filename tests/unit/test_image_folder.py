@@ -22,7 +22,8 @@ IMAGES = Path(__file__).resolve().parents[2] / "images"
 # Each template and the shipped example whose build it is (README and image.yaml differ).
 SHIPPED = {"KernelGateway": ("python-basic", {"Dockerfile"}),
            "JupyterLab": ("jupyterlab-python", {"start-jupyterlab"}),
-           "CodeEditor": ("code-editor", {"Dockerfile", "serve-code-editor.js", "start-code-editor"})}
+           "CodeEditor": ("code-editor",
+                          {"Dockerfile", "serve-code-editor.js", "start-code-editor"})}
 
 
 def files_of(image) -> dict:
@@ -122,8 +123,8 @@ def test_bad_input_is_one_line_and_nothing_is_written(make, message, tmp_path):
 def test_an_existing_folder_is_never_touched(tmp_path):
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "notes.txt").write_text("mine")
-    with pytest.raises(UserError, match=r"/x: already exists; invoke new never writes into an "
-                                        "existing folder"):
+    with pytest.raises(UserError, match=r"/x: already exists; a folder is never written "
+                                        "into once it exists"):
         make_folder(tmp_path, default_image("x", "JupyterLab"))
     assert [p.name for p in (tmp_path / "x").iterdir()] == ["notes.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["x"]

@@ -27,12 +27,12 @@ variable "description" {
 }
 
 variable "base_image" {
-  description = "Container image of the ImageVersion, pinned by digest: <repository URI>@sha256:<digest>. A new value makes a new version."
+  description = "Container image of the ImageVersion, pinned by digest: <repository URI>@sha256:<digest>. A new value makes a new version. A tag (<repository URI>:<tag>) is taken only to keep a version made by hand, adopted as it is; the tasks always pin."
   type        = string
 
   validation {
-    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.base_image))
-    error_message = "The base_image must be pinned by digest (<repository URI>@sha256:<64 hex digits>)."
+    condition     = can(regex("(@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$", var.base_image))
+    error_message = "The base_image must be pinned by digest (<repository URI>@sha256:<64 hex digits>), or name an adopted version's tag."
   }
 }
 

@@ -191,7 +191,9 @@ def _naming_problems(root: Path, stack: Hcl, modules: dict) -> list[str]:
         if block is not None and block.attributes().get("tags", Hcl("", "")).value != "var.tags":
             problems.append(f"tag {contract.TAG}: the {kind} is not tagged with var.tags")
     for module in modules.values():
-        if module.attributes().get("tags", Hcl("", "")).value != "local.tags":
+        # An adopted image keeps its other tags; the stack's tag comes last, so it always wins.
+        if module.attributes().get("tags", Hcl("", "")).value not in (
+                "local.tags", "merge(each.value.tags, local.tags)"):
             problems.append(f"tag {contract.TAG}: a module is not given local.tags")
     if (contract.REPOSITORY_MODULE,) in modules:
         problems += _repository_name_problems(modules[(contract.REPOSITORY_MODULE,)])
@@ -216,7 +218,9 @@ def _repository_name_problems(module: Hcl) -> list[str]:
 def _image_name_problems(root: Path, modules: dict) -> list[str]:
     module = modules[(contract.IMAGE_MODULE,)].attributes()
     problems = []
-    if module["name"].value != "each.key" or "role_name" in module or "role_arn" in module:
+    # role_arn: only an adopted image's own role (null for every other image).
+    if module["name"].value != "each.key" or "role_name" in module or module.get(
+            "role_arn", Hcl("", "each.value.role_arn")).value != "each.value.role_arn":
         problems.append('image names: module "image" must get name = each.key and no role')
     for kind, attribute in (("image", "image_name"), ("config", "app_image_config_name")):
         block = _resource(root, modules, kind)
@@ -247,7 +251,7 @@ def test_the_parser_sees_what_the_check_relies_on():
     images = Hcl.read(SOURCE / "stack").blocks("variable")[("images",)].attributes()
     attributes = images["type"].object_type().attributes()
     assert set(attributes) == {"app_type", "display_name", "base_image", "kernels", "mount_path",
-                               "uid", "gid"}
+                               "uid", "gid", *contract.ADOPTED_INPUTS}
     assert set(attributes["kernels"].object_type().attributes()) == {"name", "display_name"}
 
 
@@ -296,7 +300,8 @@ def test_image_inputs_come_from_the_spec():
     assert inputs == {"app_type": "KernelGateway", "display_name": spec.display_name, "base_image": "r/x@sha256:" + "0" * 64,
                       "kernels": [{"name": k.name, "display_name": k.display_name}
                                   for k in spec.kernels],
-                      "mount_path": "/home/sagemaker-user", "uid": 1000, "gid": 100}
+                      "mount_path": "/home/sagemaker-user", "uid": 1000, "gid": 100,
+                      "role_arn": None, "description": None, "tags": {}, "repository_arn": None}
 
 
 def test_state_addresses_and_names_read_back_from_them():

@@ -1,0 +1,170 @@
+"""End to end: `invoke import` of images a team registered by hand, as the seed's notebooks do it.
+
+With boto3 on the local AWS: two images built and pushed to the team's own ECR repository, each
+a SageMaker Image with two ImageVersions (the first by tag, the second by digest) and an
+AppImageConfig, attached to the domain next to another team's image. `import --dry-run` writes
+nothing; `import` adopts both, a KernelGateway image and a JupyterLab image. Then `up` changes
+nothing in AWS, `status` shows the adopted versions, a Dockerfile change makes version 3 in the
+team's repository, `rollback` to the hand-made version 1 works, and the other team's image is
+never touched. An image another stack owns is refused, naming that stack."""
+import base64
+import shutil
+
+import docker
+import pytest
+
+from studio_containers import PROJECT_ROOT
+from studio_containers.cli_process import Cli
+from studio_containers.deploy.contract import TAG
+from tests.e2e.test_deploy import clients, other_teams_domain
+
+ROLE = "arn:aws:iam::123456789012:role/team-ml-sagemaker"
+SHIPPED = {"hand-kg": "python-basic", "hand-lab": "jupyterlab-python"}
+
+
+@pytest.fixture
+def cli(tmp_path):
+    cli = Cli(tmp_path / "state", images_dir=tmp_path / "images", aws_repository_prefix="e2e")
+    yield cli
+    cli("down", check=False, timeout=300)
+    cli("aws.stop", check=False)
+
+
+def built_by_hand(tmp_path, name: str) -> str:
+    """The team's image, built from a shipped folder under their own name (the tool's build)."""
+    built = f"{name}-handmade"         # a name nothing else builds in this engine
+    folder = tmp_path / "handmade" / built
+    shutil.copytree(PROJECT_ROOT / "images" / SHIPPED[name], folder)
+    spec = folder / "image.yaml"
+    spec.write_text(spec.read_text().replace(f"name: {SHIPPED[name]}", f"name: {built}", 1))
+    builder = Cli(tmp_path / "build-state", images_dir=tmp_path / "handmade")
+    builder("build", "--image", built, timeout=None)
+    return docker.from_env().images.get(f"studio-containers/{built}:latest").id
+
+
+def push_by_hand(ecr, image_id: str, repository: str) -> tuple[str, str]:
+    """docker push of the image to the team's repository as :v1; its URI and digest."""
+    uri = ecr.create_repository(repositoryName=repository)["repository"]["repositoryUri"]
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    username, password = base64.b64decode(token).decode().split(":", 1)
+    client = docker.from_env()
+    client.images.get(image_id).tag(uri, "v1")
+    for line in client.images.push(uri, "v1", stream=True, decode=True,
+                                   auth_config={"username": username, "password": password}):
+        assert "error" not in line, line
+    digest = ecr.describe_images(repositoryName=repository)["imageDetails"][0]["imageDigest"]
+    return uri, digest
+
+
+def register_by_hand(sm, name: str, uri: str, digest: str, config: dict) -> None:
+    sm.create_image(ImageName=name, RoleArn=ROLE, DisplayName=f"{name} (team)",
+                    Description="made by hand", Tags=[{"Key": "team", "Value": "ml"}])
+    sm.create_image_version(ImageName=name, BaseImage=f"{uri}:v1")
+    sm.create_image_version(ImageName=name, BaseImage=f"{uri}@{digest}")
+    sm.create_app_image_config(AppImageConfigName=name, **config)
+
+
+def snapshot(sm, domain_id: str, names) -> dict:
+    """What AWS holds of the images and the domain, without the times an update would move."""
+    def without_times(answer):
+        return {k: v for k, v in answer.items()
+                if k not in ("ResponseMetadata", "LastModifiedTime", "CreationTime")}
+    found = {"domain": sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]}
+    for name in names:
+        image = without_times(sm.describe_image(ImageName=name))
+        found[name] = {
+            "image": image,
+            "tags": sorted(map(str, sm.list_tags(ResourceArn=image["ImageArn"])["Tags"])),
+            "versions": [(v["Version"], v["ImageVersionStatus"]) for v in sm.list_image_versions(
+                ImageName=name, SortBy="VERSION", SortOrder="ASCENDING")["ImageVersions"]],
+            "config": without_times(sm.describe_app_image_config(AppImageConfigName=name))}
+    return found
+
+
+def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
+    aws = clients(cli)
+    sm, ecr = aws["sagemaker"], aws["ecr"]
+    domain_id = other_teams_domain(aws)
+    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
+    kg_uri, kg_digest = push_by_hand(ecr, built_by_hand(tmp_path, "hand-kg"), "team/hand-kg")
+    lab_uri, lab_digest = push_by_hand(ecr, built_by_hand(tmp_path, "hand-lab"), "team/hand-lab")
+    register_by_hand(sm, "hand-kg", kg_uri, kg_digest, {"KernelGatewayImageConfig": {
+        "KernelSpecs": [{"Name": "python3", "DisplayName": "Python 3 (team)"}],
+        "FileSystemConfig": {"MountPath": "/home/sagemaker-user", "DefaultUid": 1000,
+                             "DefaultGid": 100}}})
+    register_by_hand(sm, "hand-lab", lab_uri, lab_digest, {"JupyterLabAppImageConfig": {}})
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={
+        "KernelGatewayAppSettings": {"CustomImages": [
+            {"ImageName": "other-team", "AppImageConfigName": "other-team"},
+            {"ImageName": "hand-kg", "AppImageConfigName": "hand-kg"}]},
+        "JupyterLabAppSettings": {"CustomImages": [
+            {"ImageName": "hand-lab", "AppImageConfigName": "hand-lab", "ImageVersionNumber": 2}]}})
+    other_before = sm.describe_image(ImageName="other-team")
+    images = tmp_path / "images"
+
+    unknown = cli("import", "--image", "nope", check=False)
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+    assert "--image nope: domain" in unknown.stderr
+    assert "it offers: hand-kg, hand-lab, other-team" in unknown.stderr
+    before = snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"])
+    dry = cli("import", "--image", "hand-kg", "--image", "hand-lab", "--dry-run").stdout
+    assert "Would import" in dry and "Dry run: nothing written" in dry
+    assert "hand-kg" in dry and "team/hand-lab" in dry and "latest" in dry
+    assert not images.exists()
+    assert snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"]) == before
+
+    cli("import", "--image", "hand-kg", "--image", "hand-lab")
+    assert sorted(p.name for p in images.iterdir()) == ["hand-kg", "hand-lab"]
+    assert (images / "hand-kg" / "Dockerfile").read_text().splitlines()[-1] == \
+        f"FROM {kg_uri}@{kg_digest}"
+    spec_text = (images / "hand-kg" / "image.yaml").read_text()
+    assert "display_name: Python 3 (team)" in spec_text and "app_type: KernelGateway" in spec_text
+    assert {"Key": TAG, "Value": "studio-containers"} in sm.list_tags(
+        ResourceArn=sm.describe_image(ImageName="hand-kg")["ImageArn"])["Tags"]
+    adopted = snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"])
+    assert {k: v for k, v in adopted.items() if k != "hand-kg" and k != "hand-lab"} == \
+        {k: v for k, v in before.items() if k != "hand-kg" and k != "hand-lab"}
+
+    up = cli("up", timeout=None)
+    assert f"hand-kg: still the image its adopted version runs ({kg_uri}@{kg_digest}); not " \
+        "pushed" in up.stdout, up.stdout
+    assert "No changes. Your infrastructure matches the configuration." in up.stdout, up.stdout
+    assert "CustomImages updated" not in up.stdout
+    assert snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"]) == adopted
+    status = cli("status").stdout
+    assert "adopted; made by hand: version 1, 2" in status and "up to date" in status, status
+
+    dockerfile = images / "hand-kg" / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text() + "ENV TEAM_RELEASE=3\n")
+    changed = cli("up", timeout=None).stdout
+    assert "version 2 stays available for rollback" in changed, changed
+    versions = sm.list_image_versions(ImageName="hand-kg", SortBy="VERSION",
+                                      SortOrder="ASCENDING")["ImageVersions"]
+    assert [v["Version"] for v in versions] == [1, 2, 3]
+    third = sm.describe_image_version(ImageName="hand-kg", Version=3)["BaseImage"]
+    assert third.startswith(f"{kg_uri}@sha256:") and third != f"{kg_uri}@{kg_digest}"
+    assert len(ecr.describe_images(repositoryName="team/hand-kg")["imageDetails"]) == 2
+    assert snapshot(sm, domain_id, ["hand-lab"])["hand-lab"] == adopted["hand-lab"]
+
+    cli("rollback", "--image", "hand-kg", "--version", "1")
+    offered = {e["ImageName"]: e.get("ImageVersionNumber") for e in sm.describe_domain(
+        DomainId=domain_id)["DefaultUserSettings"]["KernelGatewayAppSettings"]["CustomImages"]}
+    assert offered == {"other-team": None, "hand-kg": 1}
+    assert sm.describe_image_version(ImageName="hand-kg", Version=1)["BaseImage"] == f"{kg_uri}:v1"
+    assert sm.describe_image(ImageName="other-team") | {"ResponseMetadata": None} == \
+        other_before | {"ResponseMetadata": None}
+
+
+def test_an_image_another_stack_owns_is_refused_naming_it(cli, tmp_path):
+    aws = clients(cli)
+    sm = aws["sagemaker"]
+    domain_id = other_teams_domain(aws)
+    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
+    arn = sm.describe_image(ImageName="other-team")["ImageArn"]
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": TAG, "Value": "team-b"}])
+    refused = cli("import", check=False)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"SageMaker Image other-team already exists and is not this stack's (tagged " \
+        f"{TAG}=team-b: stack team-b's" in refused.stderr
+    assert not (tmp_path / "images").exists()
+    assert {"Key": TAG, "Value": "studio-containers"} not in sm.list_tags(ResourceArn=arn)["Tags"]
