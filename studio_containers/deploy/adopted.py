@@ -25,6 +25,7 @@ from ..build.contenthash import context_files
 from ..build.images import BuiltImage
 from ..console import say
 from ..errors import UserError
+from .contract import ADOPTED_INPUTS
 from .push import PushedImage, registry_login
 
 NOT_THE_IMAGE = {"image.yaml", "README.md"}
@@ -72,15 +73,32 @@ def inputs(record_images: dict, name: str, from_spec: dict) -> dict:
         return from_spec
     kept = {key: adopted["live"][key] if value == adopted["as_written"].get(key) else value
             for key, value in from_spec.items()}
-    return {**kept, **{key: adopted["live"][key]
-                       for key in ("role_arn", "description", "tags", "repository_arn")}}
+    return {**kept, **{key: adopted["live"][key] for key in ADOPTED_INPUTS}}
 
 
-def pull_images(client: docker.DockerClient, ecr, record_images: dict, wanted: set[str]) -> None:
-    """The adopted images' current images in the engine, pulled with ECR's login: their folders
-    build FROM them, and a registry that needs a login is not asked by the build."""
-    for name in sorted(names(record_images) & wanted):
+def config_name(record_images: dict, name: str) -> str:
+    """The image's AppImageConfig: an adopted one keeps its own name."""
+    return (of(record_images, name) or {}).get("config_name") or name
+
+
+def pinned_while_unchanged(record_images: dict, pushed: PushedImage) -> int | None:
+    """The version an adopted image's domain entry named at the import, while its build is
+    still the adopted image (`up` keeps the domain as it was); None for any other."""
+    adopted = of(record_images, pushed.name)
+    if adopted is None or pushed.pushed or pushed.reference is None:
+        return None
+    return adopted.get("pinned_at_import")
+
+
+def pull_images(client: docker.DockerClient, ecr, record_images: dict,
+                folders: dict[str, Path]) -> None:
+    """The adopted images' current images in the engine, pulled with ECR's login, for the
+    folders (image name → folder) still as the import wrote them: those build FROM that image,
+    and the build itself has no login for a registry that needs one."""
+    for name in sorted(names(record_images) & set(folders)):
         adopted = of(record_images, name)
+        if fingerprint(folders[name]) != adopted["fingerprint"]:
+            continue
         reference = f"{adopted['repository_uri']}@{adopted['digest']}"
         try:
             client.images.get(reference)

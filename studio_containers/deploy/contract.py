@@ -83,8 +83,9 @@ def stack_inputs(*, region: str, local_endpoint: str | None, stack: str, reposit
 
 
 # Inputs of an image adopted with `invoke import` that the spec does not give (its role,
-# description, other tags and repository); every other image has these values.
-ADOPTED_INPUTS = {"role_arn": None, "description": None, "tags": {}, "repository_arn": None}
+# description, other tags, repository and config name); every other image has these values.
+ADOPTED_INPUTS = {"role_arn": None, "description": None, "tags": {}, "repository_arn": None,
+                  "app_image_config_name": None}
 
 
 def image_inputs(spec: ImageSpec, base_image: str) -> dict:

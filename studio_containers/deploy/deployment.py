@@ -8,8 +8,8 @@ from ..errors import UserError
 from ..localaws.control import LocalAws, kept_running
 from ..settings import Settings
 from ..studio import KERNEL_GATEWAY
+from . import adopted, plan_memory
 from . import domain as domains
-from . import plan_memory
 from .contract import stack_inputs, with_input_defaults
 from .record import DeployRecord
 from .runner import TerraformRunner
@@ -100,7 +100,8 @@ class Deployment:
     def domain_entries(self) -> dict[str, dict]:
         entries = {}
         for name, entry in self.record.images.items():
-            wanted = {"AppType": entry.get("app_type", KERNEL_GATEWAY), "AppImageConfigName": name}
+            wanted = {"AppType": entry.get("app_type", KERNEL_GATEWAY),
+                      "AppImageConfigName": adopted.config_name(self.record.images, name)}
             version = entry.get("pinned") or entry["version"]
             # An image adopted from a domain that offered its latest version keeps being offered
             # so, unless a rollback pins one (an entry without a number means the latest).

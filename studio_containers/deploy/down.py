@@ -3,8 +3,8 @@ from botocore.exceptions import ClientError
 
 from ..console import say
 from ..settings import Settings
+from . import adopted, space_configs
 from . import domain as domains
-from . import space_configs
 from .contract import (
     IMAGE_MODULE,
     REPOSITORY_MODULE,
@@ -42,7 +42,8 @@ def down(settings: Settings, target_name: str) -> None:
 def _remove_space_configs(d: Deployment, owned: set[str]) -> None:
     # Only those tagged as this stack's: KernelGateway images' configs are Terraform's to destroy.
     for name in sorted(owned):
-        if space_configs.remove(d.sm, name, d.settings.deploy_stack):
+        if space_configs.remove(d.sm, adopted.config_name(d.record.images, name),
+                                d.settings.deploy_stack):
             say(f"{name}: deleted its AppImageConfig")
 
 

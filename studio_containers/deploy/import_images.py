@@ -11,7 +11,9 @@ the ECR image its current version runs); a refusal then writes nothing. Adopting
 4. The record gets the image as deployed, with what `up` must keep (adopted.py).
 Nothing is created, replaced or deleted. A failure on the way undoes the imports and folders.
 """
+import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,13 +21,19 @@ from botocore.exceptions import ClientError
 
 from ..app_image_config import spec_data_of
 from ..build.engine import ensure_engine
-from ..console import say, table
+from ..console import say, table, warn
 from ..errors import UserError, shown
 from ..image_folder import check_free, write_folder
 from ..settings import Settings
 from ..spec import SPEC_FILE, ImageSpec, Reader, spec_of
 from ..spec_yaml import spec_text
-from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY, NAME_RE, ImageVersionStatus
+from ..studio import (
+    APP_IMAGE_CONFIG_KIND,
+    APP_SETTINGS_OF,
+    KERNEL_GATEWAY,
+    NAME_RE,
+    ImageVersionStatus,
+)
 from . import adopted
 from . import domain as domains
 from .contract import (
@@ -55,6 +63,7 @@ class Found:
     versions: list[dict]    # ListImageVersions, oldest first
     current: dict           # DescribeImageVersion of the latest
     config: dict            # DescribeAppImageConfig
+    config_name: str
     data: dict              # image.yaml's fields
     repository: dict        # ECR DescribeRepositories
     digest: str
@@ -91,16 +100,44 @@ def import_images(settings: Settings, target_name: str, images: list[str],
                 "stack's already" if offered else
                 f"Nothing to import: domain {domain_id} offers no custom image")
             return
+        if not images:
+            # A domain is often shared: adopting makes an image this stack's, and `down` would
+            # delete it, so a real import adopts only the images named.
+            _show_candidates(d, chosen, offered, domain_id)
+            if dry_run:
+                return
+            raise UserError(f"--image: name the images to adopt (repeat it), for example "
+                            f"--image {chosen[0]}; domain {domain_id} may hold other teams' "
+                            "images, and `down` deletes what this stack adopted")
         found = [_read(d, name, *offered[name]) for name in chosen]
         _show(found, domain_id, dry_run)
         if dry_run:
             say("Dry run: nothing written, imported or tagged")
             return
         _adopt(d, found, domain_id)
-        adopted.pull_images(ensure_engine(settings.state_dir), target.client("ecr"),
-                            d.record.images, {f.name for f in found})
+        try:
+            adopted.pull_images(ensure_engine(settings.state_dir), target.client("ecr"),
+                                d.record.images,
+                                {f.name: settings.images_dir / f.name for f in found})
+        except UserError as exc:
+            warn(f"{exc}; `./inv up` pulls it again")
     say(f"Imported {', '.join(f.name for f in found)}: `./inv up` now keeps them as they are "
         "(no change in AWS); a change to a folder makes a new version")
+
+
+def _show_candidates(d: Deployment, names: list[str], offered: dict, domain_id: str) -> None:
+    """Every image a domain offers that is not this stack's, and whether it can be adopted."""
+    rows = []
+    for name in names:
+        app_type, _ = offered[name]
+        try:
+            found = _read(d, name, *offered[name])
+            rows.append([name, app_type, ", ".join(str(v["Version"]) for v in found.versions),
+                         "can be adopted"])
+        except UserError as exc:
+            rows.append([name, app_type, "-", f"cannot: {exc}"])
+    say(f"Custom images of domain {domain_id} that are not this stack's:")
+    table(["image", "app type", "versions", "import"], rows)
 
 
 def _domain_id(d: Deployment) -> str:
@@ -128,39 +165,45 @@ def _chosen(images: list[str], offered: dict, ours: set[str], domain_id: str) ->
 def _read(d: Deployment, name: str, app_type: str, entry: dict) -> Found:
     check_free(d.settings.images_dir, name)
     what = f"{name} ({app_type}, domain {d.settings.deploy_domain_id or 'local'})"
-    config_name = entry.get("AppImageConfigName")
-    if config_name != name:
-        raise UserError(f"{what}: its AppImageConfig is named {config_name!r}; this stack names "
-                        f"each image's AppImageConfig after the image, so it can adopt only "
-                        f"one named {name!r}")
+    config_name = entry.get("AppImageConfigName") or name
     stack = d.settings.deploy_stack
     image = _call(d.sm.describe_image, what, ImageName=name)
-    tags = d.sm.list_tags(ResourceArn=image["ImageArn"]).get("Tags", [])
+    tags = _tags(d.sm, image["ImageArn"])
     _not_anothers(tags, f"SageMaker Image {name}", stack)
+    config = _call(d.sm.describe_app_image_config, what, AppImageConfigName=config_name)
+    _not_anothers(_tags(d.sm, config["AppImageConfigArn"]), f"AppImageConfig {config_name}",
+                  stack)
+    data = spec_data_of(config, f"AppImageConfig {config_name}", name=name)
+    if image.get("DisplayName"):
+        data["display_name"] = image["DisplayName"]
+    if data["app_type"] != app_type:
+        raise UserError(f"AppImageConfig {config_name}: holds a {data['app_type']} config, but "
+                        f"the domain lists {name} for {app_type}")
+    if app_type == KERNEL_GATEWAY and len(data["kernels"]) > PROVIDER_KERNELS:
+        raise UserError(f"AppImageConfig {config_name}: KernelGatewayImageConfig.KernelSpecs: "
+                        f"{len(data['kernels'])} kernels; `up` deploys {PROVIDER_KERNELS} per "
+                        "KernelGateway image (hashicorp/aws 3.39 takes one kernel_spec)")
+    spec_of(data, Path(name), Reader(f"Image {name}"))     # the display name as image.yaml's
     versions = _versions(d.sm, name)
     current = _call(d.sm.describe_image_version, what, ImageName=name)
     if current["ImageVersionStatus"] != ImageVersionStatus.CREATED:
         raise UserError(f"{what}: its latest version {current['Version']} is "
-                        f"{current['ImageVersionStatus']}; import it once it is "
-                        f"{ImageVersionStatus.CREATED}")
-    config = _call(d.sm.describe_app_image_config, what, AppImageConfigName=name)
-    config_tags = d.sm.list_tags(ResourceArn=config["AppImageConfigArn"]).get("Tags", [])
-    _not_anothers(config_tags, f"AppImageConfig {name}", stack)
-    data = spec_data_of(config, f"AppImageConfig {name}", name=name)
-    if image.get("DisplayName"):
-        data["display_name"] = image["DisplayName"]
-    if data["app_type"] != app_type:
-        raise UserError(f"AppImageConfig {name}: holds a {data['app_type']} config, but domain "
-                        f"lists {name} for {app_type}")
-    if app_type == KERNEL_GATEWAY and len(data["kernels"]) > PROVIDER_KERNELS:
-        raise UserError(f"AppImageConfig {name}: KernelGatewayImageConfig.KernelSpecs: "
-                        f"{len(data['kernels'])} kernels; `up` deploys {PROVIDER_KERNELS} per "
-                        "KernelGateway image (hashicorp/aws 3.39 takes one kernel_spec)")
-    spec_of(data, Path(name), Reader(f"Image {name}"))     # the display name as image.yaml's
-    repository, digest = _ecr_image(d, what, current["BaseImage"])
+                        f"{current['ImageVersionStatus']}; Terraform adopts an image's latest "
+                        "version, so delete that one (DeleteImageVersion) first")
+    repository, digest = _ecr_image(d, what, current)
     version = entry.get("ImageVersionNumber")
-    return Found(name, app_type, image, tags, versions, current, config, data, repository,
-                 digest, offers_latest=version is None, offered_version=version)
+    return Found(name, app_type, image, tags, versions, current, config, config_name, data,
+                 repository, digest, offers_latest=version is None, offered_version=version)
+
+
+def _tags(sm, arn: str) -> list[dict]:
+    tags, token = [], None
+    while True:
+        page = sm.list_tags(ResourceArn=arn, **({"NextToken": token} if token else {}))
+        tags += page.get("Tags", [])
+        token = page.get("NextToken")
+        if not token:
+            return tags
 
 
 def _call(call, what: str, **params) -> dict:
@@ -187,8 +230,10 @@ def _versions(sm, name: str) -> list[dict]:
             return versions
 
 
-def _ecr_image(d: Deployment, what: str, reference: str) -> tuple[dict, str]:
-    """The ECR repository and digest of the current version's image."""
+def _ecr_image(d: Deployment, what: str, current: dict) -> tuple[dict, str]:
+    """The ECR repository and digest of the image the current version runs: its ContainerImage,
+    which SageMaker pinned when the version was made (a tag may have moved since)."""
+    reference = current["BaseImage"]
     match = IMAGE_REFERENCE.fullmatch(reference)
     if not match:
         raise UserError(f"{what}: its current version's image {reference} is not an ECR image "
@@ -203,7 +248,9 @@ def _ecr_image(d: Deployment, what: str, reference: str) -> tuple[dict, str]:
     if repository["repositoryUri"] != f"{match['registry']}/{match['repository']}":
         raise UserError(f"{what}: its image {reference} is on another registry than this "
                         f"account's ({repository['repositoryUri']})")
-    image_id = {"imageDigest": match["digest"]} if match["digest"] else {"imageTag": match["tag"]}
+    pinned = IMAGE_REFERENCE.fullmatch(current.get("ContainerImage") or "")
+    digest = match["digest"] or (pinned and pinned["digest"])
+    image_id = {"imageDigest": digest} if digest else {"imageTag": match["tag"]}
     try:
         detail = ecr.describe_images(repositoryName=match["repository"],
                                      imageIds=[image_id])["imageDetails"][0]
@@ -229,36 +276,50 @@ def _adopt(d: Deployment, found: list[Found], domain_id: str) -> None:
     live = {f.name: _live_inputs(f) for f in found}
     imported: list[str] = []
     written: list[Path] = []
+    tagged: list[str] = []
+    record_before = json.loads(json.dumps(d.record.data))
+    # State, folders, record and tags go together: an `up` that finds an image in the state but
+    # not in the record would destroy it, with every version made by hand.
     try:
         d.write_inputs(stack_repositories, {**previous, **live})
         for f in found:
             at = addresses(f.name)
-            kinds = ["image", "version"] + (["config"] if f.app_type == KERNEL_GATEWAY else [])
-            for kind in kinds:
+            kinds = {"image": f.name, "version": f.name}
+            if f.app_type == KERNEL_GATEWAY:
+                kinds["config"] = f.config_name
+            for kind, resource_id in kinds.items():
                 say(f"Terraform: importing {f.name}'s {kind} ({at[kind]})")
-                d.runner.import_resource(at[kind], f.name)
+                d.runner.import_resource(at[kind], resource_id)
                 imported.append(at[kind])
         for f in found:
             written.append(write_folder(d.settings.images_dir, f.name, _folder_files(f)))
+            _record(d, f, live[f.name])
+        d.record.data.setdefault("domain_id", domain_id)
+        d.record.save()
+        for f in found:
+            _tag(d, f, tagged)
     except BaseException:
-        for address in reversed(imported):
-            d.runner.state_rm(address)
-        for folder in written:
-            for path in folder.iterdir():
-                path.unlink()
-            folder.rmdir()
+        _undo(d, imported, written, tagged, record_before)
         d.write_inputs(stack_repositories, previous)
         raise
-    for f in found:
-        _tag(d, f)
-        _record(d, f, live[f.name])
-    d.record.data.setdefault("domain_id", domain_id)
+
+
+def _undo(d: Deployment, imported: list[str], written: list[Path], tagged: list[str],
+          record_before: dict) -> None:
+    for arn in tagged:
+        d.sm.delete_tags(ResourceArn=arn, TagKeys=[TAG])
+    d.record.data.clear()
+    d.record.data.update(record_before)
     d.record.save()
+    for folder in written:
+        shutil.rmtree(folder, ignore_errors=True)
+    for address in reversed(imported):
+        d.runner.state_rm(address)
 
 
 def _live_inputs(f: Found) -> dict:
     """The Terraform inputs under which AWS stays as it is."""
-    kernels = (f.config.get("KernelGatewayImageConfig") or {}).get("KernelSpecs") or []
+    kernels = (f.config.get(APP_IMAGE_CONFIG_KIND[KERNEL_GATEWAY]) or {}).get("KernelSpecs") or []
     spec = f.spec
     return {**image_inputs(spec, f.current["BaseImage"]),
             "display_name": f.image.get("DisplayName"),
@@ -268,7 +329,8 @@ def _live_inputs(f: Found) -> dict:
             "description": f.image.get("Description"),
             "tags": {t["Key"]: t["Value"] for t in f.tags
                      if t["Key"] != TAG and not t["Key"].startswith("aws:")},
-            "repository_arn": f.repository["repositoryArn"]}
+            "repository_arn": f.repository["repositoryArn"],
+            "app_image_config_name": None if f.config_name == f.name else f.config_name}
 
 
 def _folder_files(f: Found) -> list[tuple[str, str, int]]:
@@ -295,16 +357,21 @@ def _folder_files(f: Found) -> list[tuple[str, str, int]]:
             ("Dockerfile", dockerfile, 0o644), ("README.md", readme, 0o644)]
 
 
-def _tag(d: Deployment, f: Found) -> None:
-    tag = [{"Key": TAG, "Value": d.settings.deploy_stack}]
-    d.sm.add_tags(ResourceArn=f.image["ImageArn"], Tags=tag)
-    if f.app_type != KERNEL_GATEWAY:      # a space's config is told ours by its tag
-        d.sm.add_tags(ResourceArn=f.config["AppImageConfigArn"], Tags=tag)
+def _tag(d: Deployment, f: Found, tagged: list[str]) -> None:
+    """Tags the image (and a space's config, told ours by its tag), adding each ARN to `tagged`
+    once it is."""
+    arns = [f.image["ImageArn"]]
+    if f.app_type != KERNEL_GATEWAY:
+        arns.append(f.config["AppImageConfigArn"])
+    for arn in arns:
+        d.sm.add_tags(ResourceArn=arn, Tags=[{"Key": TAG, "Value": d.settings.deploy_stack}])
+        tagged.append(arn)
 
 
 def _record(d: Deployment, f: Found, live: dict) -> None:
     current = f.current["Version"]
     pinned = f.offered_version if f.offered_version not in (None, current) else None
+    # Kept by `up` while the folder is as written: until then, the domain offers what it did.
     d.record.images[f.name] = {
         "inputs": live, "digest": f.digest, "image_uri": f.current["BaseImage"],
         "version": current, "pinned": pinned, "app_type": f.app_type,
@@ -316,6 +383,7 @@ def _record(d: Deployment, f: Found, live: dict) -> None:
             "reference": f.current["BaseImage"], "digest": f.digest,
             "fingerprint": adopted.fingerprint(d.settings.images_dir / f.name),
             "as_written": image_inputs(f.spec, f.current["BaseImage"]),
-            "live": live, "offers_latest": f.offers_latest,
+            "live": live, "offers_latest": f.offers_latest, "pinned_at_import": pinned,
+            "config_name": f.config_name,
             "versions": [v["Version"] for v in f.versions],
         }}

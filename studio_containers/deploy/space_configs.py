@@ -23,20 +23,22 @@ def wanted(spec: ImageSpec) -> dict:
     return config_of(spec)
 
 
-def ensure(sm, spec: ImageSpec, stack: str) -> bool:
-    """Makes the space's AppImageConfig say what the spec says; returns whether it wrote."""
+def ensure(sm, spec: ImageSpec, stack: str, name: str | None = None) -> bool:
+    """Makes the space's AppImageConfig (named `name`, an adopted one's own, or after the image)
+    say what the spec says; returns whether it wrote."""
     body = wanted(spec)
-    current = _describe(sm, spec.name)
+    name = name or spec.name
+    current = _describe(sm, name)
     if current is None:
         say(f"{spec.name}: creating its {spec.app_type} AppImageConfig")
-        sm.create_app_image_config(AppImageConfigName=spec.name, Tags=[{"Key": TAG, "Value": stack}],
+        sm.create_app_image_config(AppImageConfigName=name, Tags=[{"Key": TAG, "Value": stack}],
                                    **body)
         return True
     kinds = [kind for kind in APP_IMAGE_CONFIG_KIND.values() if current.get(kind) is not None]
     if kinds == list(body) and _normal(current[kinds[0]]) == _normal(next(iter(body.values()))):
         return False
     say(f"{spec.name}: updating its {spec.app_type} AppImageConfig")
-    sm.update_app_image_config(AppImageConfigName=spec.name, **body)
+    sm.update_app_image_config(AppImageConfigName=name, **body)
     return True
 
 

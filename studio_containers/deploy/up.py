@@ -27,7 +27,7 @@ def up(settings: Settings, target_name: str, image: str | None,
     recorded = DeployRecord(settings.state_dir, target.name).images
     if adopted.names(recorded) & {s.name for s in specs}:
         adopted.pull_images(ensure_engine(settings.state_dir), target.client("ecr"), recorded,
-                            {s.name for s in specs})
+                            {s.name: s.folder for s in specs})
     prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE,
                        cache=cache)
     with deployment(settings, target_name, target) as d:
@@ -153,7 +153,9 @@ def _apply(d: Deployment, inputs: dict[str, dict], force_plan: bool) -> bool:
 
 def _write_space_configs(d: Deployment, specs: list[ImageSpec]) -> bool:
     """Space images' AppImageConfigs, which provider 3.39 cannot write (space_configs.py)."""
-    written = [space_configs.ensure(d.sm, s, d.settings.deploy_stack) for s in specs if s.is_space]
+    written = [space_configs.ensure(d.sm, s, d.settings.deploy_stack,
+                                    adopted.config_name(d.record.images, s.name))
+               for s in specs if s.is_space]
     return any(written)
 
 
@@ -164,7 +166,8 @@ def _record(d: Deployment, pushed: list[PushedImage], inputs: dict[str, dict],
         entry = d.record.images.setdefault(p.name, {})
         version = image_version(outputs, p.name)
         entry.update(inputs=inputs[p.name], digest=p.digest, image_uri=p.image_uri,
-                     version=version, pinned=None, app_type=inputs[p.name]["app_type"])
+                     version=version, app_type=inputs[p.name]["app_type"],
+                     pinned=adopted.pinned_while_unchanged(d.record.images, p))
         entry.setdefault("versions", {})[p.digest] = version
     d.record.data["domain_id"] = domain_id
     d.record.save()
@@ -181,5 +184,6 @@ def _summary(d: Deployment, pushed: list[PushedImage], domain_id: str, changed: 
     say("Deployed:" if changed
         else "Nothing changed: no build, no push, no Terraform change, domain as it was")
     table(["image", "version", "digest", "app image config", "domain"],
-          [[p.name, d.record.images[p.name]["version"], p.digest[:19] + "…", p.name, domain_id]
+          [[p.name, d.record.images[p.name]["version"], p.digest[:19] + "…",
+            adopted.config_name(d.record.images, p.name), domain_id]
            for p in pushed])

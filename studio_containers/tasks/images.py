@@ -48,7 +48,9 @@ def build(c, image=None, verbose=False):
 @user_errors
 def push(c, image=None, create_repository=False):
     """Push built images to the local ECR, tagged by content hash (builds them first if needed)."""
-    from ..deploy.push import PushRecord, push_images  # boto3: only pushing pays for it
+    from ..deploy.adopted import repositories  # boto3: only pushing pays for it
+    from ..deploy.push import PushRecord, push_images
+    from ..deploy.record import DeployRecord
     from ..deploy.registry_cache import EcrCache
     from ..localaws.control import LocalAws
     from ..pipeline import prepare
@@ -57,7 +59,8 @@ def push(c, image=None, create_repository=False):
     ecr = LocalAws(s).ensure_started().client("ecr")
     prepared = prepare(s, specs, cache=EcrCache(ecr, s.repository_prefix) if s.registry_cache else None)
     push_images(prepared.client, ecr, prepared.built, s.repository_prefix,
-                PushRecord(s.state_dir), "local", create_repository)
+                PushRecord(s.state_dir), "local", create_repository,
+                adopted=repositories(DeployRecord(s.state_dir, "local").images))
 
 
 @task(help={"image": "validate only this image (a folder name under images/); default: all",

@@ -43,17 +43,19 @@ module "image" {
   source   = "../modules/studio-image"
   for_each = var.images
 
-  name           = each.key
-  app_type       = each.value.app_type
-  display_name   = each.value.display_name
-  base_image     = each.value.base_image
+  name         = each.key
+  app_type     = each.value.app_type
+  display_name = each.value.display_name
+  base_image   = each.value.base_image
   # An adopted image keeps its team's repository, outside this stack (`repositories`).
   repository_arn = try(module.repository[each.key].repository_arn, each.value.repository_arn)
   role_arn       = each.value.role_arn
   description    = each.value.description
-  kernels        = each.value.kernels
-  mount_path     = each.value.mount_path
-  uid            = each.value.uid
-  gid            = each.value.gid
-  tags           = merge(each.value.tags, local.tags)
+  # An adopted image's AppImageConfig keeps its own name (null: named after the image).
+  app_image_config_name = each.value.app_image_config_name
+  kernels               = each.value.kernels
+  mount_path            = each.value.mount_path
+  uid                   = each.value.uid
+  gid                   = each.value.gid
+  tags                  = merge(each.value.tags, local.tags)
 }

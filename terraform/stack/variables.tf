@@ -42,9 +42,10 @@ variable "images" {
     gid          = number
     # Set for an image adopted with `invoke import` (null / {} otherwise): its own role,
     # description, other tags and ECR repository, so that Terraform keeps them as they are.
-    role_arn       = string
-    description    = string
-    tags           = map(string)
-    repository_arn = string
+    role_arn              = string
+    description           = string
+    tags                  = map(string)
+    repository_arn        = string
+    app_image_config_name = string
   }))
 }

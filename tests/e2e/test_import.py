@@ -16,7 +16,7 @@ import pytest
 from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import Cli
 from studio_containers.deploy.contract import TAG
-from tests.e2e.test_deploy import clients, other_teams_domain
+from tests.e2e.test_deploy import clients, gone, other_teams_domain
 
 ROLE = "arn:aws:iam::123456789012:role/team-ml-sagemaker"
 SHIPPED = {"hand-kg": "python-basic", "hand-lab": "jupyterlab-python"}
@@ -56,19 +56,24 @@ def push_by_hand(ecr, image_id: str, repository: str) -> tuple[str, str]:
     return uri, digest
 
 
-def register_by_hand(sm, name: str, uri: str, digest: str, config: dict) -> None:
+CONFIGS = {"hand-kg": "hand-kg", "hand-lab": "hand-lab-config", "other-team": "other-team"}
+
+
+def register_by_hand(sm, name: str, versions: list[str], config: dict) -> None:
+    """As the AWS samples do: versions by tag or digest, a config named as the team likes."""
     sm.create_image(ImageName=name, RoleArn=ROLE, DisplayName=f"{name} (team)",
                     Description="made by hand", Tags=[{"Key": "team", "Value": "ml"}])
-    sm.create_image_version(ImageName=name, BaseImage=f"{uri}:v1")
-    sm.create_image_version(ImageName=name, BaseImage=f"{uri}@{digest}")
-    sm.create_app_image_config(AppImageConfigName=name, **config)
+    for base_image in versions:
+        sm.create_image_version(ImageName=name, BaseImage=base_image)
+    sm.create_app_image_config(AppImageConfigName=CONFIGS[name], **config)
 
 
-def snapshot(sm, domain_id: str, names) -> dict:
-    """What AWS holds of the images and the domain, without the times an update would move."""
+def snapshot(sm, domain_id: str, names, times: bool = False) -> dict:
+    """What AWS holds of the images and the domain; `times`: with their modification times
+    (an import's tag moves them, nothing after it may)."""
     def without_times(answer):
-        return {k: v for k, v in answer.items()
-                if k not in ("ResponseMetadata", "LastModifiedTime", "CreationTime")}
+        dropped = {"ResponseMetadata"} | (set() if times else {"LastModifiedTime"})
+        return {k: v for k, v in answer.items() if k not in dropped}
     found = {"domain": sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]}
     for name in names:
         image = without_times(sm.describe_image(ImageName=name))
@@ -77,7 +82,8 @@ def snapshot(sm, domain_id: str, names) -> dict:
             "tags": sorted(map(str, sm.list_tags(ResourceArn=image["ImageArn"])["Tags"])),
             "versions": [(v["Version"], v["ImageVersionStatus"]) for v in sm.list_image_versions(
                 ImageName=name, SortBy="VERSION", SortOrder="ASCENDING")["ImageVersions"]],
-            "config": without_times(sm.describe_app_image_config(AppImageConfigName=name))}
+            "config": without_times(sm.describe_app_image_config(
+                AppImageConfigName=CONFIGS[name]))}
     return found
 
 
@@ -88,17 +94,22 @@ def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
     cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
     kg_uri, kg_digest = push_by_hand(ecr, built_by_hand(tmp_path, "hand-kg"), "team/hand-kg")
     lab_uri, lab_digest = push_by_hand(ecr, built_by_hand(tmp_path, "hand-lab"), "team/hand-lab")
-    register_by_hand(sm, "hand-kg", kg_uri, kg_digest, {"KernelGatewayImageConfig": {
-        "KernelSpecs": [{"Name": "python3", "DisplayName": "Python 3 (team)"}],
-        "FileSystemConfig": {"MountPath": "/home/sagemaker-user", "DefaultUid": 1000,
-                             "DefaultGid": 100}}})
-    register_by_hand(sm, "hand-lab", lab_uri, lab_digest, {"JupyterLabAppImageConfig": {}})
+    # KernelGateway: version 1 by tag, 2 by digest, offered as "latest". JupyterLab: 1 by digest,
+    # 2 by tag, a config named apart from the image, the domain offering the older version 1.
+    register_by_hand(sm, "hand-kg", [f"{kg_uri}:v1", f"{kg_uri}@{kg_digest}"],
+                     {"KernelGatewayImageConfig": {
+                         "KernelSpecs": [{"Name": "python3", "DisplayName": "Python 3 (team)"}],
+                         "FileSystemConfig": {"MountPath": "/home/sagemaker-user",
+                                              "DefaultUid": 1000, "DefaultGid": 100}}})
+    register_by_hand(sm, "hand-lab", [f"{lab_uri}@{lab_digest}", f"{lab_uri}:v1"],
+                     {"JupyterLabAppImageConfig": {}})
     sm.update_domain(DomainId=domain_id, DefaultUserSettings={
         "KernelGatewayAppSettings": {"CustomImages": [
             {"ImageName": "other-team", "AppImageConfigName": "other-team"},
             {"ImageName": "hand-kg", "AppImageConfigName": "hand-kg"}]},
         "JupyterLabAppSettings": {"CustomImages": [
-            {"ImageName": "hand-lab", "AppImageConfigName": "hand-lab", "ImageVersionNumber": 2}]}})
+            {"ImageName": "hand-lab", "AppImageConfigName": "hand-lab-config",
+             "ImageVersionNumber": 1}]}})
     other_before = sm.describe_image(ImageName="other-team")
     images = tmp_path / "images"
 
@@ -107,6 +118,10 @@ def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
     assert "--image nope: domain" in unknown.stderr
     assert "it offers: hand-kg, hand-lab, other-team" in unknown.stderr
     before = snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"])
+    unnamed = cli("import", check=False)           # a shared domain: only named images adopted
+    assert unnamed.returncode == 1 and "--image: name the images to adopt" in unnamed.stderr
+    assert "hand-kg" in unnamed.stdout and "can be adopted" in unnamed.stdout
+    assert "other-team" in unnamed.stdout and "cannot:" in unnamed.stdout
     dry = cli("import", "--image", "hand-kg", "--image", "hand-lab", "--dry-run").stdout
     assert "Would import" in dry and "Dry run: nothing written" in dry
     assert "hand-kg" in dry and "team/hand-lab" in dry and "latest" in dry
@@ -121,16 +136,16 @@ def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
     assert "display_name: Python 3 (team)" in spec_text and "app_type: KernelGateway" in spec_text
     assert {"Key": TAG, "Value": "studio-containers"} in sm.list_tags(
         ResourceArn=sm.describe_image(ImageName="hand-kg")["ImageArn"])["Tags"]
-    adopted = snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"])
-    assert {k: v for k, v in adopted.items() if k != "hand-kg" and k != "hand-lab"} == \
-        {k: v for k, v in before.items() if k != "hand-kg" and k != "hand-lab"}
+    assert {k: v for k, v in snapshot(sm, domain_id, ["other-team"]).items()} == \
+        {k: v for k, v in before.items() if k not in ("hand-kg", "hand-lab")}
+    adopted = snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"], times=True)
 
     up = cli("up", timeout=None)
     assert f"hand-kg: still the image its adopted version runs ({kg_uri}@{kg_digest}); not " \
         "pushed" in up.stdout, up.stdout
     assert "No changes. Your infrastructure matches the configuration." in up.stdout, up.stdout
-    assert "CustomImages updated" not in up.stdout
-    assert snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"]) == adopted
+    assert "CustomImages updated" not in up.stdout and "AppImageConfig" not in up.stdout
+    assert snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"], times=True) == adopted
     status = cli("status").stdout
     assert "adopted; made by hand: version 1, 2" in status and "up to date" in status, status
 
@@ -144,7 +159,7 @@ def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
     third = sm.describe_image_version(ImageName="hand-kg", Version=3)["BaseImage"]
     assert third.startswith(f"{kg_uri}@sha256:") and third != f"{kg_uri}@{kg_digest}"
     assert len(ecr.describe_images(repositoryName="team/hand-kg")["imageDetails"]) == 2
-    assert snapshot(sm, domain_id, ["hand-lab"])["hand-lab"] == adopted["hand-lab"]
+    assert snapshot(sm, domain_id, ["hand-lab"], times=True)["hand-lab"] == adopted["hand-lab"]
 
     cli("rollback", "--image", "hand-kg", "--version", "1")
     offered = {e["ImageName"]: e.get("ImageVersionNumber") for e in sm.describe_domain(
@@ -154,17 +169,59 @@ def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
     assert sm.describe_image(ImageName="other-team") | {"ResponseMetadata": None} == \
         other_before | {"ResponseMetadata": None}
 
+    # down treats adopted images as this stack's: the Images and every version go, the team's
+    # repositories and their images stay, and so does the other team's image.
+    cli("down")
+    assert gone(lambda: sm.describe_image(ImageName="hand-kg"))
+    assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="hand-lab-config"))
+    assert len(ecr.describe_images(repositoryName="team/hand-kg")["imageDetails"]) == 2
+    assert sm.describe_image(ImageName="other-team")["ImageStatus"] == "CREATED"
 
-def test_an_image_another_stack_owns_is_refused_naming_it(cli, tmp_path):
+
+def refused(cli, *args) -> str:
+    done = cli("import", *args, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    return done.stderr
+
+
+def test_what_cannot_be_adopted_is_refused_in_one_line_writing_nothing(cli, tmp_path):
     aws = clients(cli)
     sm = aws["sagemaker"]
     domain_id = other_teams_domain(aws)
+    cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = "d-000000000000"
+    assert "deploy.domain_id d-000000000000: no such SageMaker domain" in refused(cli)
     cli.env["INVOKE_DEPLOY_DOMAIN_ID"] = domain_id
+
     arn = sm.describe_image(ImageName="other-team")["ImageArn"]
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": TAG, "Value": "team-b"}])
-    refused = cli("import", check=False)
-    assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert f"SageMaker Image other-team already exists and is not this stack's (tagged " \
-        f"{TAG}=team-b: stack team-b's" in refused.stderr
-    assert not (tmp_path / "images").exists()
-    assert {"Key": TAG, "Value": "studio-containers"} not in sm.list_tags(ResourceArn=arn)["Tags"]
+        f"{TAG}=team-b: stack team-b's" in refused(cli, "--image", "other-team")
+
+    sm.create_image(ImageName="home-lab", RoleArn=ROLE)
+    sm.create_app_image_config(AppImageConfigName="home-lab", JupyterLabAppImageConfig={
+        "FileSystemConfig": {"MountPath": "/home/data"}})
+    sm.create_image(ImageName="two-kernels", RoleArn=ROLE)
+    sm.create_app_image_config(AppImageConfigName="two-kernels", KernelGatewayImageConfig={
+        "KernelSpecs": [{"Name": "python3"}, {"Name": "ir"}]})
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={
+        "KernelGatewayAppSettings": {"CustomImages": [
+            {"ImageName": "other-team", "AppImageConfigName": "other-team"},
+            {"ImageName": "two-kernels", "AppImageConfigName": "two-kernels"}]},
+        "JupyterLabAppSettings": {"CustomImages": [
+            {"ImageName": "home-lab", "AppImageConfigName": "home-lab"}]}})
+    assert "AppImageConfig home-lab: JupyterLabAppImageConfig.FileSystemConfig.MountPath: " \
+        "'/home/data': image.yaml cannot hold it" in refused(cli, "--image", "home-lab")
+    assert "AppImageConfig two-kernels: KernelGatewayImageConfig.KernelSpecs: 2 kernels" in \
+        refused(cli, "--image", "two-kernels")
+    (tmp_path / "images" / "two-kernels").mkdir(parents=True)
+    assert "images/two-kernels: already exists" in refused(cli, "--image", "two-kernels")
+
+    assert [p.name for p in (tmp_path / "images").iterdir()] == ["two-kernels"]
+    assert not any((tmp_path / "images" / "two-kernels").iterdir())
+    for name in ("other-team", "home-lab", "two-kernels"):
+        image_arn = sm.describe_image(ImageName=name)["ImageArn"]
+        assert {"Key": TAG, "Value": "studio-containers"} not in sm.list_tags(
+            ResourceArn=image_arn)["Tags"]
+    state = tmp_path / "state" / "terraform" / "local" / "stack" / "terraform.tfstate"
+    assert not state.exists() or "module.image" not in state.read_text()

@@ -8,8 +8,8 @@ locals {
   # Spaces' app image configs (jupyter_lab_image_config, code_editor_app_image_config) exist
   # only in hashicorp/aws 5.x and later; with 3.39 the deploy writes them (README).
   create_config = var.create && var.app_type == "KernelGateway"
-  role_name   = coalesce(var.role_name, substr("${var.name}-studio-image", 0, 64))
-  role_arn    = local.create_role ? try(aws_iam_role.this[0].arn, null) : var.role_arn
+  role_name     = coalesce(var.role_name, substr("${var.name}-studio-image", 0, 64))
+  role_arn      = local.create_role ? try(aws_iam_role.this[0].arn, null) : var.role_arn
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -79,7 +79,8 @@ resource "aws_sagemaker_image_version" "this" {
 resource "aws_sagemaker_app_image_config" "this" {
   count = local.create_config ? 1 : 0
 
-  app_image_config_name = var.name
+  # An adopted image's config may have its own name; every other is named after the image.
+  app_image_config_name = coalesce(var.app_image_config_name, var.name)
 
   kernel_gateway_image_config {
     dynamic "kernel_spec" {

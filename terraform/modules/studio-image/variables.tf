@@ -14,6 +14,12 @@ variable "name" {
   }
 }
 
+variable "app_image_config_name" {
+  description = "Name of the AppImageConfig; null names it after the image (an adopted image keeps its own)."
+  type        = string
+  default     = null
+}
+
 variable "display_name" {
   description = "Name shown in Studio's image picker (1-128 characters); null shows the name."
   type        = string

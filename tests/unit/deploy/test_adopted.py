@@ -10,6 +10,7 @@ from studio_containers.build.images import BuiltImage
 from studio_containers.deploy import adopted
 from studio_containers.deploy.deployment import Deployment
 from studio_containers.deploy.import_images import IMAGE_REFERENCE
+from studio_containers.deploy.push import PushedImage
 from tests.helpers import made_up_spec
 
 DIGEST = "sha256:" + "a" * 64
@@ -25,8 +26,9 @@ def record(folder: Path, **changes) -> dict:
              "live": {"display_name": None, "base_image": f"{URI}:v1",
                       "kernels": [{"name": "python3", "display_name": None}],
                       "role_arn": "arn:role", "description": "by hand", "tags": {"team": "ml"},
-                      "repository_arn": "arn:repo"},
-             "offers_latest": True, "versions": [1, 2], **changes}
+                      "repository_arn": "arn:repo", "app_image_config_name": "hand-kg-config"},
+             "offers_latest": True, "versions": [1, 2], "config_name": "hand-kg-config",
+             "pinned_at_import": None, **changes}
     return {"hand-kg": {"version": 2, "pinned": None, "app_type": "KernelGateway",
                         "adopted": entry}}
 
@@ -50,7 +52,8 @@ def test_unchanged_inputs_keep_their_live_values_and_changed_ones_apply(folder):
     images = record(folder)
     from_spec = {"display_name": "hand-kg", "base_image": f"{URI}:v1",
                  "kernels": [{"name": "python3", "display_name": "python3"}],
-                 "role_arn": None, "description": None, "tags": {}, "repository_arn": None}
+                 "role_arn": None, "description": None, "tags": {}, "repository_arn": None,
+                 "app_image_config_name": None}
     assert adopted.inputs(images, "hand-kg", from_spec) == images["hand-kg"]["adopted"]["live"]
     renamed = adopted.inputs(images, "hand-kg", {**from_spec, "display_name": "Team R"})
     assert renamed["display_name"] == "Team R" and renamed["role_arn"] == "arn:role"
@@ -73,7 +76,7 @@ def test_a_domain_that_offered_the_latest_keeps_doing_so_until_a_rollback_pins(f
     entries = Deployment.domain_entries
     holder = type("D", (), {"record": type("R", (), {"images": record(folder)})()})()
     assert entries(holder) == {"hand-kg": {"AppType": "KernelGateway",
-                                           "AppImageConfigName": "hand-kg"}}
+                                           "AppImageConfigName": "hand-kg-config"}}
     holder.record.images["hand-kg"]["pinned"] = 1
     assert entries(holder)["hand-kg"]["ImageVersionNumber"] == 1
     holder.record.images["hand-kg"]["pinned"] = None
@@ -95,3 +98,13 @@ def test_ecr_references_are_read_as_aws_writes_them(reference, parts):
 @pytest.mark.parametrize("reference", ["python:3.11", "r@sha256:abc", "host/r:bad tag"])
 def test_what_is_not_an_ecr_reference_is_not_read_as_one(reference):
     assert IMAGE_REFERENCE.fullmatch(reference) is None
+
+
+def test_a_version_the_domain_named_at_the_import_stays_until_the_folder_changes(folder):
+    images = record(folder, pinned_at_import=1)
+    kept = adopted.unchanged(images, built(folder))
+    assert adopted.pinned_while_unchanged(images, kept) == 1
+    pushed = PushedImage("hand-kg", URI, "h", "sha256:" + "b" * 64, pushed=True)
+    assert adopted.pinned_while_unchanged(images, pushed) is None
+    assert adopted.config_name(images, "hand-kg") == "hand-kg-config"
+    assert adopted.config_name(images, "other") == "other"

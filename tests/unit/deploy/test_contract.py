@@ -222,9 +222,10 @@ def _image_name_problems(root: Path, modules: dict) -> list[str]:
     if module["name"].value != "each.key" or "role_name" in module or module.get(
             "role_arn", Hcl("", "each.value.role_arn")).value != "each.value.role_arn":
         problems.append('image names: module "image" must get name = each.key and no role')
-    for kind, attribute in (("image", "image_name"), ("config", "app_image_config_name")):
+    for kind, attribute, named in (("image", "image_name", "var.name"), (
+            "config", "app_image_config_name", "coalesce(var.app_image_config_name, var.name)")):
         block = _resource(root, modules, kind)
-        if block is not None and block.attributes()[attribute].value != "var.name":
+        if block is not None and block.attributes()[attribute].value != named:
             problems.append(f"image names: the {kind}'s {attribute} is not var.name")
     folder = _module_folder(root, modules[(contract.IMAGE_MODULE,)])
     role = _resource(root, modules, "role")
@@ -281,7 +282,8 @@ def test_the_parser_sees_what_the_check_relies_on():
      "tag studio-containers:stack: the stack does not tag"),
     ("stack/main.tf", '"${var.repository_prefix}/${each.key}"',
      '"${var.repository_prefix}-${each.key}"', "repository name: the stack makes PREFIX-NAME"),
-    ("modules/studio-image/main.tf", "app_image_config_name = var.name",
+    ("modules/studio-image/main.tf",
+     "app_image_config_name = coalesce(var.app_image_config_name, var.name)",
      'app_image_config_name = "${var.name}-config"', "the config's app_image_config_name"),
 ])
 def test_a_broken_contract_is_reported(tmp_path, file, old, new, reported):
@@ -301,7 +303,8 @@ def test_image_inputs_come_from_the_spec():
                       "kernels": [{"name": k.name, "display_name": k.display_name}
                                   for k in spec.kernels],
                       "mount_path": "/home/sagemaker-user", "uid": 1000, "gid": 100,
-                      "role_arn": None, "description": None, "tags": {}, "repository_arn": None}
+                      "role_arn": None, "description": None, "tags": {}, "repository_arn": None,
+                      "app_image_config_name": None}
 
 
 def test_state_addresses_and_names_read_back_from_them():
