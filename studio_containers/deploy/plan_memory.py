@@ -72,7 +72,9 @@ def _describe(kind: str | None, name: str, attributes: dict, client, prefix: str
                           client("sagemaker").list_tags(ResourceArn=attributes.get("arn", ""))),
         "version": lambda: client("sagemaker").describe_image_version(
             ImageName=name, Version=attributes.get("version")),
-        "config": lambda: client("sagemaker").describe_app_image_config(AppImageConfigName=name),
+        # An adopted image's config may have a name of its own.
+        "config": lambda: client("sagemaker").describe_app_image_config(
+            AppImageConfigName=attributes.get("app_image_config_name") or name),
     }
     call = calls.get(kind)
     if call is None:

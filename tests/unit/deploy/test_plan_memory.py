@@ -110,3 +110,13 @@ def test_a_local_state_is_read_from_its_file_without_terraform(tmp_path):
     assert runner.outputs() == {"images": {"demo": {"v": 1}}}
     assert TerraformRunner(tmp_path / "none", Toolchain("/nonexistent", tmp_path), {},
                            local_state=True).state() == {}
+
+
+def test_an_adopted_config_is_asked_for_by_its_own_name():
+    aws = Aws()
+    aws.configs = {"team-config": {"AppImageConfigName": "team-config"}}
+    adopted = resource('module.image["demo"]', "aws_sagemaker_app_image_config", "this",
+                       {"app_image_config_name": "team-config"})
+    base = print_of(aws, tfstate=state(IMAGE, adopted))
+    aws.configs["team-config"]["KernelGatewayImageConfig"] = {"KernelSpecs": []}
+    assert print_of(aws, tfstate=state(IMAGE, adopted)) != base
