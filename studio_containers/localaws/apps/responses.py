@@ -130,6 +130,9 @@ class AppsResponses:
         owner = self._owner(store)
         domain = find_domain(self.sagemaker_backend, domain_id)
         resource_spec = dict(self._get_param("ResourceSpec") or {})
+        if resource_spec.get("LifecycleConfigArn"):
+            StudioResponses._studio(self).check_app_lifecycle_config(
+                app_type, resource_spec["LifecycleConfigArn"])
         runtime = {}
         if app_type in APPS and APPS[app_type].takes_image:
             owner_settings = _owner_settings(store, domain, owner)

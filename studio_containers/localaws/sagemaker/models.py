@@ -18,6 +18,8 @@ from moto.sagemaker.exceptions import (
 )
 from moto.sagemaker.models import SageMakerModelBackend
 
+from .lifecycle import LifecycleConfigs
+
 from ...studio import (
     ALLOWED_UID_GID,
     APP_IMAGE_CONFIG_KIND,
@@ -161,7 +163,7 @@ def custom_images(domains: Iterable) -> Iterator[tuple[str, dict]]:
                     yield domain.id, entry
 
 
-class StudioStore:
+class StudioStore(LifecycleConfigs):
     """Kept on moto's SageMaker backend of its account/region, so it is saved along with it."""
 
     def __init__(self, account_id: str, region: str):
@@ -337,7 +339,8 @@ class StudioStore:
     # Tags
 
     def taggable(self, arn: str):
-        """The Image, ImageVersion or AppImageConfig of that ARN; None for other kinds."""
+        """The Image, ImageVersion, AppImageConfig or lifecycle config of that ARN; None for
+        other kinds."""
         kind = arn.split(":", 5)[-1].partition("/")[0]
         if kind == "image":
             candidates = list(self.images.values())
@@ -345,6 +348,8 @@ class StudioStore:
             candidates = [v for i in self.images.values() for v in i.versions.values()]
         elif kind == "app-image-config":
             candidates = list(self.app_image_configs.values())
+        elif kind == "studio-lifecycle-config":
+            candidates = list(self.lifecycle_configs.values())
         else:
             return None
         for resource in candidates:
@@ -368,10 +373,12 @@ class StudioStore:
                     f"{setting}.CustomImages.")
 
     def check_domain_images(self, request: dict) -> None:
-        """Every CustomImages list of a CreateDomain/UpdateDomain request, checked."""
+        """Every CustomImages list of a CreateDomain/UpdateDomain request (or a profile's
+        settings), checked, and every lifecycle config it names."""
         for member in CUSTOM_IMAGE_SETTINGS:
             for setting in APP_SETTINGS:
                 self.check_custom_images((request.get(member) or {}).get(setting), setting)
+        self.check_lifecycle_arns(request)
 
     def update_domain(self, domain, changes: dict) -> None:
         """Applies UpdateDomain to moto's Domain; `changes` holds the request's members."""

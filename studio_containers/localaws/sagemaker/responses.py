@@ -12,7 +12,7 @@ import botocore.session
 from moto.core.responses import ActionResult, EmptyResult
 from moto.sagemaker.exceptions import ValidationError
 
-from ...studio import APP_IMAGE_CONFIG_KINDS
+from ...studio import APP_IMAGE_CONFIG_KINDS, LIVE_APP_STATUSES
 from ..server.patches import ADD, SAGEMAKER_RESPONSE, Patch, copies, wrap
 from .models import (
     CUSTOM_IMAGE_SETTINGS,
@@ -22,6 +22,7 @@ from .models import (
     ImageResolver,
     StudioStore,
     find_domain,
+    now,
     studio_store,
 )
 from .paging import listing, page, with_token
@@ -167,6 +168,34 @@ class StudioResponses:
         found, token = self._listing(configs, "CreationTime", CONFIG_TIME_FILTERS)
         return ActionResult(with_token(
             {"AppImageConfigs": [c.describe() for c in found]}, token))
+
+    # Studio lifecycle configs (lifecycle.py)
+
+    def create_studio_lifecycle_config(self):
+        config = self._studio().create_lifecycle_config(
+            self._get_param("StudioLifecycleConfigName"),
+            self._get_param("StudioLifecycleConfigContent"),
+            self._get_param("StudioLifecycleConfigAppType"), self._get_param("Tags"), now())
+        return ActionResult({"StudioLifecycleConfigArn": config.arn})
+
+    def describe_studio_lifecycle_config(self):
+        name = self._get_param("StudioLifecycleConfigName")
+        return ActionResult(self._studio().lifecycle_config(name).describe())
+
+    def delete_studio_lifecycle_config(self):
+        from ..apps.models import apps_store
+        apps = apps_store(self.sagemaker_backend)
+        self._studio().delete_lifecycle_config(
+            self._get_param("StudioLifecycleConfigName"), self._domains(),
+            [app for app in apps.apps if app.status in LIVE_APP_STATUSES])
+        return EmptyResult()
+
+    def list_studio_lifecycle_configs(self):
+        configs = self._studio().list_lifecycle_configs(self._get_param("NameContains"),
+                                                         self._get_param("AppTypeEquals"))
+        found, token = self._listing(configs, "CreationTime", CONFIG_TIME_FILTERS)
+        return ActionResult(with_token(
+            {"StudioLifecycleConfigs": [c.summary() for c in found]}, token))
 
     # Domain (moto has every other domain action, but not this one)
 
