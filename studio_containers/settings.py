@@ -25,6 +25,7 @@ DEFAULTS_FILE = PROJECT_ROOT / "invoke.yaml"
 @dataclass(frozen=True)
 class Settings:
     images_dir: Path
+    lifecycle_dir: Path
     state_dir: Path
     cache_dir: Path
     base_image: str
@@ -59,6 +60,7 @@ class Settings:
     validate_max_size_gb: float
     validate_warn_size_gb: float
     validate_space_ready_timeout: float
+    lifecycle_timeout: float
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -353,6 +355,7 @@ TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off", ""}
 # (key, value) and returns the value Settings holds. Its default is invoke.yaml's value.
 FIELDS = (
     ("images_dir", "images_dir", _path),
+    ("lifecycle_dir", "lifecycle_dir", _path),
     ("state_dir", "state_dir", _path),
     ("cache_dir", "cache_dir", _path),
     ("base_image", "build.base_image", _image_reference),
@@ -387,6 +390,7 @@ FIELDS = (
     ("validate_max_size_gb", "validate.max_size_gb", _size),
     ("validate_warn_size_gb", "validate.warn_size_gb", _size),
     ("validate_space_ready_timeout", "validate.space_ready_timeout", _seconds),
+    ("lifecycle_timeout", "validate.lifecycle_timeout", _seconds),
 )
 KEYS = tuple(key for _, key, _ in FIELDS)
 SECTIONS = tuple(dict.fromkeys(key.partition(".")[0] for key in KEYS if "." in key))

@@ -17,7 +17,8 @@ PACKAGE = PROJECT_ROOT / "studio_containers"
 # one another (checked for cycles below).
 LAYERS = (
     {"__init__", "errors", "console", "wait", "files", "host", "processes", "ports",
-     "tornado_thread", "studio", "spec", "spec_yaml", "app_image_config", "image_folder", "certs",
+     "tornado_thread", "studio", "spec", "spec_yaml", "app_image_config", "image_folder",
+     "lifecycle_spec", "certs",
      "settings"},
     {"build"},
     {"runtime"},        # the one layer that runs apps: containers, lab, front, network, credentials

@@ -1,0 +1,119 @@
+"""Lifecycle scripts (Studio lifecycle configurations): `lifecycle/<name>.sh`, the script Studio
+runs each time an app starts, and `lifecycle/<name>.yaml`, which says for which apps:
+
+    app_types: [JupyterLab]     # JupyterLab, CodeEditor, KernelGateway, JupyterServer
+    default: true               # run it when an app starts without naming one (the domain's
+                                # DefaultResourceSpec), else only offered (LifecycleConfigArns)
+
+An AWS lifecycle config has one app type, so a script for several is deployed as one config per
+type, named `<name>-<type>` (`<name>` alone for one). Every check is done here, with errors that
+name the file and the field: a script over the API's size (16384 base64 characters, so 12288
+bytes), an app type Studio has no lifecycle configs for, an unknown field.
+"""
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import UserError, shown
+from .spec import Reader
+from .studio import APPS, NAME_RE
+
+SCRIPT_SUFFIX, SPEC_SUFFIX = ".sh", ".yaml"
+MAX_CONTENT = 16384                         # base64 characters (the API's model)
+MAX_SCRIPT_BYTES = MAX_CONTENT // 4 * 3     # 12288: what encodes to at most MAX_CONTENT
+KEYS = {"app_types", "default"}
+LIFECYCLE_APP_TYPES = tuple(APPS)           # every app Studio starts takes a lifecycle config
+
+
+@dataclass(frozen=True)
+class LifecycleSpec:
+    name: str
+    app_types: tuple[str, ...]
+    default: bool
+    script: Path
+
+    @property
+    def spec_file(self) -> Path:
+        return self.script.with_suffix(SPEC_SUFFIX)
+
+    @property
+    def content(self) -> str:
+        """The script as the API takes it: base64."""
+        return base64.b64encode(self.script.read_bytes()).decode()
+
+    def config_name(self, app_type: str) -> str:
+        """The lifecycle config deployed for one of its app types."""
+        return self.name if len(self.app_types) == 1 else f"{self.name}-{app_type.lower()}"
+
+
+def load_lifecycles(folder: Path) -> list[LifecycleSpec]:
+    """Every lifecycle script of the folder (none when it does not exist), checked."""
+    if not folder.is_dir():
+        return []
+    names = sorted({p.stem for p in folder.iterdir()
+                    if p.suffix in (SCRIPT_SUFFIX, SPEC_SUFFIX) and not p.name.startswith(".")})
+    return [load_lifecycle(folder, name) for name in names]
+
+
+def load_lifecycle(folder: Path, name: str, flag: str = "--lifecycle") -> LifecycleSpec:
+    script, spec_file = folder / f"{name}{SCRIPT_SUFFIX}", folder / f"{name}{SPEC_SUFFIX}"
+    if not script.is_file() and not spec_file.is_file():
+        known = sorted({p.stem for p in folder.glob(f"*{SCRIPT_SUFFIX}")}) if folder.is_dir() \
+            else []
+        raise UserError(f"{flag} {shown(name)}: no lifecycle script {script}; known: "
+                        f"{', '.join(known) or '(none)'}")
+    if not script.is_file():
+        raise UserError(f"{script}: missing; {spec_file} needs the script it describes next to it")
+    if not spec_file.is_file():
+        raise UserError(f"{spec_file}: missing; each lifecycle script needs one, saying its "
+                        "app_types (and default: true to run it at every start)")
+    r = Reader(spec_file)
+    data = r.mapping(_read_yaml(spec_file), "(top level)", KEYS)
+    if not NAME_RE.fullmatch(name):
+        raise r.fail("(file name)", f"{shown(name)} must be 1-63 letters, digits or inner "
+                                    "hyphens (a StudioLifecycleConfigName)")
+    app_types = _app_types(r, data.get("app_types"))
+    default = data.get("default", False)
+    if not isinstance(default, bool):
+        raise r.fail("default", f"{shown(default)} must be true or false")
+    spec = LifecycleSpec(name, app_types, default, script)
+    too_long = [spec.config_name(t) for t in app_types if len(spec.config_name(t)) > 63]
+    if too_long:
+        raise r.fail("app_types", f"the config name {too_long[0]!r} is over 63 characters; "
+                                  "shorten the file name")
+    size = script.stat().st_size
+    if size == 0 or size > MAX_SCRIPT_BYTES:
+        raise UserError(f"{script}: {size} bytes; a lifecycle script must be 1-{MAX_SCRIPT_BYTES} "
+                        f"bytes ({MAX_CONTENT} characters once base64-encoded, the API's limit)")
+    return spec
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        raise UserError(f"{path}: {where}: not valid YAML: "
+                        f"{getattr(exc, 'problem', None) or exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot be read: {exc}") from None
+    return {} if data is None else data
+
+
+def _app_types(r: Reader, value: Any) -> tuple[str, ...]:
+    if value is None:
+        raise r.fail("app_types", f"is required: a list of {', '.join(LIFECYCLE_APP_TYPES)}")
+    if not isinstance(value, list) or not value:
+        raise r.fail("app_types", f"must be a non-empty list of {', '.join(LIFECYCLE_APP_TYPES)}")
+    for index, app_type in enumerate(value):
+        if app_type not in LIFECYCLE_APP_TYPES:
+            raise r.fail(f"app_types[{index}]", f"{shown(app_type)} is not an app Studio runs "
+                                                f"lifecycle scripts for; allowed: "
+                                                f"{', '.join(LIFECYCLE_APP_TYPES)}")
+    if len(set(value)) != len(value):
+        raise r.fail("app_types", "lists an app type twice")
+    return tuple(value)
