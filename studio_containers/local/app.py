@@ -13,6 +13,7 @@ from docker.models.containers import Container
 from ..build.engine import connect
 from ..console import say, show_tail
 from ..errors import UserError
+from ..lifecycle_spec import LifecycleSpec
 from ..pipeline import Checks, Prepared, prepare
 from ..ports import HOST, free_port
 from ..runtime import user_nat
@@ -62,6 +63,26 @@ def start_space_app(settings: Settings, spec: ImageSpec, prepared: Prepared, hom
     cleanup.callback(space.stop)
     url = f"{space.front.url}{APPS[spec.app_type].url_path(space.base_path)}?token={token}"
     return space.container, space.base_path, url
+
+
+def run_start_lifecycle(settings: Settings, spec: ImageSpec, container: Container,
+                        lifecycle: LifecycleSpec | None) -> None:
+    """The lifecycle script, run in the started app as Studio runs it; a failure fails the
+    start (the session then removes the app), with the script's last lines."""
+    if lifecycle is None:
+        return
+    from ..runtime.lifecycle import run_lifecycle
+    log = settings.state_dir / "lifecycle" / f"{spec.name}-{lifecycle.name}.log"
+    say(f"Lifecycle: running {lifecycle.name} in the app as {spec.uid}:{spec.gid} (time limit "
+        f"{settings.lifecycle_timeout:g} s, validate.lifecycle_timeout); log: {log}")
+    run = run_lifecycle(container, lifecycle.name, lifecycle.script.read_bytes(),
+                        f"{spec.uid}:{spec.gid}", spec.mount_path, settings.lifecycle_timeout,
+                        log)
+    if not run.ok:
+        show_tail(f"lifecycle script {lifecycle.name}", run.tail().splitlines())
+        raise UserError(f"{spec.name}: {run.failure()}, so the app's start fails, as in Studio "
+                        f"(its last lines are above; log: {log})")
+    say(f"Lifecycle: {lifecycle.name} finished in {run.seconds:.1f}s")
 
 
 def _place(settings: Settings, prepared: Prepared, spec: ImageSpec,

@@ -25,6 +25,7 @@ from ..studio import APPS, JUPYTER_SERVER
 from .lock import SessionLock
 
 if TYPE_CHECKING:
+    from ..lifecycle_spec import LifecycleSpec
     from ..pipeline import Prepared
     from ..runtime.app_credentials import LocalAwsEndpoint
 
@@ -43,9 +44,11 @@ def _stop_on_signals():
 
 
 def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = False,
-              skip_validation: bool = False, local_aws: "LocalAwsEndpoint | None" = None) -> None:
+              skip_validation: bool = False, local_aws: "LocalAwsEndpoint | None" = None,
+              lifecycle: "LifecycleSpec | None" = None) -> None:
     """`local_aws`: where the app's kernels get AWS credentials from (the task passes the
-    local AWS's; None: no AWS is offered to the app)."""
+    local AWS's; None: no AWS is offered to the app). `lifecycle`: the script to run in the
+    app as it starts, before it counts as ready."""
     lock = SessionLock(settings.state_dir)
     lock.acquire()
     started = time.monotonic()
@@ -73,10 +76,10 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
             started_anything = True
             if spec.is_space:
                 _run_space(settings, spec, prepared, home, port, started, lock, cleanup,
-                           local_aws)
+                           local_aws, lifecycle)
             else:
                 _run_kernel_gateway(settings, spec, prepared, home, lab, opts, gateway_port, started,
-                                    lock, cleanup, local_aws)
+                                    lock, cleanup, local_aws, lifecycle)
     except KeyboardInterrupt:
         say("Stopping")
     finally:
@@ -88,12 +91,14 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
 def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: "Prepared", home: Path,
                         lab: subprocess.Popen, opts: LabOptions, gateway_port: int, started: float,
                         lock: SessionLock, cleanup: ExitStack,
-                        local_aws: "LocalAwsEndpoint | None") -> None:
+                        local_aws: "LocalAwsEndpoint | None",
+                        lifecycle: "LifecycleSpec | None") -> None:
     from . import app
     say(f"Starting {spec.name} as a KernelGateway app (uid {spec.uid}, gid {spec.gid}, "
         f"home {home} at {spec.mount_path}) and JupyterLab, connected to it")
     container = app.start_kernel_gateway(settings, spec, prepared, home, opts.gateway_token,
                                          gateway_port, cleanup, local_aws)
+    app.run_start_lifecycle(settings, spec, container, lifecycle)
     wait_lab(lab, opts, settings.ready_timeout)
     url = f"{opts.url}{APPS[JUPYTER_SERVER].url_path()}?token={opts.token}"
     lock.record(image=spec.name, url=url, container=container.name, lab_pid=lab.pid)
@@ -103,12 +108,13 @@ def _run_kernel_gateway(settings: Settings, spec: ImageSpec, prepared: "Prepared
 
 def _run_space(settings: Settings, spec: ImageSpec, prepared: "Prepared", home: Path, port: int,
                started: float, lock: SessionLock, cleanup: ExitStack,
-               local_aws: "LocalAwsEndpoint | None") -> None:
+               local_aws: "LocalAwsEndpoint | None", lifecycle: "LifecycleSpec | None") -> None:
     from . import app
     say(f"Starting {spec.name} as a {spec.app_type} space (uid {spec.uid}, gid {spec.gid}, "
         f"home {home} at {spec.mount_path}) behind a token front on {HOST}:{port}")
     container, base_path, url = app.start_space_app(settings, spec, prepared, home, port,
                                                     secrets.token_urlsafe(32), cleanup, local_aws)
+    app.run_start_lifecycle(settings, spec, container, lifecycle)
     lock.record(image=spec.name, url=url, container=container.name)
     _ready(started, url, f"{spec.app_type} at {base_path}")
     app.watch(container, lambda: None)

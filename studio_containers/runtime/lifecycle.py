@@ -3,11 +3,12 @@ the app's user, in its home, with the app's environment and network (a `docker e
 running app). Its output goes to a log file, in CloudWatch's place; a non-zero exit, or the time
 limit (Studio's is about 5 minutes), fails the start, with the script's last lines.
 
-The script is copied into the container's /tmp (not the home, which is the user's volume) and
-run with its own interpreter line, or `sh` without one.
+The script is written by the exec itself into the container's /tmp (not the home, which is the
+user's volume), as the app's user, and run with its own interpreter line, or `sh` without one.
+(The engine's archive copy cannot write into an app container that has its own network
+namespace attached, so the script travels as an argument: at most 12288 bytes, far below the
+argument limit.)
 """
-import io
-import tarfile
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from ..processes import kill_tree
 
 SCRIPT_DIR = "/tmp"
 TAIL_LINES = 15
+# $1: the script's text, $2: where it goes. One stream, so the log keeps the order of its lines;
+# a script without an interpreter line runs with sh.
+WRITE_AND_RUN = ('exec 2>&1; printf "%s" "$1" > "$2" && chmod 700 "$2" && '
+                 'if head -c 2 "$2" | grep -q "^#!"; then exec "$2"; else exec sh "$2"; fi')
 
 
 @dataclass(frozen=True)
@@ -50,9 +55,7 @@ def run_lifecycle(container: Container, name: str, script: bytes, user: str, hom
     """Runs `script` in the running `container` as `user` ("uid:gid") in `home`; waits for it
     at most `timeout` seconds."""
     path = f"{SCRIPT_DIR}/.studio-lifecycle-{name}.sh"
-    uid, gid = (int(part) for part in user.split(":"))
-    container.put_archive(SCRIPT_DIR, _archive(path.rsplit("/", 1)[1], script, uid, gid))
-    command = [path] if script.startswith(b"#!") else ["/bin/sh", path]
+    command = ["/bin/sh", "-c", WRITE_AND_RUN, "lifecycle", script.decode("utf-8"), path]
     api = container.client.api
     exec_id = api.exec_create(container.id, command, user=user, workdir=home)["Id"]
     output = api.exec_start(exec_id, stream=True)
@@ -71,16 +74,6 @@ def run_lifecycle(container: Container, name: str, script: bytes, user: str, hom
         return LifecycleRun(name, None, time.monotonic() - started, timeout, log)
     code = api.exec_inspect(exec_id).get("ExitCode")
     return LifecycleRun(name, code, time.monotonic() - started, timeout, log)
-
-
-def _archive(file_name: str, script: bytes, uid: int, gid: int) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        info = tarfile.TarInfo(file_name)
-        info.size, info.mode, info.uid, info.gid = len(script), 0o755, uid, gid
-        info.mtime = int(time.time())
-        tar.addfile(info, io.BytesIO(script))
-    return buffer.getvalue()
 
 
 def _copy(chunks, log: Path) -> None:

@@ -5,6 +5,7 @@ from invoke import Collection, task
 
 from ..console import say
 from ..errors import UserError, shown
+from ..lifecycle_spec import load_lifecycle
 from ..local.session import run_local, stop_local
 from ..settings import port as parse_port
 from ..spec import load_specs
@@ -17,9 +18,12 @@ from . import settings, user_errors
             "port": "JupyterLab's port on 127.0.0.1 (default: local.port)",
             "stop": "stop the `invoke local` running in another shell",
             "verbose": "print every line of build output",
-            "skip_validation": "run even if `invoke validate` finds a Studio failure (shown)"})
+            "skip_validation": "run even if `invoke validate` finds a Studio failure (shown)",
+            "lifecycle": "run this lifecycle script (lifecycle/NAME.sh) in the app as it starts, "
+                         "as Studio does"})
 @user_errors
-def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=False):
+def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=False,
+          lifecycle=None):
     """Run an image's kernels behind a Kernel Gateway and open them in a local JupyterLab."""
     s = settings(c)
     if stop:
@@ -30,13 +34,20 @@ def local(c, image=None, port=None, stop=False, verbose=False, skip_validation=F
     if len(specs) > 1:
         raise UserError(f"--image: more than one image under {s.images_dir}/; pick one of "
                         + ", ".join(sp.name for sp in specs))
+    script = None
+    if lifecycle is not None:
+        script = load_lifecycle(s.lifecycle_dir, lifecycle)
+        if specs[0].app_type not in script.app_types:
+            raise UserError(f"--lifecycle {lifecycle}: {script.spec_file} is for "
+                            f"{', '.join(script.app_types)} apps, and {specs[0].name} is a "
+                            f"{specs[0].app_type} image")
     lab_port = s.local_port if port is None else parse_port("--port", port)
     if lab_port == s.gateway_port:
         raise UserError(f"{'local.port' if port is None else '--port'} {lab_port}: "
                         f"local.gateway_port is {lab_port} too; JupyterLab and the gateway need "
                         "a port each")
     run_local(s, specs[0], lab_port, verbose, skip_validation=skip_validation,
-              local_aws=local_aws_of(s))
+              local_aws=local_aws_of(s), lifecycle=script)
 
 
 def local_aws_of(s) -> Callable[[], object]:

@@ -254,6 +254,12 @@ FLAG_CASES = [
     Case("flag:missing-positional", ["rollback"], ("did not receive required positional",),
          prefix=""),
     Case("flag:unknown-task", ["deploy"], ("No idea what 'deploy' is!",), prefix=""),
+    Case("flag:local-lifecycle-unknown", ["local", "--image", "ok", "--lifecycle", "nope"],
+         ("--lifecycle 'nope': no lifecycle script", "known: install-package")),
+    Case("flag:local-lifecycle-app-type", ["local", "--image", "ok", "--lifecycle",
+                                           "install-package"],
+         ("--lifecycle install-package: ", "is for JupyterLab apps, and ok is a KernelGateway "
+          "image")),
     Case("flag:import-image-name", ["import", "--image", "bad_x"],
          ("--image 'bad_x': not a SageMaker image name",)),
     Case("flag:import-image-exists", ["import", "--image", "ok"],
@@ -396,7 +402,8 @@ SETTINGS_FILES = [
     ("unknown-key", "local:\n  prot: 8890\n", "{file}: local.prot: unknown setting; allowed: "
      "gateway_port, home_dir, image, network, network_access, port, ready_timeout, tcp_nodelay"),
     ("unknown-top-key", "stat_dir: /tmp/x\n", "{file}: stat_dir: unknown setting; allowed: aws, "
-     "build, cache_dir, deploy, images_dir, local, state_dir, validate (and Invoke's own: run,"),
+     "build, cache_dir, deploy, images_dir, lifecycle_dir, local, state_dir, validate (and "
+     "Invoke's own: run,"),
     ("warn-above-max", "validate:\n  warn_size_gb: 30\n", "validate.warn_size_gb: 30 is above "
      "validate.max_size_gb (25); the warning must come at or below the limit"),
 ]
