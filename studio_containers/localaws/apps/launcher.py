@@ -16,6 +16,7 @@ answers, then InService, or Failed with a reason worded like Studio's. Tokens ar
 the server's secret and the app's ARN, so a restarted server finds its apps again without
 writing a secret anywhere.
 """
+import base64
 import hashlib
 import hmac
 import io
@@ -210,14 +211,34 @@ class AppLauncher:
                                self.settings.tcp_nodelay, name=self._container_name(app),
                                labels=self._labels(app), network=placed.network, aws=placed.aws)
         try:
-            start_gateway(client, gc, spec, self.settings.ready_timeout)
+            container = start_gateway(client, gc, spec, self.settings.ready_timeout)
         except UserError as exc:
             text = str(exc)
             if ": kernels: " in text:    # launch.py's missing-kernel report
                 raise UserError(f"KernelSpecs of AppImageConfig {app.runtime['config_name']}: "
                                 f"{text.split(': kernels: ', 1)[1]}") from None
             raise
+        self._run_lifecycle(app, container, spec)
         return {"container": gc.name, "port": gc.host_port}
+
+    def _run_lifecycle(self, app: App, container, spec) -> None:
+        """The app's lifecycle config, run in it as Studio runs it before the app is InService;
+        a failure fails the app, its output kept where CloudWatch would hold it."""
+        lifecycle = app.runtime.get("lifecycle")
+        if not lifecycle:
+            return
+        from ...runtime.lifecycle import run_lifecycle
+        log_path = self.settings.state_dir / "aws" / "lifecycle" / f"{instance(app)}.log"
+        run = run_lifecycle(container, lifecycle["name"], base64.b64decode(lifecycle["content"]),
+                            f"{spec.uid}:{spec.gid}", spec.mount_path,
+                            self.settings.lifecycle_timeout, log_path)
+        log.info("%s: lifecycle config %s: %s in %.1fs (log %s)", app.arn, lifecycle["name"],
+                 "ok" if run.ok else run.failure(), run.seconds, log_path)
+        if not run.ok:
+            last = run.tail(1).strip()
+            raise UserError(f"LifecycleConfigFailure: {run.failure()}"
+                            + (f"; its last line: {last}" if last else "")
+                            + f". Its output is in {log_path} (CloudWatch, in AWS).")
 
     def _place(self, client, app: App) -> Placement:
         return place(client, self.settings.local_network, space=APPS[app.app_type].is_space,
@@ -263,6 +284,7 @@ class AppLauncher:
             raise UserError(f"InternalFailure: the space's app did not start as Studio requires: "
                             f"{exc}") from None
         self.fronts[instance(app)] = space.front
+        self._run_lifecycle(app, space.container, spec)
         return {"container": sc.name, "port": sc.host_port, "base_path": space.base_path,
                 "front_port": front_port}
 

@@ -150,6 +150,13 @@ class AppsResponses:
                        or PUBLIC}
             resource_spec.setdefault("SageMakerImageVersionArn", StudioResponses._studio(self)
                                      .image_version(chosen.image_name, chosen.version).arn)
+            lifecycle = _lifecycle(StudioResponses._studio(self), app_type, resource_spec,
+                                   owner_settings)
+            if lifecycle is not None:
+                # Studio runs the one named, else the owner's default for this app (its
+                # DefaultResourceSpec), and DescribeApp's ResourceSpec names it.
+                resource_spec["LifecycleConfigArn"] = lifecycle.arn
+                runtime["lifecycle"] = {"name": lifecycle.name, "content": lifecycle.content}
         if app_type in APPS:
             resource_spec.setdefault("InstanceType", APPS[app_type].instance_type)
         app = store.create_app(domain_id, owner, app_type, self._get_param("AppName"),
@@ -237,6 +244,15 @@ def _this_machine_as_reached(host_header: str) -> str:
     except ValueError:      # not a host at all ("[bad"): the usual answer
         return HOST
     return HOST_LOOPBACK if host == HOST_LOOPBACK else HOST
+
+
+def _lifecycle(studio, app_type: str, resource_spec: dict, owner_settings: list[dict]):
+    """The lifecycle config an app starts with: CreateApp's, else its owner's default."""
+    arn = resource_spec.get("LifecycleConfigArn") or next(
+        (arn for settings in owner_settings
+         if (arn := (((settings or {}).get(f"{app_type}AppSettings") or {})
+                     .get("DefaultResourceSpec") or {}).get("LifecycleConfigArn"))), None)
+    return None if arn is None else studio.check_app_lifecycle_config(app_type, arn)
 
 
 def _owner_settings(store: AppsStore, domain, owner: tuple[str, str]) -> list[dict]:

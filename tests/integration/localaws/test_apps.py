@@ -1,6 +1,7 @@
 """CreateApp launches the real apps: images pushed to the local ECR and registered with boto3 only
 (as a user's notebook would), then KernelGateway, JupyterServer and space apps run as Studio runs
 them, fail as Studio fails them, and are found again after a restart of the local AWS."""
+import base64
 import json
 
 import docker
@@ -246,3 +247,50 @@ def test_an_app_whose_container_is_killed_is_noticed_as_failed(studio):
         "label": f"studio-containers.app={arn}"}) == []
     sm.delete_app(**app)
     assert wait_status(sm, want=("Deleted",), **app)["Status"] == "Deleted"
+
+
+@pytest.mark.parametrize("script, status, said", [
+    (b"#!/bin/bash\nset -e\necho ready > ~/.from-lifecycle\necho done as $(id -u)\n",
+     "InService", None),
+    (b"#!/bin/bash\necho starting\necho 'no proxy' >&2\nexit 3\n", "Failed",
+     "LifecycleConfigFailure: lifecycle script team-start exited with code 3; its last line: "
+     "no proxy."),
+], ids=["good", "exits-3"])
+def test_the_owners_default_lifecycle_config_runs_when_an_app_starts(studio, aws, script, status,
+                                                                      said):
+    sm, domain_id, arns = studio
+    local, _ = aws
+    arn = sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName="team-start", StudioLifecycleConfigAppType="KernelGateway",
+        StudioLifecycleConfigContent=base64.b64encode(script).decode())["StudioLifecycleConfigArn"]
+    user = f"lifecycle-{status.lower()}"         # a profile of its own: settings cannot be unset
+    sm.create_user_profile(DomainId=domain_id, UserProfileName=user, UserSettings={
+        "KernelGatewayAppSettings": {"LifecycleConfigArns": [arn],
+                                     "DefaultResourceSpec": {"LifecycleConfigArn": arn}}})
+    app = dict(DomainId=domain_id, UserProfileName=user, AppType="KernelGateway",
+               AppName="with-lifecycle")
+    try:
+        sm.create_app(**app, ResourceSpec={"SageMakerImageArn": arns["python-basic"]})
+        described = wait_status(sm, **app)
+        assert described["Status"] == status, described
+        assert described["ResourceSpec"]["LifecycleConfigArn"] == arn
+        if said:
+            assert said in described["FailureReason"], described
+            labels = {"label": f"studio-containers.app={described['AppArn']}"}
+            assert docker.from_env().containers.list(all=True, filters=labels) == []
+        else:
+            home = local.settings.state_dir / "aws" / "homes" / domain_id / "users" / user
+            assert (home / ".from-lifecycle").read_text() == "ready\n"
+            [log] = (local.settings.state_dir / "aws" / "lifecycle").glob("*.log")
+            assert log.read_text() == "done as 1000\n"
+            sm.delete_app(**app)
+            assert wait_status(sm, **app)["Status"] == "Deleted"
+        in_use = sm.delete_studio_lifecycle_config
+        with pytest.raises(sm.exceptions.ResourceInUse):
+            in_use(StudioLifecycleConfigName="team-start")
+    finally:
+        if sm.describe_app(**app)["Status"] != "Deleted":    # a Failed app is deleted too
+            sm.delete_app(**app)
+            wait_status(sm, want=("Deleted",), **app)
+        sm.delete_user_profile(DomainId=domain_id, UserProfileName=user)
+        sm.delete_studio_lifecycle_config(StudioLifecycleConfigName="team-start")

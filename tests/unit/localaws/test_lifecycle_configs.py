@@ -144,3 +144,27 @@ def test_create_app_names_one_that_exists_for_its_type_and_a_live_app_keeps_it(
     assert error["Code"] == "ResourceInUse" and "in use by app(s) default" in error["Message"]
     sagemaker.delete_app(**app)
     sagemaker.delete_studio_lifecycle_config(StudioLifecycleConfigName="install-six")
+
+
+def test_an_app_starts_with_the_one_named_else_its_owners_default(sagemaker, domain_id, images,
+                                                                  launcher):
+    default = create(sagemaker, "kg-default", "KernelGateway")
+    named = create(sagemaker, "kg-named", "KernelGateway")
+    sagemaker.update_user_profile(DomainId=domain_id, UserProfileName="Ana", UserSettings={
+        "KernelGatewayAppSettings": {"LifecycleConfigArns": [default, named],
+                                     "DefaultResourceSpec": {"LifecycleConfigArn": default}}})
+    app = dict(DomainId=domain_id, UserProfileName="Ana", AppType="KernelGateway")
+    sagemaker.create_app(**app, AppName="a", ResourceSpec={"SageMakerImageArn": images["kg"]})
+    sagemaker.create_app(**app, AppName="b", ResourceSpec={"SageMakerImageArn": images["kg"],
+                                                           "LifecycleConfigArn": named})
+    started = {a.name: a.runtime["lifecycle"] for a in launcher.launched}
+    assert started == {"a": {"name": "kg-default", "content": SCRIPT},
+                       "b": {"name": "kg-named", "content": SCRIPT}}
+    described = sagemaker.describe_app(**app, AppName="a")
+    assert described["ResourceSpec"]["LifecycleConfigArn"] == default
+
+
+def test_an_app_without_one_runs_none(sagemaker, domain_id, images, launcher):
+    sagemaker.create_app(DomainId=domain_id, SpaceName="work", AppType="JupyterLab",
+                         AppName="default", ResourceSpec={"SageMakerImageArn": images["lab"]})
+    assert "lifecycle" not in launcher.launched[0].runtime
