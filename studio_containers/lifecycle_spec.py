@@ -88,6 +88,13 @@ def load_lifecycle(folder: Path, name: str, flag: str = "--lifecycle") -> Lifecy
     if size == 0 or size > MAX_SCRIPT_BYTES:
         raise UserError(f"{script}: {size} bytes; a lifecycle script must be 1-{MAX_SCRIPT_BYTES} "
                         f"bytes ({MAX_CONTENT} characters once base64-encoded, the API's limit)")
+    try:
+        text = script.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{script}: byte {exc.start} is not UTF-8; a lifecycle script is shell "
+                        "text (save it as UTF-8)") from None
+    if "\0" in text:
+        raise UserError(f"{script}: holds a NUL byte; a lifecycle script is shell text")
     return spec
 
 

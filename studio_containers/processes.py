@@ -150,19 +150,3 @@ def _stop_child(proc: subprocess.Popen, timeout: float, sig: int) -> bool:
         proc.wait()
     return True
 
-
-def kill_tree(pid: int) -> int:
-    """SIGKILL to `pid` and everything it started (a script past its time limit, with the pip
-    it runs); how many processes were signalled."""
-    import psutil
-    try:
-        root = psutil.Process(pid)
-        tree = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    killed = 0
-    for process in tree:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-            killed += 1
-    return killed

@@ -51,6 +51,8 @@ def test_several_app_types_are_one_config_each(tmp_path):
      r"x\.sh: 12289 bytes; a lifecycle script must be 1-12288 bytes \(16384 characters once "
      r"base64-encoded"),
     ("app_types: [JupyterLab]\n", b"", r"x\.sh: 0 bytes"),
+    ("app_types: [JupyterLab]\n", b"echo caf\xe9\n", r"x\.sh: byte 8 is not UTF-8"),
+    ("app_types: [JupyterLab]\n", b"echo a\0b\n", r"x\.sh: holds a NUL byte"),
     ("app_types: [JupyterLab\n", b"x", r"x\.yaml: line 2: not valid YAML"),
     (None, b"x", r"x\.yaml: missing; each lifecycle script needs one"),
     ("app_types: [JupyterLab]\n", None, r"x\.sh: missing"),

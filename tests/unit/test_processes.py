@@ -211,14 +211,3 @@ def test_the_sockets_on_a_port_and_their_holders():
     assert processes.sockets(port, ["127.0.0.1"]) == []
 
 
-
-def test_kill_tree_stops_a_process_and_what_it_started():
-    shell = subprocess.Popen(["sh", "-c", "sleep 30 & sleep 31"])
-    children = wait_until(lambda: len(psutil.Process(shell.pid).children()) == 2
-                          and psutil.Process(shell.pid).children(), timeout=5, what="two sleeps")
-    assert processes.kill_tree(shell.pid) == 3
-    assert shell.wait(5) == -signal.SIGKILL
-    gone = wait_until(lambda: all(processes.ended(c) for c in children), timeout=5,
-                      what="the sleeps to end")
-    assert gone
-    assert processes.kill_tree(shell.pid) == 0          # reaped: nothing left to kill

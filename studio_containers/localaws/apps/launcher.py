@@ -235,7 +235,7 @@ class AppLauncher:
         log.info("%s: lifecycle config %s: %s in %.1fs (log %s)", app.arn, lifecycle["name"],
                  "ok" if run.ok else run.failure(), run.seconds, log_path)
         if not run.ok:
-            last = run.tail(1).strip()
+            last = run.last_output_line()
             raise UserError(f"LifecycleConfigFailure: {run.failure()}"
                             + (f"; its last line: {last}" if last else "")
                             + f". Its output is in {log_path} (CloudWatch, in AWS).")

@@ -216,11 +216,14 @@ class AppsStore:
                                          "them first.")
 
     def settings_holders(self) -> list[SimpleNamespace]:
-        """Profiles shaped as domains are (id and the two default settings), so the image API's
-        "still listed" checks read their CustomImages too (a space's settings list none)."""
+        """Profiles and spaces shaped as domains are (id and the two default settings), so the
+        image API's "still listed" checks read their CustomImages (a space's list none) and
+        lifecycle configs too."""
         return [SimpleNamespace(id=f"{p.domain_id} (user profile {p.name})",
                                 default_user_settings=p.settings, default_space_settings=None)
-                for p in self.profiles.values()]
+                for p in self.profiles.values()] + \
+            [SimpleNamespace(id=f"{s.domain_id} (space {s.name})", default_user_settings=None,
+                             default_space_settings=s.settings) for s in self.spaces.values()]
 
     # Tags
 

@@ -88,7 +88,13 @@ class AppsResponses:
 
     # Spaces
 
+    def _check_space_lifecycle(self) -> None:
+        # A space's settings name lifecycle configs for its apps as a profile's do.
+        StudioResponses._studio(self).check_lifecycle_arns(
+            {"DefaultSpaceSettings": self._get_param("SpaceSettings")})
+
     def create_space(self):
+        self._check_space_lifecycle()
         space = self._apps().create_space(
             self._get_param("DomainId"), self._get_param("SpaceName"),
             self._get_param("SpaceSettings"), self._get_param("Tags"),
@@ -101,6 +107,7 @@ class AppsResponses:
         return ActionResult(space.describe())
 
     def update_space(self):
+        self._check_space_lifecycle()
         space = self._apps().update_space(
             self._get_param("DomainId"), self._get_param("SpaceName"),
             self._get_param("SpaceSettings"), self._get_param("SpaceDisplayName"))
@@ -260,13 +267,14 @@ def _owner_settings(store: AppsStore, domain, owner: tuple[str, str]) -> list[di
     kind, name = owner
     if kind == Owner.USER_PROFILE:
         return [store.profile(domain.id, name).settings, domain.default_user_settings]
-    # A space's own settings list no images (the model has no CustomImages there); its owner's
-    # profile does, then the domain's defaults for spaces and for users.
+    # A space's own settings list no images (the model has no CustomImages there) but may name
+    # a default lifecycle config; then its owner's profile, the domain's defaults for spaces and
+    # for users.
     space = store.space(domain.id, name)
     owner_name = (space.ownership or {}).get("OwnerUserProfileName")
     profile = store.profiles.get((domain.id, (owner_name or "").lower()))
-    return [profile.settings if profile else {}, domain.default_space_settings or {},
-            domain.default_user_settings]
+    return [space.settings or {}, profile.settings if profile else {},
+            domain.default_space_settings or {}, domain.default_user_settings]
 
 
 def methods() -> dict:

@@ -64,7 +64,8 @@ class LifecycleConfigs:
         if any(c.arn == arn for c in self.lifecycle_configs.values()):
             raise ResourceInUseException(f"Studio Lifecycle Config {arn} already exists.")
         try:
-            base64.b64decode(content, validate=True)
+            # Line breaks are allowed: `base64` wraps its output unless told not to.
+            base64.b64decode("".join(content.split()), validate=True)
         except (binascii.Error, ValueError):
             raise ValidationError("StudioLifecycleConfigContent must be base64-encoded.") from None
         config = StudioLifecycleConfig(name, arn, content, app_type, list(tags or []), moment,

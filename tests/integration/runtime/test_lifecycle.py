@@ -60,12 +60,14 @@ def test_a_tool_the_image_lacks_is_a_failure_naming_it(app, tmp_path):
 def test_past_the_time_limit_it_is_stopped_children_included(app, tmp_path):
     container, _ = app
     started = time.monotonic()
-    done = run(app, tmp_path, b"#!/bin/bash\necho waiting\nsleep 300 &\nsleep 301\n",
-               timeout=2)
+    # A child in the background, one detached from the script (double fork), and the script.
+    done = run(app, tmp_path, b"#!/bin/bash\necho waiting\nsleep 300 &\n(sleep 302 &)\n"
+                              b"sleep 301\n", timeout=2)
     assert time.monotonic() - started < 20
     assert done.exit_code is None and not done.ok
     assert done.failure() == ("lifecycle script team-setup ran past the time limit of 2 s and "
                               "was stopped")
     assert "waiting" in done.tail() and "[stopped after 2 s" in done.tail()
+    assert done.last_output_line() and "[stopped" not in done.last_output_line()
     commands = [" ".join(p[-1:]) for p in container.top()["Processes"]]
     assert not [c for c in commands if c.startswith("sleep 30")], commands

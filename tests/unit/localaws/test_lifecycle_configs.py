@@ -168,3 +168,21 @@ def test_an_app_without_one_runs_none(sagemaker, domain_id, images, launcher):
     sagemaker.create_app(DomainId=domain_id, SpaceName="work", AppType="JupyterLab",
                          AppName="default", ResourceSpec={"SageMakerImageArn": images["lab"]})
     assert "lifecycle" not in launcher.launched[0].runtime
+
+
+def test_a_spaces_settings_are_checked_keep_it_in_use_and_give_its_apps_a_default(
+        sagemaker, domain_id, images, launcher, client_error):
+    lab = create(sagemaker)
+    kg = create(sagemaker, "kg-only", "KernelGateway")
+    error = client_error(sagemaker.create_space, DomainId=domain_id, SpaceName="shared",
+                         SpaceSettings={"JupyterLabAppSettings": {
+                             "DefaultResourceSpec": {"LifecycleConfigArn": kg}}})
+    assert "kg-only is for KernelGateway apps, not JupyterLab" in error["Message"]
+    sagemaker.update_space(DomainId=domain_id, SpaceName="work", SpaceSettings={
+        "JupyterLabAppSettings": {"DefaultResourceSpec": {"LifecycleConfigArn": lab}}})
+    sagemaker.create_app(DomainId=domain_id, SpaceName="work", AppType="JupyterLab",
+                         AppName="default", ResourceSpec={"SageMakerImageArn": images["lab"]})
+    assert launcher.launched[-1].runtime["lifecycle"]["name"] == "install-six"
+    error = client_error(sagemaker.delete_studio_lifecycle_config,
+                         StudioLifecycleConfigName="install-six")
+    assert error["Code"] == "ResourceInUse" and "(space work) lists it" in error["Message"]
