@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import UserError, shown
-from .spec import Reader
+from .spec import Reader, read_yaml
 from .studio import APPS, NAME_RE
 
 SCRIPT_SUFFIX, SPEC_SUFFIX = ".sh", ".yaml"
@@ -71,7 +69,7 @@ def load_lifecycle(folder: Path, name: str, flag: str = "--lifecycle") -> Lifecy
         raise UserError(f"{spec_file}: missing; each lifecycle script needs one, saying its "
                         "app_types (and default: true to run it at every start)")
     r = Reader(spec_file)
-    data = r.mapping(_read_yaml(spec_file), "(top level)", KEYS)
+    data = r.mapping(read_yaml(spec_file) or {}, "(top level)", KEYS)
     if not NAME_RE.fullmatch(name):
         raise r.fail("(file name)", f"{shown(name)} must be 1-63 letters, digits or inner "
                                     "hyphens (a StudioLifecycleConfigName)")
@@ -96,19 +94,6 @@ def load_lifecycle(folder: Path, name: str, flag: str = "--lifecycle") -> Lifecy
     if "\0" in text:
         raise UserError(f"{script}: holds a NUL byte; a lifecycle script is shell text")
     return spec
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        raise UserError(f"{path}: {where}: not valid YAML: "
-                        f"{getattr(exc, 'problem', None) or exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot be read: {exc}") from None
-    return {} if data is None else data
 
 
 def _app_types(r: Reader, value: Any) -> tuple[str, ...]:

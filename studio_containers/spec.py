@@ -170,6 +170,21 @@ class Reader:
         return value
 
 
+def read_yaml(path: Path) -> Any:
+    """A spec file's YAML (None when empty); what cannot be read is one line naming the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise UserError(f"{path}: (file): nested too deeply to be a spec") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{path}: {where}: not valid YAML: {problem}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot be read: {exc}") from None
+
+
 def load_spec(folder: Path) -> ImageSpec:
     """Load and validate `folder/image.yaml`."""
     path = folder / SPEC_FILE
@@ -178,17 +193,7 @@ def load_spec(folder: Path) -> ImageSpec:
         raise UserError(f"{path}: spec file missing; each image folder needs an {SPEC_FILE}")
     if not (folder / "Dockerfile").is_file():
         raise UserError(f"{folder / 'Dockerfile'}: missing; each image folder needs a Dockerfile")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except RecursionError:
-        raise UserError(f"{path}: (file): nested too deeply to be an image spec") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{path}: {where}: not valid YAML: {problem}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot be read: {exc}") from None
+    data = read_yaml(path)
     if data is None:
         raise UserError(f"{path}: (file): is empty; see images/python-basic/{SPEC_FILE} for an example")
     return spec_of(data, folder, r)
