@@ -4,5 +4,6 @@
 # (which belongs to that user), so every kernel of the space can import it. Output goes to the
 # app's lifecycle log (CloudWatch in Studio; `invoke local` prints its path).
 set -euo pipefail
-python3 -m pip install --quiet --disable-pip-version-check tabulate==0.9.0
+# --no-cache-dir: the cache would land in the home, the user's volume in Studio.
+python3 -m pip install --quiet --no-cache-dir --disable-pip-version-check tabulate==0.9.0
 echo "lifecycle: tabulate installed for $(id -un) in $(python3 -c 'import sys; print(sys.prefix)')"

@@ -56,6 +56,11 @@ def load_lifecycles(folder: Path) -> list[LifecycleSpec]:
     return [load_lifecycle(folder, name) for name in names]
 
 
+def offered_with(folder: Path, app_type: str) -> list[LifecycleSpec]:
+    """The scripts a deploy offers with apps of this type (validation runs each in its image)."""
+    return [s for s in load_lifecycles(folder) if app_type in s.app_types]
+
+
 def load_lifecycle(folder: Path, name: str, flag: str = "--lifecycle") -> LifecycleSpec:
     script, spec_file = folder / f"{name}{SCRIPT_SUFFIX}", folder / f"{name}{SPEC_SUFFIX}"
     if not script.is_file() and not spec_file.is_file():

@@ -196,6 +196,7 @@ FAILURE_CLASSES = {
     8: f"reserved path or port {APP_PORT}",
     9: "space app not served as Studio expects",
     10: "image too large",
+    11: "lifecycle script fails, or runs too long, at the app's start",
 }
 
 

@@ -20,6 +20,7 @@ from .kernel_checks import (
 from .layer_cache import LayerCache
 from .layer_dirs import owners_as_in_image
 from .layers import read_layers
+from .lifecycle_checks import lifecycle_findings
 from .space_checks import serving_findings
 
 
@@ -29,11 +30,13 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
     docker_image = client.images.get(image.ref)
     home = settings.state_dir / "validate" / "home" / spec.name
     # Reading the layers is local work and the run checks mostly wait on containers: all run
-    # at once, the gateway booting and its kernels probed while the inspection looks for them.
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    # at once, the gateway booting and its kernels probed while the inspection looks for them,
+    # the lifecycle scripts run in an app of their own.
+    with ThreadPoolExecutor(max_workers=4) as pool:
         layers = pool.submit(read_layers, docker_image,
                              LayerCache(settings.state_dir / "validate" / "layers"),
                              folders_readable=owners_as_in_image(client.info()))
+        lifecycles = pool.submit(lifecycle_findings, client, spec, image.ref, runtime, settings)
         if spec.is_space:
             ran = serving_findings(client, spec, image.ref, home, settings)
         else:
@@ -62,4 +65,4 @@ def validate_image(client: docker.DockerClient, image: BuiltImage, runtime: Runt
         findings = config_findings(spec, docker_image.attrs, layers.result(),
                                    int(settings.validate_max_size_gb * 1e9),
                                    int(settings.validate_warn_size_gb * 1e9))
-    return findings + ran
+    return findings + ran + lifecycles.result()

@@ -1,16 +1,18 @@
 """Which images passed validation, so that an unchanged image is not checked again.
 
 A pass is keyed by everything that can change its outcome: the image id, its spec, the size
-limits and the checks' own source (this folder, Studio's rules, the spec loader, the containers
-the checks start, and the in-container launcher).
+limits, the lifecycle scripts offered with it and their time limit, and the checks' own source
+(this folder, Studio's rules, the spec loaders, the containers the checks start, how a
+lifecycle script runs, and the in-container launcher).
 """
 import hashlib
 import json
 from pathlib import Path
 
-from .. import runtime, spec, studio
+from .. import lifecycle_spec, runtime, spec, studio
 from ..build.images import BuiltImage
 from ..files import write_private
+from ..lifecycle_spec import offered_with
 from ..runtime import RUNTIME_DIR
 from ..settings import Settings
 
@@ -18,6 +20,7 @@ CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), Path(studio.__file
                  Path(spec.__file__), Path(runtime.__file__).parent / "container.py",
                  Path(runtime.__file__).parent / "gateway.py",
                  Path(runtime.__file__).parent / "space.py", Path(runtime.__file__).parent / "home.py",
+                 Path(runtime.__file__).parent / "lifecycle.py", Path(lifecycle_spec.__file__),
                  RUNTIME_DIR / "launch.py"]
 
 
@@ -25,6 +28,10 @@ def pass_key(image: BuiltImage, settings: Settings) -> str:
     digest = hashlib.sha256(image.image_id.encode())
     digest.update(image.spec.spec_file.read_bytes())
     digest.update(f"{settings.validate_max_size_gb}/{settings.validate_warn_size_gb}".encode())
+    digest.update(f"lifecycle limit {settings.lifecycle_timeout}".encode())
+    for script in offered_with(settings.lifecycle_dir, image.spec.app_type):
+        digest.update(script.name.encode() + b"\0" + script.spec_file.read_bytes() + b"\0"
+                      + script.script.read_bytes())
     for source in CHECKS_SOURCE:
         digest.update(source.read_bytes())
     return digest.hexdigest()

@@ -146,3 +146,40 @@ def test_a_variable_studio_overrides_is_a_class_9_warning(validation, build_fixt
     findings = validate_image(workspace.client, image, None, settings)
     assert failing_classes(findings) == set()
     assert [(f.cls, f.warning) for f in findings if "SAGEMAKER_APP_TYPE" in f.evidence] == [(9, True)]
+
+
+LIFECYCLE_FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "lifecycle"
+# case → (time limit, what its FAIL line says or None, the warnings' words)
+LIFECYCLE_CASES = {
+    "exits-1": (60, "exited with code 1 after", []),
+    "past-limit": (3, "ran past the time limit of 3 s", []),
+    "missing-tool": (60, "exited with code 127", []),
+    "good": (60, None, []),
+    "slow-and-writes-home": (6, None, ["more than half the time limit of 6 s",
+                                       "writes 1 file(s) under the home /home/sagemaker-user "
+                                       "(.config/team/settings)"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIFECYCLE_CASES))
+def test_each_lifecycle_script_is_run_in_the_image_as_class_11(validation, python_basic, case,
+                                                               capsys):
+    workspace, runtime, settings = validation
+    limit, failure, warnings = LIFECYCLE_CASES[case]
+    settings = replace(settings, lifecycle_dir=LIFECYCLE_FIXTURES / case, lifecycle_timeout=limit)
+    findings = validate_image(workspace.client, python_basic, runtime, settings)
+    lines = [f.line("python-basic") for f in findings]
+    fails = [line for line in lines if line.startswith("FAIL")]
+    if failure is None:
+        assert fails == [], lines
+    else:
+        assert len(fails) == 1 and failure in fails[0] and "class 11 (" in fails[0], lines
+    assert sorted(w for w in warnings if any(w in line for line in lines)) == sorted(warnings), \
+        lines
+    assert len([f for f in findings if f.warning and f.cls == 11]) == len(warnings), lines
+    if case == "missing-tool":
+        assert "Fix: the image has no `conda`" in fails[0], lines
+    if case == "exits-1":
+        assert "Could not resolve host: config.example.internal" in fails[0], lines
+    # exit, duration and last line are reported for every run
+    assert "python-basic: lifecycle script setup: " in capsys.readouterr().out
