@@ -6,11 +6,13 @@ runs each time an app starts, and `lifecycle/<name>.yaml`, which says for which 
                                 # DefaultResourceSpec), else only offered (LifecycleConfigArns)
 
 An AWS lifecycle config has one app type, so a script for several is deployed as one config per
-type, named `<name>-<type>` (`<name>` alone for one). Every check is done here, with errors that
+type, named `<name>-<type>` (`<name>` alone for one). AWS cannot change a config's script, so
+the deployed name ends with the script's digest: a changed script is a new config. Every check is done here, with errors that
 name the file and the field: a script over the API's size (16384 base64 characters, so 12288
 bytes), an app type Studio has no lifecycle configs for, an unknown field.
 """
 import base64
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ SCRIPT_SUFFIX, SPEC_SUFFIX = ".sh", ".yaml"
 MAX_CONTENT = 16384                         # base64 characters (the API's model)
 MAX_SCRIPT_BYTES = MAX_CONTENT // 4 * 3     # 12288: what encodes to at most MAX_CONTENT
 KEYS = {"app_types", "default"}
+DIGEST_CHARS = 8                            # of the script's SHA-256, ending a deployed name
 LIFECYCLE_APP_TYPES = tuple(APPS)           # every app Studio starts takes a lifecycle config
 
 
@@ -45,6 +48,11 @@ class LifecycleSpec:
     def config_name(self, app_type: str) -> str:
         """The lifecycle config deployed for one of its app types."""
         return self.name if len(self.app_types) == 1 else f"{self.name}-{app_type.lower()}"
+
+    def deployed_name(self, app_type: str) -> str:
+        """The config's name in AWS: its config name and the script's digest."""
+        digest = hashlib.sha256(self.script.read_bytes()).hexdigest()[:DIGEST_CHARS]
+        return f"{self.config_name(app_type)}-{digest}"
 
 
 def load_lifecycles(folder: Path) -> list[LifecycleSpec]:
@@ -83,10 +91,11 @@ def load_lifecycle(folder: Path, name: str, flag: str = "--lifecycle") -> Lifecy
     if not isinstance(default, bool):
         raise r.fail("default", f"{shown(default)} must be true or false")
     spec = LifecycleSpec(name, app_types, default, script)
-    too_long = [spec.config_name(t) for t in app_types if len(spec.config_name(t)) > 63]
+    room = 63 - 1 - DIGEST_CHARS        # a deployed name is <config name>-<digest>
+    too_long = [spec.config_name(t) for t in app_types if len(spec.config_name(t)) > room]
     if too_long:
-        raise r.fail("app_types", f"the config name {too_long[0]!r} is over 63 characters; "
-                                  "shorten the file name")
+        raise r.fail("app_types", f"the config name {too_long[0]!r} is over {room} characters "
+                                  f"(63 with the script's digest); shorten the file name")
     size = script.stat().st_size
     if size == 0 or size > MAX_SCRIPT_BYTES:
         raise UserError(f"{script}: {size} bytes; a lifecycle script must be 1-{MAX_SCRIPT_BYTES} "

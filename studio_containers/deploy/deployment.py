@@ -121,6 +121,12 @@ class Deployment:
                          self.settings.deploy_lock_timeout):
             return domains.attach(self.sm, domain_id, entries, owned)
 
+    def attach_lifecycles(self, domain_id: str, offers: dict, owned: set[str]) -> bool:
+        """As attach_domain, for lifecycle configs (domain.attach_lifecycles)."""
+        with domain_lock(*_lock_table(self.target), domain_id, self.settings.deploy_stack,
+                         self.settings.deploy_lock_timeout):
+            return domains.attach_lifecycles(self.sm, domain_id, offers, owned)
+
     def domain_id(self) -> str:
         if self.settings.deploy_domain_id:
             return self.settings.deploy_domain_id

@@ -1,18 +1,21 @@
-"""Attaching images to a Studio domain without touching anyone else's.
+"""Attaching images and lifecycle configs to a Studio domain without touching anyone else's.
 
 A domain lists custom images per app: KernelGateway images in KernelGatewayAppSettings, space
-images in JupyterLabAppSettings or CodeEditorAppSettings. UpdateDomain replaces a whole
-CustomImages list, so every change here reads the domain, changes only the entries named by this
-stack, and writes back only the lists that differ.
+images in JupyterLabAppSettings or CodeEditorAppSettings; and in the same members, lifecycle
+configs (LifecycleConfigArns, and the default in DefaultResourceSpec). UpdateDomain replaces a
+whole list, so every change here reads the domain, changes only the entries named by this
+stack, and writes back only the members that differ.
 """
 import json
 import time
+from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
 from ..console import say
 from ..errors import UserError
 from ..runtime.app_credentials import LOCAL_EXECUTION_ROLE
+from ..lifecycle_spec import LIFECYCLE_APP_TYPES
 from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY
 
 LOCAL_DOMAIN = "studio-containers-local"
@@ -55,9 +58,56 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
     The domain is read again after each write: a run elsewhere that wrote between our read and
     our write (one that holds no domain lock) dropped our entries, and they are merged in again
     over what it wrote."""
+    return _write(sm, domain_id, lambda domain: _changes(domain, ours, owned), "image lists")
+
+
+def attach_lifecycles(sm, domain_id: str, offers: dict[str, "LifecycleOffer"],
+                      owned: set[str]) -> bool:
+    """Makes the domain's default user settings offer exactly `offers` (app type → this stack's
+    lifecycle config ARNs and its default) among the ARNs in `owned`; other teams' ARNs stay,
+    and so does a default that is not ours (lifecycle_changes refuses to replace it). Returns
+    whether the domain was written, re-reading it after each write as `attach` does."""
+    return _write(sm, domain_id, lambda domain: lifecycle_changes(domain, offers, owned),
+                  "lifecycle configs")
+
+
+@dataclass(frozen=True)
+class LifecycleOffer:
+    arns: tuple[str, ...]           # this stack's configs for the app type
+    default: str | None = None      # the one it runs at every start, when this stack sets one
+
+
+def lifecycle_changes(domain: dict, offers: dict[str, LifecycleOffer], owned: set[str]) -> dict:
+    """The DefaultUserSettings members to write, each whole: its LifecycleConfigArns and its
+    DefaultResourceSpec (the other members of the spec, an instance type or image, kept)."""
+    settings = domain.get("DefaultUserSettings") or {}
+    changed = {}
+    for app_type in LIFECYCLE_APP_TYPES:
+        member = f"{app_type}AppSettings"
+        current = settings.get(member) or {}
+        offer = offers.get(app_type, LifecycleOffer(()))
+        arns = list(current.get("LifecycleConfigArns") or [])
+        wanted = [a for a in arns if a not in owned] + sorted(offer.arns)
+        spec = dict(current.get("DefaultResourceSpec") or {})
+        default = spec.get("LifecycleConfigArn")
+        if offer.default:
+            if default and default not in owned and default != offer.default:
+                raise UserError(f"domain {domain.get('DomainId', '')}: {member}'s default "
+                                f"lifecycle config is {default}, not this stack's; set "
+                                "`default: false` in the script's .yaml, or remove that default "
+                                "from the domain first")
+            spec["LifecycleConfigArn"] = offer.default
+        elif default in owned:
+            spec.pop("LifecycleConfigArn")
+        if sorted(wanted) != sorted(arns) or spec != (current.get("DefaultResourceSpec") or {}):
+            changed[member] = {"LifecycleConfigArns": wanted, "DefaultResourceSpec": spec}
+    return changed
+
+
+def _write(sm, domain_id: str, changes_of, what: str) -> bool:
     written, busy = False, False
     for round_ in range(WRITE_ROUNDS):
-        changed = _changes(describe(sm, domain_id), ours, owned)
+        changed = changes_of(describe(sm, domain_id))
         if not changed:
             return written
         if round_:
@@ -70,7 +120,7 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
         raise UserError(f"domain {domain_id}: still busy applying an earlier update after "
                         f"{WRITE_ROUNDS} tries (UpdateDomain answered ResourceInUse); run again "
                         "when its status is InService")
-    raise UserError(f"domain {domain_id}: its image lists changed under this run {WRITE_ROUNDS} "
+    raise UserError(f"domain {domain_id}: its {what} changed under this run {WRITE_ROUNDS} "
                     "times (other runs writing it); run again, or set "
                     "deploy.backend.dynamodb_table so that runs take turns")
 

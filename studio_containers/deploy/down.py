@@ -3,7 +3,7 @@ from botocore.exceptions import ClientError
 
 from ..console import say
 from ..settings import Settings
-from . import adopted, space_configs
+from . import adopted, lifecycle_configs, space_configs
 from . import domain as domains
 from .contract import (
     IMAGE_MODULE,
@@ -24,6 +24,7 @@ def down(settings: Settings, target_name: str) -> None:
         owned = set(d.record.images) | names_in_state(state, IMAGE_MODULE)
         repos = owned | names_in_state(state, REPOSITORY_MODULE)
         _detach(d, owned)
+        kept = _remove_lifecycle_configs(d)
         _remove_space_configs(d, owned)
         _empty_repositories(d.target.client("ecr"), settings.repository_prefix, repos, state)
         _leave_versions_to_their_image(d, owned, state)
@@ -36,7 +37,9 @@ def down(settings: Settings, target_name: str) -> None:
         d.record.data.update(images={}, pending=[])
         d.record.save()
         PushRecord(settings.state_dir).forget(d.target.name)
-    say(f"Removed everything this stack deployed on {d.target.name}")
+    say(f"Removed everything this stack deployed on {d.target.name}"
+        + (f", except the lifecycle configs {', '.join(kept)} (in use; see the warnings)"
+           if kept else ""))
 
 
 def _remove_space_configs(d: Deployment, owned: set[str]) -> None:
@@ -45,6 +48,22 @@ def _remove_space_configs(d: Deployment, owned: set[str]) -> None:
         if space_configs.remove(d.sm, adopted.config_name(d.record.images, name),
                                 d.settings.deploy_stack):
             say(f"{name}: deleted its AppImageConfig")
+
+
+def _remove_lifecycle_configs(d: Deployment) -> list[str]:
+    """Every lifecycle config tagged as this stack's: detached from the domain, then deleted;
+    returns those AWS kept (in use)."""
+    ours = list(lifecycle_configs.plan(d.sm, [], d.settings.deploy_stack).ours.values())
+    if not ours:
+        return []
+    domain_id = d.record.data.get("domain_id") or d.settings.deploy_domain_id
+    if domain_id:
+        try:
+            if d.attach_lifecycles(domain_id, {}, {e.arn for e in ours}):
+                say(f"Domain {domain_id}: removed this stack's lifecycle configs (others kept)")
+        except domains.DomainMissing:
+            pass
+    return lifecycle_configs.delete(d.sm, ours)
 
 
 def _detach(d: Deployment, owned: set[str]) -> None:

@@ -5,10 +5,11 @@ from ..build.dockerbuild import image_exists
 from ..build.images import content_hash, repository
 from ..console import say, table
 from ..errors import UserError
+from ..lifecycle_spec import LifecycleSpec, load_lifecycles
 from ..pipeline import prepare
 from ..settings import Settings
 from ..spec import load_specs
-from . import adopted
+from . import adopted, lifecycle_configs
 from . import domain as domains
 from .contract import repository_name
 from .push import existing_digest
@@ -19,15 +20,17 @@ from .targets import check_inputs, open_target
 def status(settings: Settings, target_name: str) -> None:
     check_inputs(settings, target_name)
     specs = {s.name: s for s in load_specs(settings.images_dir, None)}
+    scripts = load_lifecycles(settings.lifecycle_dir)
     ws = prepare(settings, []).workspace
     target = open_target(settings, target_name)
     record = DeployRecord(settings.state_dir, target.name)
     ecr, sm = target.client("ecr"), target.client("sagemaker")
     domain_id = record.data.get("domain_id")
-    offered = {}
+    offered, domain = {}, {}
     if domain_id:
         try:
-            offered = domains.offered(sm.describe_domain(DomainId=domain_id))
+            domain = sm.describe_domain(DomainId=domain_id)
+            offered = domains.offered(domain)
         except ClientError:
             domain_id = None
     rows = []
@@ -56,6 +59,36 @@ def status(settings: Settings, target_name: str) -> None:
     say(f"Target {target.name}" + (f", domain {domain_id}" if domain_id else ""))
     table(["image", "local hash", "pushed digest", "deployed version", "domain offers",
            "state"], rows)
+    lifecycle_rows = _lifecycles(sm, scripts, settings.deploy_stack, domain)
+    if lifecycle_rows:
+        table(["lifecycle script", "app type", "lifecycle config", "runs", "state"],
+              lifecycle_rows)
+
+
+def _lifecycles(sm, scripts: list[LifecycleSpec], stack: str, domain: dict) -> list[list[str]]:
+    """lifecycle/'s scripts and this stack's configs in AWS: what is deployed and attached."""
+    deployed = lifecycle_configs.plan(sm, scripts, stack)
+    settings = domain.get("DefaultUserSettings") or {}
+    rows = []
+    for w in deployed.wanted:
+        member = settings.get(f"{w.app_type}AppSettings") or {}
+        runs = "at every start" if w.default else "when chosen"
+        existing = deployed.ours.get(w.name)
+        if existing is None:
+            older = any(e.script == w.script.name and e.app_type == w.app_type
+                        for e in deployed.ours.values())
+            state = "changed: run up" if older else "not deployed"
+        elif existing.arn not in (member.get("LifecycleConfigArns") or []) or (
+                w.default and (member.get("DefaultResourceSpec") or {}).get(
+                    "LifecycleConfigArn") != existing.arn):
+            state = "not in domain: run up"
+        else:
+            state = "up to date"
+        rows.append([w.script.name, w.app_type, w.name, runs, state])
+    for e in deployed.stale():
+        rows.append([e.script or "-", e.app_type, e.name, "-",
+                     "script changed or removed: up deletes it"])
+    return rows
 
 
 def existing_digest_or_none(ecr, repository: str, tag: str) -> str | None:

@@ -1,10 +1,11 @@
 """`up`: build and validate, claim the names, push, apply the stack, record, attach the domain."""
 from ..build.engine import ensure_engine
 from ..console import say, table
+from ..lifecycle_spec import LifecycleSpec, load_lifecycles
 from ..pipeline import Checks, Prepared, prepare
 from ..settings import Settings
 from ..spec import ImageSpec, load_specs
-from . import adopted, ownership, space_configs
+from . import adopted, lifecycle_configs, ownership, space_configs
 from . import domain as domains
 from .contract import addresses, check_deployable, image_inputs, image_version
 from .deployment import Deployment, deployment
@@ -21,6 +22,8 @@ def up(settings: Settings, target_name: str, image: str | None,
     check_inputs(settings, target_name)
     specs = load_specs(settings.images_dir, image)
     check_deployable(specs)
+    scripts = load_lifecycles(settings.lifecycle_dir)
+    lifecycle_configs.check_defaults(scripts)
     # The target first: missing or refused credentials are told before a build that can be long.
     target = open_target(settings, target_name)
     cache = EcrCache(target.client("ecr"), settings.repository_prefix) if settings.registry_cache else None
@@ -32,6 +35,7 @@ def up(settings: Settings, target_name: str, image: str | None,
                        cache=cache)
     with deployment(settings, target_name, target) as d:
         domain_id = _check_domain(d)
+        lifecycles = _check_lifecycles(d, domain_id, scripts)
         state, adoption = _claim_names(d, specs)
         state = _ensure_repositories(d, specs, adoption, state)
         pushed = _push(d, prepared)
@@ -41,16 +45,45 @@ def up(settings: Settings, target_name: str, image: str | None,
         configured = _write_space_configs(d, specs)
         _record(d, pushed, inputs, domain_id)
         attached = _attach_domain(d, domain_id)
+        lifecycled = _deploy_lifecycles(d, domain_id, lifecycles)
         d.record.set_pending(set())
     changed = (any(b.rebuilt for b in prepared.built) or any(p.pushed for p in pushed)
-               or applied or configured or attached)
+               or applied or configured or attached or lifecycled)
     _summary(d, pushed, domain_id, changed)
+    _lifecycle_summary(lifecycles)
 
 
 def _check_domain(d: Deployment) -> str:
     domain_id = d.domain_id()
     domains.describe(d.sm, domain_id)     # a wrong domain stops the run before anything is made
     return domain_id
+
+
+def _check_lifecycles(d: Deployment, domain_id: str,
+                      scripts: list[LifecycleSpec]) -> lifecycle_configs.LifecyclePlan:
+    """What of lifecycle/ AWS holds; a name or domain default someone else has stops the run
+    here, before anything is written."""
+    lifecycles = lifecycle_configs.plan(d.sm, scripts, d.settings.deploy_stack)
+    domain = domains.describe(d.sm, domain_id)
+    owned = {e.arn for e in lifecycles.ours.values()}
+    for app_type in sorted({w.app_type for w in lifecycles.wanted if w.default}):
+        # The ARN to be is not known yet: a stand-in that is ours.
+        domains.lifecycle_changes(domain, {app_type: domains.LifecycleOffer((), "ours")},
+                                  owned | {"ours"})
+    return lifecycles
+
+
+def _deploy_lifecycles(d: Deployment, domain_id: str,
+                       lifecycles: lifecycle_configs.LifecyclePlan) -> bool:
+    """Creates the configs, attaches them (other teams' kept), deletes ours no longer wanted."""
+    made = lifecycle_configs.create(d.sm, lifecycles, d.settings.deploy_stack)
+    owned = {e.arn for e in lifecycles.ours.values()}
+    attached = d.attach_lifecycles(domain_id, lifecycle_configs.offers(lifecycles), owned)
+    if attached:
+        say(f"Domain {domain_id}: lifecycle configs updated (other teams' kept)")
+    stale = lifecycles.stale()
+    lifecycle_configs.delete(d.sm, stale)
+    return made or attached or bool(stale)
 
 
 def _claim_names(d: Deployment, specs: list[ImageSpec]) -> tuple[dict, Adoption]:
@@ -178,6 +211,13 @@ def _attach_domain(d: Deployment, domain_id: str) -> bool:
     if attached:
         say(f"Domain {domain_id}: CustomImages updated (other images kept)")
     return attached
+
+
+def _lifecycle_summary(lifecycles: lifecycle_configs.LifecyclePlan) -> None:
+    if lifecycles.wanted:
+        table(["lifecycle script", "app type", "lifecycle config", "runs"],
+              [[w.script.name, w.app_type, w.name, "at every start" if w.default else "when chosen"]
+               for w in lifecycles.wanted])
 
 
 def _summary(d: Deployment, pushed: list[PushedImage], domain_id: str, changed: bool) -> None:

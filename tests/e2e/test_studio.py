@@ -1,6 +1,6 @@
 """End to end: `invoke up` on the local target, then `invoke studio` as a user runs it: the user's
 kernels come from the deployed KernelGateway images (Python and R, two apps behind one lab), a
-space serves the deployed JupyterLab image,
+space serves the deployed JupyterLab image after running the domain's default lifecycle config,
 and `--stop` leaves no app container or lab behind."""
 import json
 import shutil
@@ -46,7 +46,8 @@ def opened(output: str) -> tuple[str, str]:
 def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli, tmp_path):
     before = {c.id for c in app_containers()}
     listening_before = listeners()
-    cli("up", timeout=900)
+    up = cli("up", timeout=900).stdout
+    assert "Lifecycle: creating the JupyterLab lifecycle config install-package-" in up
 
     user = cli("studio", timeout=900).stdout
     assert "Creating the KernelGateway app python-basic" in user
@@ -63,6 +64,10 @@ def test_up_then_studio_runs_the_deployed_images_and_stop_leaves_nothing(cli, tm
     assert space_base.endswith("/jupyterlab/default")
     assert requests.get(f"{space_base}/api/status", timeout=30).status_code == 403
     assert execute(space_base, space_token, "python3", UID).strip() == "1000"
+    # The domain's default lifecycle config (lifecycle/install-package, which `up` deployed) ran
+    # when CreateApp started the space.
+    assert execute(space_base, space_token, "python3",
+                   "import tabulate; print(tabulate.__version__)").strip() == "0.9.0"
 
     ours = [c for c in app_containers() if c.id not in before]
     assert len(ours) == 3 and all(APP_LABEL in c.labels for c in ours)

@@ -324,6 +324,10 @@ ENV_CASES = [
               "validate.space_ready_timeout: -3.0 must be a number of seconds greater than 0"),
     _env_case("aws-port-0", ["aws.start"], "INVOKE_AWS_PORT", "0",
               "aws.port: '0' is not a port; allowed: 1-65535"),
+    _env_case("lifecycle-two-defaults", ["up", "--image", "ok"], "INVOKE_LIFECYCLE_DIR",
+              str(PROJECT_ROOT / "tests" / "fixtures" / "lifecycle" / "two-defaults"),
+              "lifecycle scripts a, b all say `default: true` for JupyterLab apps; a domain runs "
+              "one by default: keep it on one"),
     Case("env:registry-port-is-aws-port", ["aws.start"],
          ("aws.registry_port: 40124 is aws.port too; the API and the registry need a port each",),
          env={"INVOKE_AWS_PORT": "40124", "INVOKE_AWS_REGISTRY_PORT": "40124"}),

@@ -454,12 +454,17 @@ def _without_none(values: dict) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
+# Structures that are one value (a resource spec), replaced whole: leaving a member out of the
+# new one removes it, as a deploy detaching its default lifecycle config needs.
+WHOLE = {"DefaultResourceSpec"}
+
+
 def _merged(old: dict | None, new: dict | None) -> dict | None:
     if not new:
         return old
     result = dict(old or {})
     for key, value in new.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
+        if isinstance(value, dict) and isinstance(result.get(key), dict) and key not in WHOLE:
             result[key] = _merged(result[key], value)
         else:
             result[key] = value
