@@ -7,7 +7,8 @@ runs each time an app starts, and `lifecycle/<name>.yaml`, which says for which 
 
 An AWS lifecycle config has one app type, so a script for several is deployed as one config per
 type, named `<name>-<type>` (`<name>` alone for one). AWS cannot change a config's script, so
-the deployed name ends with the script's digest: a changed script is a new config. Every check is done here, with errors that
+the deployed name ends with a digest of the script (and of the stack deploying it): a changed
+script is a new config. Every check is done here, with errors that
 name the file and the field: a script over the API's size (16384 base64 characters, so 12288
 bytes), an app type Studio has no lifecycle configs for, an unknown field.
 """
@@ -49,10 +50,11 @@ class LifecycleSpec:
         """The lifecycle config deployed for one of its app types."""
         return self.name if len(self.app_types) == 1 else f"{self.name}-{app_type.lower()}"
 
-    def deployed_name(self, app_type: str) -> str:
-        """The config's name in AWS: its config name and the script's digest."""
-        digest = hashlib.sha256(self.script.read_bytes()).hexdigest()[:DIGEST_CHARS]
-        return f"{self.config_name(app_type)}-{digest}"
+    def deployed_name(self, app_type: str, stack: str) -> str:
+        """The config's name in AWS: its config name and a digest of the script and the stack
+        deploying it (names are the account's: two stacks' copies of one script must differ)."""
+        digest = hashlib.sha256(stack.encode() + b"\0" + self.script.read_bytes()).hexdigest()
+        return f"{self.config_name(app_type)}-{digest[:DIGEST_CHARS]}"
 
 
 def load_lifecycles(folder: Path) -> list[LifecycleSpec]:

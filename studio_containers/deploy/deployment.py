@@ -111,21 +111,16 @@ class Deployment:
         return entries
 
     def attach_domain(self, domain_id: str, entries: dict[str, dict] | None = None,
-                      owned: set[str] | None = None) -> bool:
+                      owned: set[str] | None = None,
+                      lifecycles: domains.Lifecycles | None = None) -> bool:
         """Makes the domain offer `entries` (default: what the record says) among `owned`
-        (default: the record's images), holding the domain's lock when the backend has a lock
-        table; returns whether it was written."""
+        (default: the record's images), and `lifecycles` if given, in one write, holding the
+        domain's lock when the backend has a lock table; returns whether it was written."""
         entries = self.domain_entries() if entries is None else entries
         owned = set(self.record.images) if owned is None else owned
         with domain_lock(*_lock_table(self.target), domain_id, self.settings.deploy_stack,
                          self.settings.deploy_lock_timeout):
-            return domains.attach(self.sm, domain_id, entries, owned)
-
-    def attach_lifecycles(self, domain_id: str, offers: dict, owned: set[str]) -> bool:
-        """As attach_domain, for lifecycle configs (domain.attach_lifecycles)."""
-        with domain_lock(*_lock_table(self.target), domain_id, self.settings.deploy_stack,
-                         self.settings.deploy_lock_timeout):
-            return domains.attach_lifecycles(self.sm, domain_id, offers, owned)
+            return domains.attach(self.sm, domain_id, entries, owned, lifecycles)
 
     def domain_id(self) -> str:
         if self.settings.deploy_domain_id:

@@ -14,8 +14,8 @@ from botocore.exceptions import ClientError
 
 from ..console import say
 from ..errors import UserError
-from ..runtime.app_credentials import LOCAL_EXECUTION_ROLE
 from ..lifecycle_spec import LIFECYCLE_APP_TYPES
+from ..runtime.app_credentials import LOCAL_EXECUTION_ROLE
 from ..studio import APP_SETTINGS_OF, KERNEL_GATEWAY
 
 LOCAL_DOMAIN = "studio-containers-local"
@@ -44,37 +44,51 @@ def custom_images(domain: dict, app_type: str = KERNEL_GATEWAY) -> list[dict]:
 
 
 def offered(domain: dict) -> dict[str, int | None]:
-    """Every custom image the domain offers, whatever its app: ImageName → version (None: latest)."""
+    """Every custom image the domain offers, any app: ImageName → version (None: latest)."""
     return {entry["ImageName"]: entry.get("ImageVersionNumber")
             for app_type in APP_SETTINGS_OF for entry in custom_images(domain, app_type)}
 
 
-def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str]) -> bool:
+def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str],
+           lifecycles: "Lifecycles | None" = None) -> bool:
     """Makes the domain list exactly `ours` among the names in `owned`; others stay as they are.
 
     `ours` maps ImageName to its entry: AppType, AppImageConfigName, ImageVersionNumber. Each
-    image goes in its app's list, and leaves the others. Returns whether the domain was written.
+    image goes in its app's list, and leaves the others. `lifecycles`, when given, is made true
+    in the same UpdateDomain (AWS refuses a second one while it applies the first). Returns
+    whether the domain was written.
 
     The domain is read again after each write: a run elsewhere that wrote between our read and
     our write (one that holds no domain lock) dropped our entries, and they are merged in again
     over what it wrote."""
-    return _write(sm, domain_id, lambda domain: _changes(domain, ours, owned), "image lists")
+    def changes_of(domain: dict) -> dict:
+        changed = _changes(domain, ours, owned)
+        if lifecycles is not None:
+            for member, change in lifecycle_changes(domain, lifecycles.offers,
+                                                    lifecycles.owned).items():
+                changed[member] = {**changed.get(member, {}), **change}
+        return changed
+    return _write(sm, domain_id, changes_of)
 
 
 def attach_lifecycles(sm, domain_id: str, offers: dict[str, "LifecycleOffer"],
                       owned: set[str]) -> bool:
-    """Makes the domain's default user settings offer exactly `offers` (app type → this stack's
-    lifecycle config ARNs and its default) among the ARNs in `owned`; other teams' ARNs stay,
-    and so does a default that is not ours (lifecycle_changes refuses to replace it). Returns
-    whether the domain was written, re-reading it after each write as `attach` does."""
-    return _write(sm, domain_id, lambda domain: lifecycle_changes(domain, offers, owned),
-                  "lifecycle configs")
+    """Only the lifecycle configs: `attach` with no image of ours."""
+    return attach(sm, domain_id, {}, set(), Lifecycles(offers, owned))
 
 
 @dataclass(frozen=True)
 class LifecycleOffer:
     arns: tuple[str, ...]           # this stack's configs for the app type
     default: str | None = None      # the one it runs at every start, when this stack sets one
+
+
+@dataclass(frozen=True)
+class Lifecycles:
+    """What the domain is to offer of this stack's lifecycle configs, per app type, among the
+    ARNs this stack owns (all of them: those no longer wanted leave the domain)."""
+    offers: dict[str, LifecycleOffer]
+    owned: set[str]
 
 
 def lifecycle_changes(domain: dict, offers: dict[str, LifecycleOffer], owned: set[str]) -> dict:
@@ -99,13 +113,18 @@ def lifecycle_changes(domain: dict, offers: dict[str, LifecycleOffer], owned: se
             spec["LifecycleConfigArn"] = offer.default
         elif default in owned:
             spec.pop("LifecycleConfigArn")
-        if sorted(wanted) != sorted(arns) or spec != (current.get("DefaultResourceSpec") or {}):
-            changed[member] = {"LifecycleConfigArns": wanted, "DefaultResourceSpec": spec}
+        change = {}
+        if sorted(wanted) != sorted(arns):
+            change["LifecycleConfigArns"] = wanted
+        if spec != (current.get("DefaultResourceSpec") or {}):
+            change["DefaultResourceSpec"] = spec
+        if change:
+            changed[member] = change
     return changed
 
 
-def _write(sm, domain_id: str, changes_of, what: str) -> bool:
-    written, busy = False, False
+def _write(sm, domain_id: str, changes_of) -> bool:
+    written, busy, changed = False, False, {}
     for round_ in range(WRITE_ROUNDS):
         changed = changes_of(describe(sm, domain_id))
         if not changed:
@@ -120,9 +139,11 @@ def _write(sm, domain_id: str, changes_of, what: str) -> bool:
         raise UserError(f"domain {domain_id}: still busy applying an earlier update after "
                         f"{WRITE_ROUNDS} tries (UpdateDomain answered ResourceInUse); run again "
                         "when its status is InService")
-    raise UserError(f"domain {domain_id}: its {what} changed under this run {WRITE_ROUNDS} "
-                    "times (other runs writing it); run again, or set "
-                    "deploy.backend.dynamodb_table so that runs take turns")
+    # Told apart from outside they are not: both read back as if the write never happened.
+    raise UserError(f"domain {domain_id}: its settings changed under this run {WRITE_ROUNDS} "
+                    "times: other runs writing it (run again, or set "
+                    "deploy.backend.dynamodb_table so that runs take turns), or AWS keeping "
+                    f"part of what was there (still to write: {', '.join(sorted(changed))})")
 
 
 def _changes(domain: dict, ours: dict[str, dict], owned: set[str]) -> dict:

@@ -1,7 +1,8 @@
 """`down`: detach this stack's images from the domain and destroy what `up` made, nothing else."""
 from botocore.exceptions import ClientError
 
-from ..console import say
+from ..console import say, warn
+from ..errors import UserError
 from ..settings import Settings
 from . import adopted, lifecycle_configs, space_configs
 from . import domain as domains
@@ -23,8 +24,9 @@ def down(settings: Settings, target_name: str) -> None:
         state = d.runner.state()
         owned = set(d.record.images) | names_in_state(state, IMAGE_MODULE)
         repos = owned | names_in_state(state, REPOSITORY_MODULE)
-        _detach(d, owned)
-        kept = _remove_lifecycle_configs(d)
+        lifecycles = lifecycle_configs.owned_by(d.sm, d.settings.deploy_stack)
+        _detach(d, owned, lifecycles)
+        kept = lifecycle_configs.delete(d.sm, lifecycles)
         _remove_space_configs(d, owned)
         _empty_repositories(d.target.client("ecr"), settings.repository_prefix, repos, state)
         _leave_versions_to_their_image(d, owned, state)
@@ -50,31 +52,25 @@ def _remove_space_configs(d: Deployment, owned: set[str]) -> None:
             say(f"{name}: deleted its AppImageConfig")
 
 
-def _remove_lifecycle_configs(d: Deployment) -> list[str]:
-    """Every lifecycle config tagged as this stack's: detached from the domain, then deleted;
-    returns those AWS kept (in use)."""
-    ours = list(lifecycle_configs.plan(d.sm, [], d.settings.deploy_stack).ours.values())
-    if not ours:
-        return []
-    domain_id = d.record.data.get("domain_id") or d.settings.deploy_domain_id
-    if domain_id:
-        try:
-            if d.attach_lifecycles(domain_id, {}, {e.arn for e in ours}):
-                say(f"Domain {domain_id}: removed this stack's lifecycle configs (others kept)")
-        except domains.DomainMissing:
-            pass
-    return lifecycle_configs.delete(d.sm, ours)
-
-
-def _detach(d: Deployment, owned: set[str]) -> None:
-    domain_id = d.record.data.get("domain_id")
-    if not (domain_id and owned):
+def _detach(d: Deployment, owned: set[str], lifecycles: list) -> None:
+    """This stack's images and lifecycle configs out of the domain, in one write. A domain that
+    will not take it is warned about, and the rest of `down` goes on (the deletes that need it
+    detached then say what is left)."""
+    domain_id = d.record.data.get("domain_id") or (d.settings.deploy_domain_id
+                                                   if lifecycles else None)
+    if not (domain_id and (owned or lifecycles)):
         return
     try:
-        if d.attach_domain(domain_id, {}, owned):
-            say(f"Domain {domain_id}: removed {', '.join(sorted(owned))} (other images kept)")
+        if d.attach_domain(domain_id, {}, owned,
+                           domains.Lifecycles({}, {e.arn for e in lifecycles})):
+            say(f"Domain {domain_id}: removed this stack's "
+                + (f"images ({', '.join(sorted(owned))})" if owned else "")
+                + (" and " if owned and lifecycles else "")
+                + ("lifecycle configs" if lifecycles else "") + " (others kept)")
     except domains.DomainMissing:
         pass  # the domain is gone already; nothing to detach
+    except UserError as exc:
+        warn(f"{exc}; going on with the rest of down")
 
 
 def _empty_repositories(ecr, prefix: str, names: set[str], state: dict) -> None:

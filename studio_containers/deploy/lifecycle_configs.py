@@ -14,17 +14,19 @@ deletes this stack's configs no longer wanted. `down` detaches and deletes them 
 config that a user profile lists or a running app runs; that one is named and left for the next
 `up` or `down`.
 """
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
 from ..console import say, warn
 from ..errors import UserError
-from ..lifecycle_spec import LifecycleSpec
+from ..lifecycle_spec import DIGEST_CHARS, LifecycleSpec
 from .contract import TAG
-from .domain import LifecycleOffer
+from .domain import LifecycleOffer, Lifecycles
 
 SCRIPT_TAG = "studio-containers:lifecycle"      # the lifecycle/ script a config was made from
+DEPLOYED_NAME = re.compile(f"-[0-9a-f]{{{DIGEST_CHARS}}}$")     # lifecycle_spec.deployed_name
 PAGE = 100
 
 
@@ -51,37 +53,51 @@ class Existing:
 class LifecyclePlan:
     wanted: list[Wanted]
     ours: dict[str, Existing]       # this stack's configs in AWS, by name
+    taken: dict[str, str | None] = field(default_factory=dict)     # wanted name → whose stack
 
     def stale(self) -> list[Existing]:
         names = {w.name for w in self.wanted}
         return [e for n, e in sorted(self.ours.items()) if n not in names]
 
 
-def wanted_configs(scripts: list[LifecycleSpec]) -> list[Wanted]:
-    return [Wanted(s, t, s.deployed_name(t)) for s in scripts for t in s.app_types]
+def owned_by(sm, stack: str) -> list[Existing]:
+    """Every lifecycle config tagged as this stack's."""
+    return list(plan(sm, [], stack).ours.values())
 
 
-def plan(sm, scripts: list[LifecycleSpec], stack: str) -> LifecyclePlan:
-    """Reads what AWS holds; refuses, before any write, a wanted name someone else has."""
-    wanted = wanted_configs(scripts)
+def wanted_configs(scripts: list[LifecycleSpec], stack: str) -> list[Wanted]:
+    return [Wanted(s, t, s.deployed_name(t, stack)) for s in scripts for t in s.app_types]
+
+
+def plan(sm, scripts: list[LifecycleSpec], stack: str, refuse: bool = True) -> LifecyclePlan:
+    """Reads what AWS holds; refuses (unless `refuse` is False, for `status`), before any
+    write, a wanted name someone else has."""
+    wanted = wanted_configs(scripts, stack)
     configs = {c["StudioLifecycleConfigName"]: c for c in list_all(sm)}
-    ours = {}
+    ours, whose = {}, {}
     for name, config in configs.items():
+        if not DEPLOYED_NAME.search(name):
+            continue        # not a name this tool gives
         tags = _tags(sm, config["StudioLifecycleConfigArn"])
+        whose[name] = tags.get(TAG)
         if tags.get(TAG) == stack:
             ours[name] = Existing(name, config["StudioLifecycleConfigArn"],
                                   config["StudioLifecycleConfigAppType"], tags.get(SCRIPT_TAG, ""))
-    for w in wanted:
-        if w.name in configs and w.name not in ours:
-            whose = _tags(sm, configs[w.name]["StudioLifecycleConfigArn"]).get(TAG)
-            raise UserError(f"{w.script.script}: the lifecycle config {w.name} already exists and "
-                            "is not this stack's (" + (f"stack {whose}'s" if whose else
-                                                       "made outside this tool")
-                            + f"; this stack is {stack}); rename the script")
+    taken = {w.name: whose.get(w.name) for w in wanted if w.name in configs and w.name not in ours}
+    for w in wanted if refuse else []:
+        if w.name in taken:
+            raise refusal(w, stack, taken[w.name])
         if w.name in ours and ours[w.name].app_type != w.app_type:
             raise UserError(f"{w.script.script}: the lifecycle config {w.name} exists for "
                             f"{ours[w.name].app_type} apps, not {w.app_type}; rename the script")
-    return LifecyclePlan(wanted, ours)
+    return LifecyclePlan(wanted, ours, taken)
+
+
+def refusal(w: Wanted, stack: str, whose: str | None) -> UserError:
+    return UserError(f"{w.script.script}: the lifecycle config {w.name} already exists and is "
+                     "not this stack's (" + (f"stack {whose}'s" if whose else
+                                            "made outside this tool")
+                     + f"; this stack is {stack}); rename the script")
 
 
 def create(sm, lifecycle: LifecyclePlan, stack: str) -> bool:
@@ -90,15 +106,32 @@ def create(sm, lifecycle: LifecyclePlan, stack: str) -> bool:
     for w in lifecycle.wanted:
         if w.name in lifecycle.ours:
             continue
-        say(f"Lifecycle: creating the {w.app_type} lifecycle config {w.name} from {w.script.script}")
-        arn = sm.create_studio_lifecycle_config(
-            StudioLifecycleConfigName=w.name, StudioLifecycleConfigContent=w.script.content,
-            StudioLifecycleConfigAppType=w.app_type,
-            Tags=[{"Key": TAG, "Value": stack}, {"Key": SCRIPT_TAG, "Value": w.script.name}]
-        )["StudioLifecycleConfigArn"]
+        say(f"Lifecycle: creating the {w.app_type} lifecycle config {w.name} "
+            f"from {w.script.script}")
+        try:
+            arn = sm.create_studio_lifecycle_config(
+                StudioLifecycleConfigName=w.name, StudioLifecycleConfigContent=w.script.content,
+                StudioLifecycleConfigAppType=w.app_type,
+                Tags=[{"Key": TAG, "Value": stack}, {"Key": SCRIPT_TAG, "Value": w.script.name}]
+            )["StudioLifecycleConfigArn"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceInUse":
+                raise
+            # Made since the plan read the account: by a run of this stack (the same script),
+            # kept; by anyone else, refused.
+            arn = sm.describe_studio_lifecycle_config(
+                StudioLifecycleConfigName=w.name)["StudioLifecycleConfigArn"]
+            whose = _tags(sm, arn).get(TAG)
+            if whose != stack:
+                raise refusal(w, stack, whose) from None
         lifecycle.ours[w.name] = Existing(w.name, arn, w.app_type, w.script.name)
         made = True
     return made
+
+
+def attachment(lifecycle: LifecyclePlan) -> Lifecycles:
+    """What the domain is to say of this stack's configs: the wanted ones, none of the others."""
+    return Lifecycles(offers(lifecycle), {e.arn for e in lifecycle.ours.values()})
 
 
 def offers(lifecycle: LifecyclePlan) -> dict[str, LifecycleOffer]:
@@ -122,7 +155,8 @@ def check_defaults(scripts: list[LifecycleSpec]) -> None:
 
 
 def delete(sm, configs: list[Existing]) -> list[str]:
-    """Deletes these configs of this stack's; returns the names AWS kept (in use), said why."""
+    """Deletes these configs of this stack's; returns the names AWS kept (in use), said why.
+    (Whether any went: fewer kept than given.)"""
     kept = []
     for config in configs:
         try:
@@ -152,4 +186,16 @@ def list_all(sm) -> list[dict]:
 
 
 def _tags(sm, arn: str) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn).get("Tags", [])}
+    """A config's tags; none for one this run may not read (another team's, by its policy)."""
+    tags, token = {}, None
+    try:
+        while True:
+            page = sm.list_tags(ResourceArn=arn, **({"NextToken": token} if token else {}))
+            tags.update({t["Key"]: t["Value"] for t in page.get("Tags", [])})
+            token = page.get("NextToken")
+            if not token:
+                return tags
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException"):
+            return {}
+        raise

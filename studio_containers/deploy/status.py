@@ -67,20 +67,23 @@ def status(settings: Settings, target_name: str) -> None:
 
 def _lifecycles(sm, scripts: list[LifecycleSpec], stack: str, domain: dict) -> list[list[str]]:
     """lifecycle/'s scripts and this stack's configs in AWS: what is deployed and attached."""
-    deployed = lifecycle_configs.plan(sm, scripts, stack)
+    deployed = lifecycle_configs.plan(sm, scripts, stack, refuse=False)
     settings = domain.get("DefaultUserSettings") or {}
     rows = []
     for w in deployed.wanted:
         member = settings.get(f"{w.app_type}AppSettings") or {}
         runs = "at every start" if w.default else "when chosen"
         existing = deployed.ours.get(w.name)
-        if existing is None:
+        default = (member.get("DefaultResourceSpec") or {}).get("LifecycleConfigArn")
+        if w.name in deployed.taken:
+            state = (f"name taken by stack {deployed.taken[w.name]}" if deployed.taken[w.name]
+                     else "name taken outside this tool") + ": rename the script"
+        elif existing is None:
             older = any(e.script == w.script.name and e.app_type == w.app_type
                         for e in deployed.ours.values())
             state = "changed: run up" if older else "not deployed"
         elif existing.arn not in (member.get("LifecycleConfigArns") or []) or (
-                w.default and (member.get("DefaultResourceSpec") or {}).get(
-                    "LifecycleConfigArn") != existing.arn):
+                w.default != (default == existing.arn)):
             state = "not in domain: run up"
         else:
             state = "up to date"

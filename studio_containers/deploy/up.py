@@ -1,6 +1,6 @@
 """`up`: build and validate, claim the names, push, apply the stack, record, attach the domain."""
 from ..build.engine import ensure_engine
-from ..console import say, table
+from ..console import say, table, warn
 from ..lifecycle_spec import LifecycleSpec, load_lifecycles
 from ..pipeline import Checks, Prepared, prepare
 from ..settings import Settings
@@ -26,13 +26,15 @@ def up(settings: Settings, target_name: str, image: str | None,
     lifecycle_configs.check_defaults(scripts)
     # The target first: missing or refused credentials are told before a build that can be long.
     target = open_target(settings, target_name)
-    cache = EcrCache(target.client("ecr"), settings.repository_prefix) if settings.registry_cache else None
+    cache = (EcrCache(target.client("ecr"), settings.repository_prefix)
+             if settings.registry_cache else None)
     recorded = DeployRecord(settings.state_dir, target.name).images
     if adopted.names(recorded) & {s.name for s in specs}:
         adopted.pull_images(ensure_engine(settings.state_dir), target.client("ecr"), recorded,
                             {s.name: s.folder for s in specs})
     prepared = prepare(settings, specs, checks=Checks.SKIP if skip_validation else Checks.GATE,
                        cache=cache)
+    _warn_unchecked(scripts, specs, skip_validation)
     with deployment(settings, target_name, target) as d:
         domain_id = _check_domain(d)
         lifecycles = _check_lifecycles(d, domain_id, scripts)
@@ -44,11 +46,13 @@ def up(settings: Settings, target_name: str, image: str | None,
         applied = _apply(d, inputs, force_plan)
         configured = _write_space_configs(d, specs)
         _record(d, pushed, inputs, domain_id)
-        attached = _attach_domain(d, domain_id)
-        lifecycled = _deploy_lifecycles(d, domain_id, lifecycles)
+        made = lifecycle_configs.create(d.sm, lifecycles, d.settings.deploy_stack)
+        attached = _attach_domain(d, domain_id, lifecycles)
         d.record.set_pending(set())
+        stale = lifecycles.stale()
+        deleted = len(lifecycle_configs.delete(d.sm, stale)) < len(stale)
     changed = (any(b.rebuilt for b in prepared.built) or any(p.pushed for p in pushed)
-               or applied or configured or attached or lifecycled)
+               or applied or configured or attached or made or deleted)
     _summary(d, pushed, domain_id, changed)
     _lifecycle_summary(lifecycles)
 
@@ -57,6 +61,18 @@ def _check_domain(d: Deployment) -> str:
     domain_id = d.domain_id()
     domains.describe(d.sm, domain_id)     # a wrong domain stops the run before anything is made
     return domain_id
+
+
+def _warn_unchecked(scripts: list[LifecycleSpec], specs: list[ImageSpec],
+                    skip_validation: bool) -> None:
+    """The validation runs a script in the images of its app type that this run deploys; the
+    others are deployed unrun (a JupyterServer script always: Studio brings that app's image)."""
+    checked = set() if skip_validation else {s.app_type for s in specs}
+    for script in scripts:
+        unchecked = [t for t in script.app_types if t not in checked]
+        if unchecked:
+            warn(f"lifecycle script {script.name} is deployed for {', '.join(unchecked)} apps "
+                 "without having run in one (no image of that app type validated in this run)")
 
 
 def _check_lifecycles(d: Deployment, domain_id: str,
@@ -71,19 +87,6 @@ def _check_lifecycles(d: Deployment, domain_id: str,
         domains.lifecycle_changes(domain, {app_type: domains.LifecycleOffer((), "ours")},
                                   owned | {"ours"})
     return lifecycles
-
-
-def _deploy_lifecycles(d: Deployment, domain_id: str,
-                       lifecycles: lifecycle_configs.LifecyclePlan) -> bool:
-    """Creates the configs, attaches them (other teams' kept), deletes ours no longer wanted."""
-    made = lifecycle_configs.create(d.sm, lifecycles, d.settings.deploy_stack)
-    owned = {e.arn for e in lifecycles.ours.values()}
-    attached = d.attach_lifecycles(domain_id, lifecycle_configs.offers(lifecycles), owned)
-    if attached:
-        say(f"Domain {domain_id}: lifecycle configs updated (other teams' kept)")
-    stale = lifecycles.stale()
-    lifecycle_configs.delete(d.sm, stale)
-    return made or attached or bool(stale)
 
 
 def _claim_names(d: Deployment, specs: list[ImageSpec]) -> tuple[dict, Adoption]:
@@ -206,10 +209,13 @@ def _record(d: Deployment, pushed: list[PushedImage], inputs: dict[str, dict],
     d.record.save()
 
 
-def _attach_domain(d: Deployment, domain_id: str) -> bool:
-    attached = d.attach_domain(domain_id)
+def _attach_domain(d: Deployment, domain_id: str,
+                   lifecycles: lifecycle_configs.LifecyclePlan) -> bool:
+    """The images and the lifecycle configs, in one UpdateDomain."""
+    attached = d.attach_domain(domain_id, lifecycles=lifecycle_configs.attachment(lifecycles))
     if attached:
-        say(f"Domain {domain_id}: CustomImages updated (other images kept)")
+        say(f"Domain {domain_id}: custom images and lifecycle configs updated (other teams' "
+            "kept)")
     return attached
 
 

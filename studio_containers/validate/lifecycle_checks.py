@@ -13,6 +13,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import docker
@@ -35,9 +36,16 @@ from .findings import Finding
 
 CLASS = 11
 SHOWN_LINES = 3
-# What shells and env(1) say when a command is not in the image.
-MISSING_COMMAND = re.compile(r"(?:^|\s)([\w.+-]+): (?:command )?not found$|"
-                             r"^(?:\S+: )*([\w.+-]+): No such file or directory$")
+IDLE_SECONDS = 1.0      # watched before the script: what the app itself writes in its home
+# What shells and env(1) (an interpreter line's) say when a command is not in the image.
+MISSING_COMMAND = re.compile(
+    r"(?:^|\s)([\w.+-]+): (?:command )?not found$|"
+    r"(?:^|/)env: ['\u2018]?([\w.+-]+)['\u2019]?: No such file or directory$")
+# What the AWS CLI and SDKs say without credentials.
+NO_CREDENTIALS = re.compile(r"Unable to locate credentials|NoCredentialsError|"
+                            r"Could not load credentials|"
+                            r"credentials? (?:could not be|were not) found|"
+                            r"You must specify a region|NoRegionError", re.IGNORECASE)
 
 
 def lifecycle_findings(client: docker.DockerClient, spec: ImageSpec, image: str,
@@ -52,8 +60,9 @@ def _check(client: docker.DockerClient, spec: ImageSpec, image: str, runtime: Ru
            settings: Settings, script: LifecycleSpec) -> list[Finding]:
     homes = settings.state_dir / "validate" / "lifecycle-homes"
     homes.mkdir(parents=True, exist_ok=True)
-    home = prepare_home(Path(tempfile.mkdtemp(prefix=f"{spec.name}-{script.name}-", dir=homes)),
-                        spec)
+    home = Path(tempfile.mkdtemp(prefix=f"{spec.name}-{script.name}-", dir=homes))
+    home.chmod(0o755)       # as the other validation homes (mkdtemp's is the host user's alone)
+    prepare_home(home, spec)
     log = settings.state_dir / "validate" / "lifecycle" / f"{spec.name}-{script.name}.log"
     network = place(client, settings.local_network, space=spec.is_space,
                     access=settings.local_network_access, access_from="local.network_access",
@@ -61,14 +70,21 @@ def _check(client: docker.DockerClient, spec: ImageSpec, image: str, runtime: Ru
     try:
         try:
             container = _start_app(client, spec, image, runtime, home, network, settings)
-        except UserError:
-            return []       # the app itself does not start: its own class fails the image
+        except UserError as exc:
+            # Never a silent pass: when the image cannot start, its own class says so too.
+            return [Finding(CLASS, f"lifecycle script {script.name} could not be run: the app "
+                                   f"did not start ({exc})",
+                            "make the app start (see its own finding), then validate again")]
         try:
+            # What the app writes by itself while idle is its own, not the script's.
+            before = snapshot(home)
+            time.sleep(IDLE_SECONDS)
+            apps_own = set(changed_since(home, before))
             before = snapshot(home)
             run = run_lifecycle(container, script.name, script.script.read_bytes(),
                                 f"{spec.uid}:{spec.gid}", spec.mount_path,
                                 settings.lifecycle_timeout, log)
-            written = changed_since(home, before)
+            written = [p for p in changed_since(home, before) if p not in apps_own]
         finally:
             remove(container)
     finally:
@@ -105,6 +121,13 @@ def findings_of(spec: ImageSpec, run: LifecycleRun, written: list[str]) -> list[
                                f"{run.log})",
                         "Studio fails the app at its limit: install in the Dockerfile instead, "
                         "or start long work in the background (nohup … &) so the script returns")]
+    if run.exit_code != 0 and needs_aws_credentials(run):
+        return [Finding(CLASS, f"lifecycle script {run.name} exited with code {run.exit_code}: it "
+                               f"calls AWS, and validation gives it no credentials{shown} (log: "
+                               f"{run.log})",
+                        "in Studio it runs with the execution role: try it where it has one "
+                        "(`./inv studio` after `./inv up`, or `./inv local` with `./inv "
+                        "aws.start`)", warning=True)]
     if run.exit_code != 0:
         tool = missing_command(run)
         fix = (f"the image has no `{tool}`: install it in the Dockerfile, or do without it"
@@ -129,6 +152,10 @@ def findings_of(spec: ImageSpec, run: LifecycleRun, written: list[str]) -> list[
             "write outside the home (the image's environment, /tmp), or make it idempotent "
             "and leave it so on purpose", warning=True))
     return findings
+
+
+def needs_aws_credentials(run: LifecycleRun) -> bool:
+    return any(NO_CREDENTIALS.search(line) for line in run.tail().splitlines())
 
 
 def missing_command(run: LifecycleRun) -> str | None:

@@ -16,11 +16,11 @@ from ..lifecycle_spec import offered_with
 from ..runtime import RUNTIME_DIR
 from ..settings import Settings
 
+_RUNTIME = Path(runtime.__file__).parent
 CHECKS_SOURCE = [*sorted(Path(__file__).parent.glob("*.py")), Path(studio.__file__),
-                 Path(spec.__file__), Path(runtime.__file__).parent / "container.py",
-                 Path(runtime.__file__).parent / "gateway.py",
-                 Path(runtime.__file__).parent / "space.py", Path(runtime.__file__).parent / "home.py",
-                 Path(runtime.__file__).parent / "lifecycle.py", Path(lifecycle_spec.__file__),
+                 Path(spec.__file__), Path(lifecycle_spec.__file__),
+                 *(_RUNTIME / f"{m}.py" for m in ("container", "gateway", "space", "home",
+                                                  "lifecycle", "start", "network", "user_nat")),
                  RUNTIME_DIR / "launch.py"]
 
 
@@ -28,7 +28,9 @@ def pass_key(image: BuiltImage, settings: Settings) -> str:
     digest = hashlib.sha256(image.image_id.encode())
     digest.update(image.spec.spec_file.read_bytes())
     digest.update(f"{settings.validate_max_size_gb}/{settings.validate_warn_size_gb}".encode())
-    digest.update(f"lifecycle limit {settings.lifecycle_timeout}".encode())
+    # A script runs on the network the app would have: what it reaches can change its outcome.
+    digest.update(f"lifecycle limit {settings.lifecycle_timeout} network {settings.local_network} "
+                  f"{settings.local_network_access}".encode())
     for script in offered_with(settings.lifecycle_dir, image.spec.app_type):
         digest.update(script.name.encode() + b"\0" + script.spec_file.read_bytes() + b"\0"
                       + script.script.read_bytes())

@@ -141,7 +141,7 @@ def test_up_again_change_rollback_and_down(cli, tmp_path):
     again = cli("up", "--skip-validation").stdout
     assert "Nothing to rebuild" in again and "Nothing to push" in again
     assert "Terraform: no changes (nothing it manages changed since its last plan" in again
-    assert "CustomImages updated" not in again and "Nothing changed" in again
+    assert "custom images and lifecycle configs updated" not in again and "Nothing changed" in again
     assert len(sm.list_image_versions(ImageName="demo")["ImageVersions"]) == 1
     forced = cli("up", "--skip-validation", "--plan").stdout
     assert "Terraform: applying the stack" in forced and "Terraform: no changes\n" in forced

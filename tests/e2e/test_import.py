@@ -24,7 +24,9 @@ SHIPPED = {"hand-kg": "python-basic", "hand-lab": "jupyterlab-python"}
 
 @pytest.fixture
 def cli(tmp_path):
-    cli = Cli(tmp_path / "state", images_dir=tmp_path / "images", aws_repository_prefix="e2e")
+    # No lifecycle scripts: the domain must be left exactly as the import found it.
+    cli = Cli(tmp_path / "state", images_dir=tmp_path / "images", aws_repository_prefix="e2e",
+              lifecycle_dir=tmp_path / "no-lifecycle")
     yield cli
     cli("down", check=False, timeout=300)
     cli("aws.stop", check=False)
@@ -144,7 +146,8 @@ def test_import_adopts_hand_made_images_and_up_keeps_them(cli, tmp_path):
     assert f"hand-kg: still the image its adopted version runs ({kg_uri}@{kg_digest}); not " \
         "pushed" in up.stdout, up.stdout
     assert "No changes. Your infrastructure matches the configuration." in up.stdout, up.stdout
-    assert "CustomImages updated" not in up.stdout and "AppImageConfig" not in up.stdout
+    assert "custom images and lifecycle configs updated" not in up.stdout
+    assert "AppImageConfig" not in up.stdout
     assert snapshot(sm, domain_id, ["hand-kg", "hand-lab", "other-team"], times=True) == adopted
     status = cli("status").stdout
     assert "adopted; made by hand: version 1, 2" in status and "up to date" in status, status

@@ -7,10 +7,9 @@ running. `up` deploys a script and attaches it as the domain's default, CreateAp
 import shutil
 import subprocess
 
-from studio_containers import PROJECT_ROOT
-
 import docker
 
+from studio_containers import PROJECT_ROOT
 from studio_containers.cli_process import Cli, LocalRun, invoke_argv
 from studio_containers.ports import free_port
 from studio_containers.runtime.gateway import local_containers
@@ -80,7 +79,7 @@ def test_up_attaches_a_default_createapp_runs_it_a_failure_fails_the_app_and_dow
         # The validation would stop the deploy (class 11): deployed anyway, as a user can.
         up = cli("up", "--skip-validation", timeout=900).stdout
         assert "Lifecycle: creating the KernelGateway lifecycle config team-setup-" in up
-        assert "lifecycle configs updated (other teams' kept)" in up
+        assert "custom images and lifecycle configs updated (other teams' kept)" in up
         status = cli("status").stdout
         [row] = [line for line in status.splitlines() if line.startswith("team-setup ")]
         assert "at every start" in row and row.rstrip().endswith("up to date")

@@ -1,8 +1,9 @@
 """Team use of one domain, end to end: checkouts on separate state folders deploy with
 `--target aws` to one shared AWS (a local AWS standing in for it through deploy.endpoint_url),
 Terraform state in its S3 with DynamoDB locking. Two teams' `up`s at the same time both land and
-keep a third team's image; a clone of one team's checkout, run while that team's `up` runs,
-says who is deploying that stack; `down` of each removes only its own."""
+keep a third team's image and lifecycle config; a clone of one team's checkout, run while that
+team's `up` runs, says who is deploying that stack; `down` of each removes only its own."""
+import re
 import subprocess
 
 import yaml
@@ -25,9 +26,11 @@ class Checkout:
     """One team member's clone: its own state folder and invoke.yaml-style settings."""
 
     def __init__(self, root, name: str, stack: str, images, endpoint: str, credentials: dict,
-                 domain_id: str, lock_timeout: int = 600):
+                 domain_id: str, lock_timeout: int = 600, lifecycle=None):
         self.images = images
-        self.cli = Cli(root / name / "state", images_dir=images)
+        # A checkout's own lifecycle/ (none: a folder that does not exist)
+        self.cli = Cli(root / name / "state", images_dir=images,
+                       lifecycle_dir=lifecycle or root / name / "lifecycle")
         config = {"deploy": {"target": "aws", "endpoint_url": endpoint, "domain_id": domain_id,
                              "stack": stack, "lock_timeout": lock_timeout,
                              "backend": {"bucket": BUCKET, "key": f"{stack}.tfstate",
@@ -82,10 +85,13 @@ def test_two_teams_deploy_to_one_domain_at_once_and_a_third_run_is_told_who_hold
         lab = write_image(tmp_path / "labs" / "lab", "FROM scratch\nCOPY marker /marker\n",
                           LAB_SPEC.format(name="lab", base_url="/jupyterlab/default"))
         (lab / "marker").write_text("1")
-        team_a = checkout("a", "team-a", tmp_path / "kernels")
-        team_b = checkout("b", "team-b", tmp_path / "labs")
+        scripts_a = lifecycle(tmp_path / "a-lifecycle", "a-setup", "KernelGateway")
+        scripts_b = lifecycle(tmp_path / "b-lifecycle", "b-setup", "JupyterLab")
+        team_a = checkout("a", "team-a", tmp_path / "kernels", lifecycle=scripts_a)
+        team_b = checkout("b", "team-b", tmp_path / "labs", lifecycle=scripts_b)
         teams += [team_a, team_b]
-        clone_of_a = checkout("a2", "team-a", tmp_path / "kernels", lock_timeout=1)
+        clone_of_a = checkout("a2", "team-a", tmp_path / "kernels", lock_timeout=1,
+                              lifecycle=scripts_a)
 
         up_a, up_b = team_a.start("up", "--skip-validation"), team_b.start("up", "--skip-validation")
         seen = []
@@ -104,6 +110,9 @@ def test_two_teams_deploy_to_one_domain_at_once_and_a_third_run_is_told_who_hold
 
         assert lists(sm, domain_id) == {"KernelGatewayAppSettings": ["kernels", "other-team"],
                                         "JupyterLabAppSettings": ["lab", "their-lab"]}
+        assert lifecycles(sm, domain_id) == {
+            "KernelGatewayAppSettings": (["a-setup"], "a-setup"),
+            "JupyterLabAppSettings": (["b-setup", "their-setup"], "b-setup")}
         config = sm.describe_app_image_config(AppImageConfigName="lab")
         assert config["JupyterLabAppImageConfig"] == {"ContainerConfig": {
             "ContainerEntrypoint": ["jupyter-lab"],
@@ -126,7 +135,14 @@ def test_two_teams_deploy_to_one_domain_at_once_and_a_third_run_is_told_who_hold
         team_a("down")
         assert lists(sm, domain_id) == {"KernelGatewayAppSettings": ["other-team"],
                                         "JupyterLabAppSettings": ["lab", "their-lab"]}
+        assert lifecycles(sm, domain_id) == {
+            "KernelGatewayAppSettings": ([], None),
+            "JupyterLabAppSettings": (["b-setup", "their-setup"], "b-setup")}
         team_b("down")
+        assert lifecycles(sm, domain_id) == {"KernelGatewayAppSettings": ([], None),
+                                             "JupyterLabAppSettings": (["their-setup"], None)}
+        assert [c["StudioLifecycleConfigName"] for c in
+                sm.list_studio_lifecycle_configs()["StudioLifecycleConfigs"]] == ["their-setup"]
         assert gone(lambda: sm.describe_app_image_config(AppImageConfigName="lab"))
         assert gone(lambda: sm.describe_image(ImageName="kernels"))
         assert sm.describe_app_image_config(AppImageConfigName="their-lab")
@@ -138,8 +154,28 @@ def test_two_teams_deploy_to_one_domain_at_once_and_a_third_run_is_told_who_hold
         host("aws.stop", check=False)
 
 
+def lifecycle(folder, name: str, app_type: str):
+    """A lifecycle/ folder with one script, run by default for its app type."""
+    folder.mkdir()
+    (folder / f"{name}.sh").write_text(f"#!/bin/bash\necho {name}\n")
+    (folder / f"{name}.yaml").write_text(f"app_types: [{app_type}]\ndefault: true\n")
+    return folder
+
+
+def lifecycles(sm, domain_id: str) -> dict:
+    """Per app settings: the lifecycle configs listed (names without their digest), the default."""
+    def name(arn):
+        return None if arn is None else re.sub(r"-[0-9a-f]{8}$", "", arn.rsplit("/", 1)[-1])
+    settings = sm.describe_domain(DomainId=domain_id)["DefaultUserSettings"]
+    return {key: (sorted(name(a) for a in value.get("LifecycleConfigArns", [])),
+                  name((value.get("DefaultResourceSpec") or {}).get("LifecycleConfigArn")))
+            for key, value in settings.items()
+            if key.endswith("AppSettings") and "LifecycleConfigArns" in value}
+
+
 def third_teams_domain(session, endpoint: str) -> str:
-    """A domain that already offers a KernelGateway image and a JupyterLab image of a third team."""
+    """A domain that already offers a KernelGateway image and a JupyterLab image of a third team,
+    and a lifecycle config of theirs to JupyterLab users."""
     sm, ec2 = (session.client(n, endpoint_url=endpoint) for n in ("sagemaker", "ec2"))
     vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.1.0/24")["Subnet"]["SubnetId"]
@@ -151,9 +187,13 @@ def third_teams_domain(session, endpoint: str) -> str:
         "KernelSpecs": [{"Name": "ir"}]})
     sm.create_image(ImageName="their-lab", RoleArn=role)
     sm.create_app_image_config(AppImageConfigName="their-lab", JupyterLabAppImageConfig={})
+    theirs = sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName="their-setup", StudioLifecycleConfigAppType="JupyterLab",
+        StudioLifecycleConfigContent="ZWNobyB0aGVpcnMK")["StudioLifecycleConfigArn"]
     sm.update_domain(DomainId=domain_id, DefaultUserSettings={
         "KernelGatewayAppSettings": {"CustomImages": [
             {"ImageName": "other-team", "AppImageConfigName": "other-team"}]},
         "JupyterLabAppSettings": {"CustomImages": [
-            {"ImageName": "their-lab", "AppImageConfigName": "their-lab"}]}})
+            {"ImageName": "their-lab", "AppImageConfigName": "their-lab"}],
+            "LifecycleConfigArns": [theirs]}})
     return domain_id

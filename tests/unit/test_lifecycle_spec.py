@@ -75,15 +75,17 @@ def test_a_name_studio_cannot_take_and_an_unknown_one(tmp_path):
     with pytest.raises(UserError, match=r"over 54 characters \(63 with the script's digest\)"):
         load_lifecycle(tmp_path, "a" * 60)
     write(tmp_path, "b" * 54, "app_types: [JupyterLab]\n")
-    assert len(load_lifecycle(tmp_path, "b" * 54).deployed_name("JupyterLab")) == 63
+    assert len(load_lifecycle(tmp_path, "b" * 54).deployed_name("JupyterLab", "s")) == 63
     write(tmp_path, "b" * 55, "app_types: [JupyterLab]\n")
     with pytest.raises(UserError, match="over 54 characters"):
         load_lifecycle(tmp_path, "b" * 55)
 
 
-def test_the_deployed_name_changes_with_the_script(tmp_path):
+def test_the_deployed_name_changes_with_the_script_and_the_stack(tmp_path):
     write(tmp_path, "setup", "app_types: [JupyterLab]\n")
-    first = load_lifecycle(tmp_path, "setup").deployed_name("JupyterLab")
+    first = load_lifecycle(tmp_path, "setup").deployed_name("JupyterLab", "team-a")
     assert first.startswith("setup-") and len(first) == len("setup-") + 8
+    # another stack's copy of the same script has a name of its own (names are the account's)
+    assert load_lifecycle(tmp_path, "setup").deployed_name("JupyterLab", "team-b") != first
     (tmp_path / "setup.sh").write_text("echo changed\n")
-    assert load_lifecycle(tmp_path, "setup").deployed_name("JupyterLab") != first
+    assert load_lifecycle(tmp_path, "setup").deployed_name("JupyterLab", "team-a") != first

@@ -137,6 +137,10 @@ class AppLauncher:
         except Exception as exc:  # noqa: BLE001 - any failure is the app's; the log has the rest
             log.exception("launching %s failed", app.arn)
             reason = f"InternalFailure: {exc}"
+        if reason:
+            # Before the status says Failed: a caller that sees Failed finds nothing left running,
+            # as with AWS.
+            self._remove_quietly(app)
         with self.lock:
             self.launching.discard(instance(app))
             if where:
@@ -150,8 +154,12 @@ class AppLauncher:
                  (f" ({reason})" if reason else ""))
         if deleting:
             self._stop(app)
-        elif reason:
+
+    def _remove_quietly(self, app: App) -> None:
+        try:
             self._remove(app)       # whatever the failed start left (a container, a front)
+        except Exception:  # noqa: BLE001 - the start's own failure is the one to report
+            log.exception("cleaning up the failed start of %s left something behind", app.arn)
 
     def _record(self, app: App, **where) -> None:
         with self.lock:

@@ -28,8 +28,10 @@ SPACE_FAILURES = {"class-9-entrypoint-exits": "the app's process exited with cod
 
 
 @pytest.fixture(scope="module")
-def validation(workspace, python_basic, runtime, settings):
-    return workspace, runtime, settings
+def validation(workspace, python_basic, runtime, settings, tmp_path_factory):
+    """With no lifecycle script: each fixture shows its own class alone (class 11 has its own
+    cases, and the shipped script its own test)."""
+    return workspace, runtime, replace(settings, lifecycle_dir=tmp_path_factory.mktemp("none"))
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +123,12 @@ def test_failures_stop_with_one_line_naming_images_and_classes(validation, capsy
     assert "Fix: end the Dockerfile with USER 1000:100" in out
 
 
-def test_every_shipped_space_image_passes(validation, space):
-    workspace, runtime, settings = validation
-    findings = validate_image(workspace.client, space, None, settings)
+def test_every_shipped_space_image_passes_with_the_shipped_lifecycle_scripts(validation, space,
+                                                                           settings):
+    workspace, _, _ = validation
+    findings = validate_image(workspace.client, space, None, settings)     # the project's lifecycle/
     assert failing_classes(findings) == set(), [f.line(space.spec.name) for f in findings]
+    assert [f for f in findings if f.cls == 11] == []       # not even a warning
 
 
 @pytest.mark.parametrize("case", sorted(SPACE_FAILURES))

@@ -57,7 +57,7 @@ def test_up_makes_tags_and_attaches_keeping_another_teams_and_a_rerun_changes_no
     wanted = scripts(tmp_path, setup=("app_types: [JupyterLab, KernelGateway]\ndefault: true\n",
                                       "echo a\n"))
     plan = deploy(sagemaker, domain_id, wanted)
-    lab = plan.ours[wanted[0].deployed_name("JupyterLab")]
+    lab = plan.ours[wanted[0].deployed_name("JupyterLab", STACK)]
     assert lab.name.startswith("setup-jupyterlab-") and lab.script == "setup"
     tags = sagemaker.list_tags(ResourceArn=lab.arn)["Tags"]
     assert {"Key": "studio-containers:stack", "Value": STACK} in tags
@@ -68,7 +68,7 @@ def test_up_makes_tags_and_attaches_keeping_another_teams_and_a_rerun_changes_no
     kg = sagemaker.describe_domain(DomainId=domain_id)["DefaultUserSettings"][
         "KernelGatewayAppSettings"]
     assert kg["DefaultResourceSpec"]["LifecycleConfigArn"].endswith(
-        wanted[0].deployed_name("KernelGateway"))
+        wanted[0].deployed_name("KernelGateway", STACK))
     again = lcc.plan(sagemaker, wanted, STACK)
     assert lcc.create(sagemaker, again, STACK) is False
     assert attach_lifecycles(sagemaker, domain_id, lcc.offers(again),
@@ -94,7 +94,7 @@ def test_a_changed_script_is_a_new_config_and_the_old_one_goes(sagemaker, domain
 
 def test_a_name_another_stack_has_is_refused_before_anything_is_made(sagemaker, tmp_path):
     wanted = scripts(tmp_path, setup=("app_types: [JupyterLab]\n", "echo a\n"))
-    others_config(sagemaker, name=wanted[0].deployed_name("JupyterLab"))
+    others_config(sagemaker, name=wanted[0].deployed_name("JupyterLab", STACK))
     with pytest.raises(UserError, match=r"setup\.sh: the lifecycle config setup-\w+ already "
                                         r"exists and is not this stack's \(stack team-b's"):
         lcc.plan(sagemaker, wanted, STACK)
@@ -110,9 +110,7 @@ def test_another_teams_default_is_never_replaced(sagemaker, domain_id, tmp_path)
         lifecycle_changes(domain, {"JupyterLab": LifecycleOffer(("x",), "x")}, {"x"})
     # offered only, it goes in beside theirs
     changes = lifecycle_changes(domain, {"JupyterLab": LifecycleOffer(("x",))}, {"x"})
-    assert changes["JupyterLabAppSettings"] == {"LifecycleConfigArns": [theirs, "x"],
-                                                "DefaultResourceSpec": {"LifecycleConfigArn":
-                                                                        theirs}}
+    assert changes["JupyterLabAppSettings"] == {"LifecycleConfigArns": [theirs, "x"]}
 
 
 def test_down_detaches_and_deletes_only_ours(sagemaker, domain_id, tmp_path):
@@ -127,7 +125,7 @@ def test_down_detaches_and_deletes_only_ours(sagemaker, domain_id, tmp_path):
     assert lcc.delete(sagemaker, ours) == []
     settings = lab_settings(sagemaker, domain_id)
     assert settings["LifecycleConfigArns"] == [theirs, untagged]
-    assert settings["DefaultResourceSpec"] == {}
+    assert settings["DefaultResourceSpec"] == {}    # the local AWS takes a spec whole
     assert sorted(c["StudioLifecycleConfigName"] for c in lcc.list_all(sagemaker)) == \
         ["by-hand", "team-b-proxy"]
 
@@ -151,3 +149,39 @@ def test_two_defaults_for_one_app_type_are_refused(tmp_path):
     with pytest.raises(UserError, match=r"lifecycle scripts a, b all say `default: true` for "
                                         "JupyterLab apps"):
         lcc.check_defaults(wanted)
+
+
+def test_up_refuses_another_teams_default_before_making_anything(sagemaker, domain_id, tmp_path):
+    from types import SimpleNamespace
+
+    from studio_containers.deploy.up import _check_lifecycles
+    theirs = others_config(sagemaker)
+    sagemaker.update_domain(DomainId=domain_id, DefaultUserSettings={"JupyterLabAppSettings": {
+        "LifecycleConfigArns": [theirs], "DefaultResourceSpec": {"LifecycleConfigArn": theirs}}})
+    d = SimpleNamespace(sm=sagemaker, settings=SimpleNamespace(deploy_stack=STACK))
+    wanted = scripts(tmp_path, setup=("app_types: [JupyterLab]\ndefault: true\n", "echo a\n"))
+    with pytest.raises(UserError, match="default lifecycle config is .*team-b-proxy"):
+        _check_lifecycles(d, domain_id, wanted)
+    assert [c["StudioLifecycleConfigName"] for c in lcc.list_all(sagemaker)] == ["team-b-proxy"]
+    offered = scripts(tmp_path, setup=("app_types: [JupyterLab]\ndefault: false\n", "echo a\n"))
+    assert [w.name for w in _check_lifecycles(d, domain_id, offered).wanted] == \
+        [offered[0].deployed_name("JupyterLab", STACK)]
+
+
+def test_status_tells_each_scripts_state(sagemaker, domain_id, tmp_path):
+    from studio_containers.deploy.status import _lifecycles
+
+    def states(wanted):
+        domain = sagemaker.describe_domain(DomainId=domain_id)
+        return {(row[0], row[4]) for row in _lifecycles(sagemaker, wanted, STACK, domain)}
+    first = scripts(tmp_path, setup=("app_types: [JupyterLab]\ndefault: true\n", "echo 1\n"))
+    assert states(first) == {("setup", "not deployed")}
+    deploy(sagemaker, domain_id, first)
+    assert states(first) == {("setup", "up to date")}
+    offered = scripts(tmp_path, setup=("app_types: [JupyterLab]\n", "echo 1\n"))
+    assert states(offered) == {("setup", "not in domain: run up")}   # still the default there
+    changed = scripts(tmp_path, setup=("app_types: [JupyterLab]\ndefault: true\n", "echo 2\n"))
+    assert states(changed) == {("setup", "changed: run up"),
+                               ("setup", "script changed or removed: up deletes it")}
+    others_config(sagemaker, name=changed[0].deployed_name("JupyterLab", STACK))
+    assert ("setup", "name taken by stack team-b: rename the script") in states(changed)

@@ -9,6 +9,7 @@ from studio_containers.validate.lifecycle_checks import (
     changed_since,
     findings_of,
     missing_command,
+    needs_aws_credentials,
     snapshot,
 )
 from tests.unit.validate.inputs import a_spec
@@ -49,8 +50,10 @@ def test_a_run_with_no_output_says_so(tmp_path):
 @pytest.mark.parametrize("line, tool", [
     ("/tmp/.studio-lifecycle-x.sh: line 4: conda: command not found", "conda"),
     ("/tmp/.studio-lifecycle-x.sh: 3: jq: not found", "jq"),
-    ("/usr/bin/env: 'aws': No such file or directory", None),
+    ("/usr/bin/env: 'aws': No such file or directory", "aws"),
+    ("/usr/bin/env: \u2018python3\u2019: No such file or directory", "python3"),
     ("env: node: No such file or directory", "node"),
+    ("bash: data.txt: No such file or directory", None),
     ("ERROR: package not found in the index", None),
 ])
 def test_the_missing_command_is_named_from_the_shells_words(tmp_path, line, tool):
@@ -86,3 +89,16 @@ def test_the_home_snapshot_sees_new_and_changed_files_only(tmp_path):
     (tmp_path / "edited").write_text("newer")
     os.utime(tmp_path / "kept", ns=(10**9, 10**9))   # rewritten, same size: a write too
     assert changed_since(tmp_path, before) == ["deep/er/new", "edited", "kept"]
+
+
+@pytest.mark.parametrize("line", [
+    "Unable to locate credentials. You can configure credentials by running \"aws configure\".",
+    "botocore.exceptions.NoCredentialsError: Unable to locate credentials",
+    "You must specify a region. You can also configure your region by running \"aws configure\".",
+])
+def test_a_script_failing_for_want_of_aws_credentials_only_warns(tmp_path, line):
+    run = a_run(tmp_path, f"copying the team's settings\n{line}\n", 255)
+    assert needs_aws_credentials(run)
+    [finding] = findings_of(a_spec(), run, [])
+    assert finding.warning and "validation gives it no credentials" in finding.evidence
+    assert not needs_aws_credentials(a_run(tmp_path, "curl: (6) Could not resolve host\n", 6))
