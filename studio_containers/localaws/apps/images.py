@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from moto.sagemaker.exceptions import ValidationError
 
 from ...studio import APP_IMAGE_CONFIG_KIND, APP_SETTINGS_OF, ImageVersionStatus
-from ..sagemaker.models import StudioStore
+from ..sagemaker.models import StudioStore, image_name_of_arn, image_version_of_arn
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ def resolve(studio: StudioStore, app_type: str, resource_spec: dict, owner: str,
         raise ValidationError(f"ResourceSpec.SageMakerImageArn or SageMakerImageVersionArn is "
                               f"required: the local AWS runs custom images only (SageMaker's own "
                               f"{app_type} images are not available offline).")
-    name_in_arn, number = _from_arn(version_arn) if version_arn else (_image_name(image_arn), None)
+    name_in_arn, number = image_version_of_arn(version_arn) if version_arn else \
+        (image_name_of_arn(image_arn), None)
     entries = offered_entries(app_type, owner_settings)
     entry = next((e for e in entries if e["ImageName"].lower() == name_in_arn.lower()), None)
     if entry is None:
@@ -68,19 +69,3 @@ def resolve(studio: StudioStore, app_type: str, resource_spec: dict, owner: str,
                               "cannot run with it.")
     return AppImage(image.name, version.version, version.container_image, config.name,
                     config.configs[kind])
-
-
-def _image_name(arn: str) -> str:
-    resource = arn.rsplit(":", 1)[-1]
-    if not resource.startswith("image/"):
-        raise ValidationError(f"SageMakerImageArn {arn} is not an image ARN.")
-    return resource.split("/", 1)[1]
-
-
-def _from_arn(arn: str) -> tuple[str, int]:
-    resource = arn.rsplit(":", 1)[-1]
-    kind, _, rest = resource.partition("/")
-    name, _, number = rest.rpartition("/")
-    if kind != "image-version" or not name or not number.isdigit():
-        raise ValidationError(f"SageMakerImageVersionArn {arn} is not an image version ARN.")
-    return name, int(number)

@@ -5,6 +5,7 @@ Which app types go where, and that an app's name is unique among its owner's liv
 AWS. Launching (the app's container) is not done here: the store tells its `launcher` when an
 app is created or deleted, and the launcher reports back through set_status().
 """
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -27,6 +28,15 @@ from ...studio import (
 )
 from ..sagemaker.models import _merged, missing_resource, now
 
+# How long a deleted user profile or space shows as Deleting: long enough for a waiter or
+# Terraform to see the phase, short enough not to slow them.
+DELETING_SECONDS = 1.0
+
+
+def clock() -> float:
+    """Wall-clock seconds: a Deleting phase outlives a restart of the local AWS."""
+    return time.time()
+
 
 class Launcher(Protocol):
     def launch(self, app: "App") -> None: ...
@@ -43,6 +53,7 @@ class UserProfile:
     status: str = ResourceStatus.IN_SERVICE
     creation_time: datetime = field(default_factory=now)
     last_modified_time: datetime = field(default_factory=now)
+    deleted_at: float | None = None     # clock() of the DeleteUserProfile
 
     def summary(self) -> dict:
         return {"DomainId": self.domain_id, "UserProfileName": self.name, "Status": self.status,
@@ -70,6 +81,7 @@ class Space:
     status: str = ResourceStatus.IN_SERVICE
     creation_time: datetime = field(default_factory=now)
     last_modified_time: datetime = field(default_factory=now)
+    deleted_at: float | None = None     # clock() of the DeleteSpace
 
     def summary(self) -> dict:
         found = {"DomainId": self.domain_id, "SpaceName": self.name, "Status": self.status,
@@ -128,6 +140,14 @@ def apps_store(backend) -> "AppsStore":
     return backend.apps_store
 
 
+def settled_apps_store(backend) -> "AppsStore":
+    """The apps store as a request sees it: what has finished deleting is gone. Called under
+    the server's lock, as every request is."""
+    store = apps_store(backend)
+    store.settle(set(backend.domains))
+    return store
+
+
 class AppsStore:
     def __init__(self, account_id: str, region: str):
         self.account_id, self.region = account_id, region
@@ -135,6 +155,20 @@ class AppsStore:
         self.spaces: dict[tuple[str, str], Space] = {}
         # Every app ever created, deleted ones included: AWS lists Deleted apps for a while.
         self.apps: list[App] = []
+
+    def settle(self, domains: set[str]) -> None:
+        """Profiles and spaces whose Deleting phase is over are gone, and all that a deleted
+        domain held: AWS lists none of it. A domain is deleted only once its profiles and spaces
+        are, so what is left of it are apps Deleted or Failed; a live one (in a state file of a
+        time when that was not checked) is kept, so that the launcher still finds it."""
+        over = clock() - DELETING_SECONDS
+        for table in (self.profiles, self.spaces):
+            for key, resource in list(table.items()):
+                if resource.domain_id not in domains or \
+                        (resource.deleted_at is not None and resource.deleted_at <= over):
+                    del table[key]
+        self.apps = [a for a in self.apps
+                     if a.domain_id in domains or a.status in LIVE_APP_STATUSES]
 
     def arn(self, kind: str, *parts: str) -> str:
         # AWS lower-cases the resource part of these ARNs.
@@ -167,9 +201,9 @@ class AppsStore:
         return profile
 
     def delete_profile(self, domain_id: str, name: str) -> None:
-        self.profile(domain_id, name)
+        profile = self.profile(domain_id, name)
         self._refuse_with_live_apps(domain_id, Owner.USER_PROFILE, name, "User profile")
-        del self.profiles[_key(domain_id, name)]
+        _deleting(profile)
 
     # Spaces
 
@@ -179,8 +213,8 @@ class AppsStore:
         if _key(domain_id, name) in self.spaces:
             raise ResourceInUseException(f"Resource Already Exists: Space with name {name} "
                                          f"already exists. Choose a different name.")
-        if ownership and _key(domain_id, ownership.get("OwnerUserProfileName") or "") not in self.profiles:
-            self.profile(domain_id, ownership.get("OwnerUserProfileName"))
+        if ownership:
+            _refuse_deleting(self.profile(domain_id, ownership.get("OwnerUserProfileName") or ""))
         space = Space(domain_id, name, self.arn("space", domain_id, name), dict(settings or {}),
                       list(tags or []), display_name, ownership, sharing)
         self.spaces[_key(domain_id, name)] = space
@@ -202,9 +236,9 @@ class AppsStore:
         return space
 
     def delete_space(self, domain_id: str, name: str) -> None:
-        self.space(domain_id, name)
+        space = self.space(domain_id, name)
         self._refuse_with_live_apps(domain_id, Owner.SPACE, name, "Space")
-        del self.spaces[_key(domain_id, name)]
+        _deleting(space)
 
     def _refuse_with_live_apps(self, domain_id: str, kind: str, owner: str, what: str) -> None:
         live = [a for a in self.apps
@@ -255,6 +289,8 @@ class AppsStore:
     def create_app(self, domain_id: str, owner: tuple[str, str], app_type: str, name: str,
                    resource_spec: dict, tags: list | None) -> App:
         kind, owner_name = owner
+        _refuse_deleting(self.profile(domain_id, owner_name) if kind == Owner.USER_PROFILE
+                         else self.space(domain_id, owner_name))
         allowed = PROFILE_APP_TYPES if kind == Owner.USER_PROFILE else SPACE_APP_TYPES
         if app_type not in allowed:
             where = "a user profile" if kind == Owner.USER_PROFILE else "a space"
@@ -295,6 +331,23 @@ class AppsStore:
                 and (not space or (a.owner_kind, a.owner.lower()) == (Owner.SPACE, space.lower()))]
 
 
+def _refuse_deleting(resource) -> None:
+    """A profile or space being deleted takes no new app or space."""
+    if resource.status == ResourceStatus.DELETING:
+        what = "User profile" if isinstance(resource, UserProfile) else "Space"
+        raise ValidationError(f"{what} {resource.arn} is being deleted.")
+
+
+def _deleting(resource) -> None:
+    """DeleteUserProfile and DeleteSpace: Deleting for a moment (Describe and List show it, a
+    new one of the name is refused), then gone, as on AWS, whose waiters and Terraform's delete
+    poll for that. Asked again meanwhile, it changes nothing."""
+    if resource.status != ResourceStatus.DELETING:
+        resource.status = ResourceStatus.DELETING
+        resource.deleted_at = clock()
+        resource.last_modified_time = now()
+
+
 def _key(domain_id: str, name: str) -> tuple[str, str]:
     # SageMaker's ARNs lower-case names, so names differing only in case are one resource (and
     # the provider looks them up by the name it reads back from the ARN).
@@ -303,13 +356,3 @@ def _key(domain_id: str, name: str) -> tuple[str, str]:
 
 def app_key(domain_id: str, owner: tuple[str, str], app_type: str, name: str) -> tuple:
     return domain_id, owner[0], owner[1].lower(), app_type, name.lower()
-
-
-def merge_tags(resource, tags: list[dict]) -> None:
-    # AWS overwrites the value of a key that is already there.
-    keys = {t["Key"] for t in tags}
-    resource.tags = [t for t in resource.tags if t["Key"] not in keys] + list(tags)
-
-
-def remove_tags(resource, keys: list[str]) -> None:
-    resource.tags = [t for t in resource.tags if t["Key"] not in set(keys)]

@@ -18,10 +18,11 @@ from ...studio import APPS, JUPYTER_SERVER, SPACE_APP_TYPES, AppStatus, Owner
 from ..sagemaker.models import find_domain
 from ..sagemaker.paging import page, with_token
 from ..sagemaker.responses import StudioResponses
+from ..sagemaker.tags import merge_tags, remove_tags
 from ..server.patches import ADD, SAGEMAKER_RESPONSE, Patch, copies
 from .images import resolve
 from .launcher import AppLauncher
-from .models import AppsStore, apps_store, merge_tags, remove_tags
+from .models import AppsStore, settled_apps_store
 
 SORTS = {"CreationTime": "creation_time", "LastModifiedTime": "last_modified_time"}
 # moto's tag actions, still answering for every ARN that is not a profile's, space's or app's
@@ -38,10 +39,9 @@ class AppsResponses:
     launcher: AppLauncher  # set by install()
 
     def _apps(self) -> AppsStore:
-        StudioResponses._studio(self)       # the model's constraints, checked as AWS does
         if self._get_param("DomainId"):
             find_domain(self.sagemaker_backend, self._get_param("DomainId"))
-        return apps_store(self.sagemaker_backend)
+        return settled_apps_store(self.sagemaker_backend)
 
     def _page(self, items: list) -> tuple[list, str | None]:
         descending = self._get_param("SortOrder") == "Descending"     # the model: Ascending
@@ -88,13 +88,13 @@ class AppsResponses:
 
     # Spaces
 
-    def _check_space_lifecycle(self) -> None:
-        # A space's settings name lifecycle configs for its apps as a profile's do.
-        StudioResponses._studio(self).check_lifecycle_arns(
+    def _check_space_settings(self) -> None:
+        # A space's settings name images and lifecycle configs for its apps as a profile's do.
+        StudioResponses._studio(self).check_domain_images(
             {"DefaultSpaceSettings": self._get_param("SpaceSettings")})
 
     def create_space(self):
-        self._check_space_lifecycle()
+        self._check_space_settings()
         space = self._apps().create_space(
             self._get_param("DomainId"), self._get_param("SpaceName"),
             self._get_param("SpaceSettings"), self._get_param("Tags"),
@@ -107,7 +107,7 @@ class AppsResponses:
         return ActionResult(space.describe())
 
     def update_space(self):
-        self._check_space_lifecycle()
+        self._check_space_settings()
         space = self._apps().update_space(
             self._get_param("DomainId"), self._get_param("SpaceName"),
             self._get_param("SpaceSettings"), self._get_param("SpaceDisplayName"))
@@ -195,14 +195,14 @@ class AppsResponses:
     # Tags: Terraform reads a profile's and an app's tags on every refresh.
 
     def _tagged(self):
-        return apps_store(self.sagemaker_backend).tagged(self._get_param("ResourceArn"))
+        return settled_apps_store(self.sagemaker_backend).tagged(self._get_param("ResourceArn"))
 
     def add_tags(self):
         resource = self._tagged()
         if resource is None:
             return MOTO_TAG_ACTIONS["add_tags"](self)
-        merge_tags(resource, self._get_param("Tags") or [])
-        return ActionResult({"Tags": resource.tags})
+        tags = merge_tags(resource, self._get_param("ResourceArn"), self._get_param("Tags") or [])
+        return ActionResult({"Tags": tags})
 
     def list_tags(self):
         resource = self._tagged()

@@ -15,6 +15,7 @@ from moto.sagemaker.utils import arn_formatter
 
 from ..server.patches import replace, wrap
 from .models import find_domain, missing_resource, studio_store
+from .tags import merge_tags
 
 DOMAIN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -41,10 +42,7 @@ def _find_taggable(original: Callable) -> Callable:
 
 def _add_tags(backend: SageMakerModelBackend, arn: str, tags: list[dict]) -> list[dict]:
     # AWS overwrites the value of a key that is already there; moto would list the key twice.
-    resource = backend._get_resource_from_arn(arn)
-    new_keys = {t["Key"] for t in tags}
-    resource.tags = [t for t in resource.tags if t["Key"] not in new_keys] + list(tags)
-    return resource.tags
+    return merge_tags(backend._get_resource_from_arn(arn), arn, tags)
 
 
 def _domain_not_found(method: Callable) -> Callable:
@@ -58,8 +56,8 @@ def _refuse_with_users(original: Callable) -> Callable:
     # AWS refuses to delete a domain that still has user profiles or spaces (moto deletes it and
     # leaves them, and their apps, unreachable).
     def delete(backend: SageMakerModelBackend, domain_id: str, *args, **kwargs):
-        from ..apps.models import apps_store
-        store = apps_store(backend)
+        from ..apps.models import settled_apps_store
+        store = settled_apps_store(backend)
         left = [f"user profile {p.name}" for p in store.profiles.values() if p.domain_id == domain_id]
         left += [f"space {s.name}" for s in store.spaces.values() if s.domain_id == domain_id]
         if left:
@@ -92,7 +90,8 @@ def _create_domain(original: Callable) -> Callable:
             domain.single_sign_on_managed_application_instance_id = None
         domain.tags = list(domain.tags or [])
         backend.domains[domain.id] = domain
-        return {"DomainArn": domain.arn, "Url": domain.url}
+        # DomainId too: the model marks it optional, AWS sends it and scripts read it.
+        return {"DomainArn": domain.arn, "DomainId": domain.id, "Url": domain.url}
     return create
 
 

@@ -373,12 +373,39 @@ class StudioStore(LifecycleConfigs):
                     f"{setting}.CustomImages.")
 
     def check_domain_images(self, request: dict) -> None:
-        """Every CustomImages list of a CreateDomain/UpdateDomain request (or a profile's
-        settings), checked, and every lifecycle config it names."""
+        """Every CustomImages list of a CreateDomain/UpdateDomain request (or a profile's or a
+        space's settings), checked, every image its DefaultResourceSpecs name, and every
+        lifecycle config it names."""
         for member in CUSTOM_IMAGE_SETTINGS:
             for setting in APP_SETTINGS:
                 self.check_custom_images((request.get(member) or {}).get(setting), setting)
+            for app_settings in (request.get(member) or {}).values():
+                if isinstance(app_settings, dict):
+                    self.check_resource_spec(app_settings.get("DefaultResourceSpec") or {})
         self.check_lifecycle_arns(request)
+
+    def check_resource_spec(self, spec: dict) -> None:
+        """The image, version or alias of this account a ResourceSpec names exists
+        (ResourceNotFound, as for CustomImages, if not). SageMaker's own images (its accounts'
+        ARNs, in settings copied from AWS) are left to CreateApp, which refuses to run them."""
+        version_arn = spec.get("SageMakerImageVersionArn")
+        image_arn = spec.get("SageMakerImageArn")
+        if version_arn and self._ours(version_arn):
+            name, number = image_version_of_arn(version_arn)
+            self.image_version(self.image_of_arn(self.arn("image", name)).name, number)
+        elif image_arn and not version_arn and self._ours(image_arn):
+            image = self.image_of_arn(image_arn)
+            if spec.get("SageMakerImageVersionAlias"):
+                self.image_version(image.name, alias=spec["SageMakerImageVersionAlias"])
+
+    def _ours(self, arn: str) -> bool:
+        return arn.split(":")[3:5] == [self.region, self.account_id]
+
+    def image_of_arn(self, arn: str) -> Image:
+        # An ARN holds the name lower-cased; the image keeps it as it was created.
+        name = image_name_of_arn(arn)
+        return next((i for i in self.images.values() if i.arn == self.arn("image", name)), None) \
+            or self.image(name)
 
     def update_domain(self, domain, changes: dict) -> None:
         """Applies UpdateDomain to moto's Domain; `changes` holds the request's members."""
@@ -391,6 +418,22 @@ class StudioStore(LifecycleConfigs):
             if changes.get(member) is not None:
                 setattr(domain, attribute, changes[member])
         domain.last_modified_time = now()
+
+
+def image_name_of_arn(arn: str) -> str:
+    resource = arn.rsplit(":", 1)[-1]
+    if not resource.startswith("image/"):
+        raise ValidationError(f"SageMakerImageArn {arn} is not an image ARN.")
+    return resource.split("/", 1)[1]
+
+
+def image_version_of_arn(arn: str) -> tuple[str, int]:
+    resource = arn.rsplit(":", 1)[-1]
+    kind, _, rest = resource.partition("/")
+    name, _, number = rest.rpartition("/")
+    if kind != "image-version" or not name or not number.isdigit():
+        raise ValidationError(f"SageMakerImageVersionArn {arn} is not an image version ARN.")
+    return name, int(number)
 
 
 def missing_resource() -> ValidationError:

@@ -5,12 +5,9 @@ here reads the request, checks its constraints, calls the model (models.py) and 
 PATCHES adds them to that class, in the server process only (server/patches.py installs them).
 """
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Callable
 
-import botocore.session
 from moto.core.responses import ActionResult, EmptyResult
-from moto.sagemaker.exceptions import ValidationError
 
 from ...studio import APP_IMAGE_CONFIG_KINDS, LIVE_APP_STATUSES
 from ..server.patches import ADD, SAGEMAKER_RESPONSE, Patch, copies, wrap
@@ -26,7 +23,6 @@ from .models import (
     studio_store,
 )
 from .paging import listing, page, with_token
-from .validation import constraint_errors, validation_message
 
 # The time bounds a listing takes: request member → (attribute, keep what is after it).
 TIME_FILTERS = {
@@ -41,30 +37,21 @@ CONFIG_TIME_FILTERS = {
 }
 
 
-@lru_cache(maxsize=1)
-def _service_model():
-    return botocore.session.get_session().get_service_model("sagemaker")
-
-
 class StudioResponses:
     """Methods copied onto SageMakerResponse; `self` is moto's response object."""
 
     resolve_image: ImageResolver  # the context's, set by patches.install()
 
     def _studio(self) -> StudioStore:
-        # AWS checks patterns, enums and ranges before the operation runs; botocore does not.
-        operation = _service_model().operation_model(self._get_action())
-        errors = constraint_errors(operation, self.params)
-        if errors:
-            raise ValidationError(validation_message(errors))
+        # The request's constraints were checked at the front door (server/constraints.py).
         return studio_store(self.sagemaker_backend)
 
     def _domains(self) -> list:
         # Deletes refuse what any of them lists in its CustomImages: the domains' defaults, and
         # the user profiles' and spaces' own settings.
-        from ..apps.models import apps_store
+        from ..apps.models import settled_apps_store
         return list(self.sagemaker_backend.domains.values()) + \
-            apps_store(self.sagemaker_backend).settings_holders()
+            settled_apps_store(self.sagemaker_backend).settings_holders()
 
     def _listing(self, items: list, default_sort: str, time_filters: dict) -> tuple[list, str]:
         bounds = [(attribute, _utc(self._get_param(param)), after)
@@ -183,8 +170,8 @@ class StudioResponses:
         return ActionResult(self._studio().lifecycle_config(name).describe())
 
     def delete_studio_lifecycle_config(self):
-        from ..apps.models import apps_store
-        apps = apps_store(self.sagemaker_backend)
+        from ..apps.models import settled_apps_store
+        apps = settled_apps_store(self.sagemaker_backend)
         self._studio().delete_lifecycle_config(
             self._get_param("StudioLifecycleConfigName"), self._domains(),
             [app for app in apps.apps if app.status in LIVE_APP_STATUSES])

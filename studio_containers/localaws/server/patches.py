@@ -71,7 +71,7 @@ def copies(target: str, members: dict, replacing: tuple = ()) -> list[Patch]:
 GROUPS = {
     "ecr": ("..ecr.local",),
     "sagemaker": ("..sagemaker.responses", "..sagemaker.backend"),
-    "protocol": (".unreadable", ".unimplemented"),
+    "protocol": (".unreadable", ".constraints", ".unimplemented"),
     "apps": ("..apps.responses",),
 }
 

@@ -27,7 +27,8 @@ _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 _PACKAGE = "studio_containers.localaws"
 RENAMED_MODULES = {f"{_PACKAGE}.{old}": f"{_PACKAGE}.{new}" for old, new in {
     "models": "sagemaker.models", "responses": "sagemaker.responses",
-    "validation": "sagemaker.validation", "paging": "sagemaker.paging",
+    "validation": "server.constraints", "sagemaker.validation": "server.constraints",
+    "paging": "sagemaker.paging",
     "moto_patches": "sagemaker.backend", "server": "server.app", "sigv4": "server.sigv4",
     "persistence": "server.persistence", "unimplemented": "server.unimplemented",
     "unreadable": "server.unreadable", "ecr_local": "ecr.local", "registry": "ecr.registry",

@@ -1,11 +1,10 @@
 """One walk over a request's values along botocore's model of its input, naming each member as
 AWS names it in an error ('tags.1.member.key', 'environment.A.value').
 
-Two checks read requests this way: the type check of a raw request before moto reads it
-(unreadable.py: the first value of the wrong type) and the constraint check of our own actions
-(sagemaker/validation.py: every value outside its pattern, enum, length or range). walk() yields
-the values in the model's order, each before what it holds, so errors come in the order AWS
-lists them.
+Two checks read requests this way before moto reads them: the type check (unreadable.py: the
+first value of the wrong type) and then the constraint check (constraints.py: every value outside
+its pattern, enum, length or range). walk() yields the values in the model's order, each before
+what it holds, so errors come in the order AWS lists them.
 query_member() finds the member a query parameter's dotted name stands for.
 """
 from collections.abc import Iterator

@@ -293,4 +293,8 @@ def test_the_owners_default_lifecycle_config_runs_when_an_app_starts(studio, aws
             sm.delete_app(**app)
             wait_status(sm, want=("Deleted",), **app)
         sm.delete_user_profile(DomainId=domain_id, UserProfileName=user)
+        # A profile keeps its lifecycle config in use until its Deleting phase is over.
+        wait_until(lambda: user not in [p["UserProfileName"] for p in sm.list_user_profiles(
+            DomainIdEquals=domain_id)["UserProfiles"]], timeout=30, interval=0.5,
+            what=f"user profile {user} to be deleted")
         sm.delete_studio_lifecycle_config(StudioLifecycleConfigName="team-start")

@@ -192,6 +192,8 @@ def test_what_was_deleted_behind_terraforms_back_is_planned_again(stack, sm, dom
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in gone_app.stdout
 
     sm.delete_user_profile(DomainId=domain_id, UserProfileName=stack.profile)
+    wait_until(lambda: not _profile_listed(sm, domain_id, stack.profile), timeout=60,
+               interval=0.5, what="the profile's Deleting phase to end")
     gone_both = stack.plan()    # ResourceNotFound from DescribeUserProfile is gone, not an error
     assert gone_both.returncode == 2, gone_both.stdout + gone_both.stderr
     assert "Plan: 2 to add, 0 to change, 0 to destroy." in gone_both.stdout
@@ -200,3 +202,8 @@ def test_what_was_deleted_behind_terraforms_back_is_planned_again(stack, sm, dom
     assert stack.runner.state() == {}
     assert sm.list_user_profiles(DomainIdEquals=domain_id,
                                  UserProfileNameContains=stack.profile)["UserProfiles"] == []
+
+
+def _profile_listed(sm, domain_id: str, name: str) -> bool:
+    return any(p["UserProfileName"] == name
+               for p in sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"])

@@ -9,7 +9,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from studio_containers.localaws.sagemaker.validation import shape_errors
+from studio_containers.localaws.server.constraints import shape_errors
 from tests.aws_model import RawResponses, request_errors, response_errors, service_model
 
 KERNEL_GATEWAY = {"KernelSpecs": [{"Name": "python3", "DisplayName": "Python 3 (team)"}],

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from studio_containers.localaws.apps import models
 from studio_containers.localaws.sagemaker.models import StudioStore
 from studio_containers.localaws.server import patches
 
@@ -52,9 +53,12 @@ def moto_backend():
         yield
 
 
-def install_patches(monkeypatch: pytest.MonkeyPatch, groups: set[str], **context) -> None:
-    """The patches of `groups`, installed as the server installs them; `monkeypatch` puts moto's
-    own back afterwards."""
+def install_patches(monkeypatch: pytest.MonkeyPatch, groups: set[str], front_door: bool = True,
+                    **context) -> None:
+    """The patches of `groups`, installed as the server installs them, with the front door that
+    checks each request first (the protocol group) unless `front_door` is False; `monkeypatch`
+    puts moto's own back afterwards."""
+    groups = groups | {"protocol"} if front_door else groups
     patches.install(patches.Context(**context), groups,
                     setattr=functools.partial(monkeypatch.setattr, raising=False))
 
@@ -107,3 +111,10 @@ def signed_environ():
                 environ["HTTP_" + name.upper().replace("-", "_")] = value
         return environ
     return make
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch, after_deletions: bool = False) -> None:
+    """The apps store's clock stopped (at now, or past the Deleting phase of what was deleted
+    so far, which is then gone) for the rest of the test."""
+    stopped = models.clock() + (models.DELETING_SECONDS if after_deletions else 0)
+    monkeypatch.setattr(models, "clock", lambda: stopped)

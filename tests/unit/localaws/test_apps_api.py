@@ -3,7 +3,7 @@ launcher that only records what it was asked: who may run what, which image and 
 gets, AWS's errors. Launching for real is tested in tests/integration/localaws/test_apps.py."""
 import pytest
 
-from tests.unit.localaws.conftest import ROLE, install_patches
+from tests.unit.localaws.conftest import ROLE, freeze_clock, install_patches
 
 
 class RecordingLauncher:
@@ -73,6 +73,55 @@ def test_user_profiles_and_spaces_follow_aws(sagemaker, domain_id, launcher, cli
     assert sagemaker.describe_space(DomainId=domain_id, SpaceName="s")["SpaceDisplayName"] == "S"
     sagemaker.delete_space(DomainId=domain_id, SpaceName="s")
     sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="Bo-1")
+    assert [p["Status"] for p in sagemaker.list_user_profiles()["UserProfiles"]] == ["Deleting"]
+
+
+def test_a_deleted_profile_or_space_is_deleting_for_a_moment_then_gone(
+        sagemaker, domain_id, launcher, client_error, monkeypatch):
+    freeze_clock(monkeypatch)
+    sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="bo")
+    sagemaker.create_space(DomainId=domain_id, SpaceName="s")
+    sagemaker.delete_space(DomainId=domain_id, SpaceName="s")
+    sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="bo")
+    profile = dict(DomainId=domain_id, UserProfileName="bo")
+    space = dict(DomainId=domain_id, SpaceName="s")
+    assert sagemaker.describe_user_profile(**profile)["Status"] == "Deleting"
+    assert sagemaker.describe_space(**space)["Status"] == "Deleting"
+    assert [p["Status"] for p in sagemaker.list_user_profiles()["UserProfiles"]] == ["Deleting"]
+    assert [s["Status"] for s in sagemaker.list_spaces()["Spaces"]] == ["Deleting"]
+    assert client_error(sagemaker.create_user_profile, **profile)["Code"] == "ResourceInUse"
+    refused = client_error(sagemaker.create_app, **profile, AppType="JupyterServer",
+                           AppName="default")
+    assert refused["Code"] == "ValidationException" and "is being deleted" in refused["Message"]
+    refused = client_error(sagemaker.create_space, DomainId=domain_id, SpaceName="bos",
+                           OwnershipSettings={"OwnerUserProfileName": "bo"})
+    assert refused["Code"] == "ValidationException" and "is being deleted" in refused["Message"]
+    sagemaker.delete_user_profile(**profile)            # asked again: nothing changes
+    # A domain with a profile still deleting cannot go yet either.
+    assert client_error(sagemaker.delete_domain, DomainId=domain_id)["Code"] == "ResourceInUse"
+
+    freeze_clock(monkeypatch, after_deletions=True)
+    error = client_error(sagemaker.describe_user_profile, **profile)
+    assert error == {"Code": "ResourceNotFound", "Message": f"User profile arn:aws:sagemaker:"
+                     f"us-east-1:123456789012:user-profile/{domain_id}/bo does not exist."}
+    assert client_error(sagemaker.describe_space, **space)["Code"] == "ResourceNotFound"
+    assert sagemaker.list_user_profiles()["UserProfiles"] == []
+    assert sagemaker.list_spaces()["Spaces"] == []
+    sagemaker.create_user_profile(**profile)            # the name is free again
+
+
+def test_a_deleted_domains_apps_are_not_listed(sagemaker, domain_id, launcher, monkeypatch):
+    sagemaker.create_user_profile(DomainId=domain_id, UserProfileName="bo")
+    app = dict(DomainId=domain_id, UserProfileName="bo", AppType="JupyterServer",
+               AppName="default")
+    sagemaker.create_app(**app)
+    sagemaker.delete_app(**app)
+    assert [a["Status"] for a in sagemaker.list_apps()["Apps"]] == ["Deleted"]
+    sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="bo")
+    freeze_clock(monkeypatch, after_deletions=True)
+    sagemaker.delete_domain(DomainId=domain_id)
+    assert sagemaker.list_apps()["Apps"] == []
+    assert sagemaker.list_apps(DomainIdEquals=domain_id)["Apps"] == []
     assert sagemaker.list_user_profiles()["UserProfiles"] == []
 
 
@@ -197,7 +246,8 @@ def test_settings_never_given_are_left_out_as_aws_does(sagemaker, domain_id, lau
         "AppType": "JupyterLab"}
 
 
-def test_profiles_spaces_and_apps_have_tags(sagemaker, domain_id, images, launcher, client_error):
+def test_profiles_spaces_and_apps_have_tags(sagemaker, domain_id, images, launcher, client_error,
+                                            monkeypatch):
     from tests.aws_model import RawResponses, response_errors, service_model
 
     raw = RawResponses(sagemaker)
@@ -230,6 +280,7 @@ def test_profiles_spaces_and_apps_have_tags(sagemaker, domain_id, images, launch
     sagemaker.delete_app(DomainId=domain_id, UserProfileName="tagged", AppType="JupyterServer",
                          AppName="default")
     sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="tagged")
+    freeze_clock(monkeypatch, after_deletions=True)
     for arn in (app, profile):
         gone = client_error(sagemaker.list_tags, ResourceArn=arn)
         assert (gone["Code"], gone["Message"]) == ("ValidationException", "Resource does not exist")
@@ -274,11 +325,13 @@ def test_deleting_a_profile_with_live_apps_is_refused(sagemaker, domain_id, imag
 
 
 def test_a_domain_with_user_profiles_or_spaces_is_not_deleted(sagemaker, domain_id, images,
-                                                              launcher, client_error):
+                                                              launcher, client_error,
+                                                              monkeypatch):
     refused = client_error(sagemaker.delete_domain, DomainId=domain_id)
     assert refused["Code"] == "ResourceInUse" and "user profile Ana" in refused["Message"]
     sagemaker.delete_space(DomainId=domain_id, SpaceName="work")
     sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="Ana")
+    freeze_clock(monkeypatch, after_deletions=True)
     sagemaker.delete_domain(DomainId=domain_id)
 
 

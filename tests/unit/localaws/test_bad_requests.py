@@ -18,6 +18,7 @@ import re
 from unittest import mock
 
 import boto3
+from botocore import xform_name
 import pytest
 import requests
 from botocore.auth import SigV4Auth
@@ -110,7 +111,7 @@ def send(service: str, operation: str, body, target: str | None = None) -> dict:
 
 
 def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+    return xform_name(operation)
 
 
 def refused_without_change(api, service: str, operation: str, body, target=None) -> dict:

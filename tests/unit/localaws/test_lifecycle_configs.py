@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from tests.unit.localaws.conftest import ROLE, install_patches
+from tests.unit.localaws.conftest import ROLE, freeze_clock, install_patches
 from tests.unit.localaws.test_apps_api import (  # noqa: F401 (fixtures)
     RecordingLauncher,
     images,
@@ -109,7 +109,7 @@ def test_settings_name_lifecycle_configs_that_exist_for_their_app(sagemaker, dom
 
 
 def test_one_a_domain_or_profile_lists_is_not_deleted(sagemaker, domain_id, profiles,
-                                                      client_error):
+                                                      client_error, monkeypatch):
     lab = create(sagemaker)
     sagemaker.update_domain(DomainId=domain_id, DefaultUserSettings=lab_settings([lab]))
     error = client_error(sagemaker.delete_studio_lifecycle_config,
@@ -122,6 +122,7 @@ def test_one_a_domain_or_profile_lists_is_not_deleted(sagemaker, domain_id, prof
                          StudioLifecycleConfigName="install-six")
     assert error["Code"] == "ResourceInUse" and "user profile ana" in error["Message"]
     sagemaker.delete_user_profile(DomainId=domain_id, UserProfileName="ana")
+    freeze_clock(monkeypatch, after_deletions=True)       # a profile still deleting keeps it in use
     sagemaker.delete_studio_lifecycle_config(StudioLifecycleConfigName="install-six")
 
 

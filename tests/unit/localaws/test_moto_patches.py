@@ -7,7 +7,7 @@ from botocore.config import Config
 from moto.sagemaker.models import SageMakerModelBackend, sagemaker_backends
 
 from studio_containers.localaws.sagemaker import backend
-from studio_containers.localaws.sagemaker.validation import shape_errors
+from studio_containers.localaws.server.constraints import shape_errors
 from tests.aws_model import service_model
 from tests.unit.localaws.conftest import install_patches
 

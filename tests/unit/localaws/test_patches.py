@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto.core.responses import BaseResponse
 
-from studio_containers.localaws.server import patches, unimplemented, unreadable
+from studio_containers.localaws.server import constraints, patches, unimplemented, unreadable
 from studio_containers.localaws.server.patches import ADD, REPLACE, WRAP, Context, Patch, PatchError
 from tests.unit.localaws.conftest import REGION, ROLE, install_patches
 
@@ -31,7 +31,7 @@ def _declared(monkeypatch, *declared: Patch) -> None:
 
 
 def _install(monkeypatch) -> None:
-    install_patches(monkeypatch, {"test"})
+    install_patches(monkeypatch, {"test"}, front_door=False)
 
 
 def test_wraps_nest_by_their_order_whatever_order_they_are_declared_in(monkeypatch):
@@ -85,16 +85,17 @@ def test_a_group_without_the_object_it_needs_is_refused():
         patches.install(Context(), {"apps"})
 
 
-def test_the_two_dispatch_wraps_are_one_patch_unreadable_outside(monkeypatch):
+def test_the_dispatch_wraps_nest_types_then_constraints_then_unimplemented(monkeypatch):
     dispatches = [p for p in patches.registry() if p.name == "_dispatch"]
-    assert [p.kind for p in dispatches] == [WRAP, WRAP]
+    assert [p.kind for p in dispatches] == [WRAP, WRAP, WRAP]
     install_patches(monkeypatch, {"protocol"})
     install_patches(monkeypatch, {"protocol"})
     outer = BaseResponse._dispatch
-    inner = outer.__closure__[0].cell_contents
+    middle = outer.__closure__[0].cell_contents
+    inner = middle.__closure__[0].cell_contents
     moto = inner.__closure__[0].cell_contents
-    assert (outer.__module__, inner.__module__, moto.__module__) == (
-        unreadable.__name__, unimplemented.__name__, "moto.core.responses")
+    assert (outer.__module__, middle.__module__, inner.__module__, moto.__module__) == (
+        unreadable.__name__, constraints.__name__, unimplemented.__name__, "moto.core.responses")
 
 
 def test_the_servers_patches_installed_twice_still_create_a_domain(monkeypatch, moto_backend,

@@ -1,5 +1,5 @@
 """Server-side constraint checks, read from botocore's SageMaker model."""
-from studio_containers.localaws.sagemaker.validation import (
+from studio_containers.localaws.server.constraints import (
     constraint_errors,
     shape_errors,
     validation_message,
