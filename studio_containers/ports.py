@@ -1,5 +1,6 @@
 """Local listener ports: all on 127.0.0.1."""
 import socket
+from collections.abc import Iterable
 
 from . import processes
 from .errors import UserError
@@ -8,7 +9,24 @@ from .wait import became
 HOST = "127.0.0.1"
 
 
-def free_port() -> int:
+# Ports free_port() gave out in this process: one is chosen before its listener binds it, and
+# until then the kernel may give it out again.
+_GIVEN: set[int] = set()
+
+
+def free_port(avoid: Iterable[int] = ()) -> int:
+    """A port free on 127.0.0.1 now: not one this process was given before, nor one of `avoid`
+    (chosen elsewhere, as a user's --port, and not bound yet)."""
+    taken = _GIVEN.union(avoid)
+    for _ in range(100):
+        port = _any_free_port()
+        if port not in taken:
+            _GIVEN.add(port)
+            return port
+    raise UserError(f"no free port found on {HOST}: the ephemeral range is used up")
+
+
+def _any_free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]

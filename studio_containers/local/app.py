@@ -56,8 +56,8 @@ def start_space_app(settings: Settings, spec: ImageSpec, prepared: Prepared, hom
     answered on and the URL to open."""
     [built] = prepared.built
     placed = _place(settings, prepared, spec, local_aws, cleanup)
-    sc = space_container(spec, built.ref, home, free_port(), settings.state_dir, settings.aws_region,
-                         network=placed.network, aws=placed.aws)
+    sc = space_container(spec, built.ref, home, free_port(avoid=(port,)), settings.state_dir,
+                         settings.aws_region, network=placed.network, aws=placed.aws)
     space = serve_space(prepared.client, sc, spec, front_port=port, front_token=token,
                         timeout=settings.ready_timeout, hint="setting local.ready_timeout")
     cleanup.callback(space.stop)

@@ -65,7 +65,7 @@ def run_local(settings: Settings, spec: ImageSpec, port: int, verbose: bool = Fa
             if not spec.is_space:
                 # local.gateway_port is checked after the containers' sweep below (a killed
                 # session's container may hold it); 0 takes a port found free now.
-                gateway_port = settings.gateway_port or free_port()
+                gateway_port = settings.gateway_port or free_port(avoid=(port,))
                 lab, opts = _launch_lab(settings, port, gateway_port, home, lock)
                 lab_cleanup.callback(stop_lab, lab)
             from . import app  # only now: see the docstring

@@ -3,6 +3,7 @@ import socket
 
 import pytest
 
+from studio_containers import ports
 from studio_containers.errors import UserError
 from studio_containers.ports import ensure_free, free_port
 
@@ -66,3 +67,16 @@ def test_a_holder_on_every_address_is_named_too():
         [held_by] = holders(port)
     assert held_by.startswith(f"listening by pid {os.getpid()} (") and "python" in held_by
     assert holders(port) == []
+
+
+def test_a_port_chosen_is_not_chosen_again_nor_one_to_avoid(monkeypatch):
+    """The kernel may give out a port again until its listener binds it: a lab's --port and the
+    gateway's port chosen next must differ (a CI run once saw both at 41077)."""
+    monkeypatch.setattr(ports, "_GIVEN", set())
+    script = iter([41077, 41077, 41078, 41078, 41079])
+    monkeypatch.setattr(ports, "_any_free_port", lambda: next(script))
+    assert ports.free_port(avoid=(41077,)) == 41078
+    assert ports.free_port() == 41079           # 41078 was given out already
+    monkeypatch.setattr(ports, "_any_free_port", lambda: 41078)
+    with pytest.raises(UserError, match="no free port found"):
+        ports.free_port()
