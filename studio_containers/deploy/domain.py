@@ -71,12 +71,6 @@ def attach(sm, domain_id: str, ours: dict[str, dict], owned: set[str],
     return _write(sm, domain_id, changes_of)
 
 
-def attach_lifecycles(sm, domain_id: str, offers: dict[str, "LifecycleOffer"],
-                      owned: set[str]) -> bool:
-    """Only the lifecycle configs: `attach` with no image of ours."""
-    return attach(sm, domain_id, {}, set(), Lifecycles(offers, owned))
-
-
 @dataclass(frozen=True)
 class LifecycleOffer:
     arns: tuple[str, ...]           # this stack's configs for the app type

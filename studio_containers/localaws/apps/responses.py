@@ -53,7 +53,7 @@ class AppsResponses:
 
     def _check_images(self, member: str, settings: dict | None) -> None:
         # As for a domain: every image listed must exist and fit its app's settings.
-        StudioResponses._studio(self).check_domain_images({member: settings})
+        StudioResponses._studio(self).check_settings({member: settings})
 
     def create_user_profile(self):
         self._check_images("DefaultUserSettings", self._get_param("UserSettings"))
@@ -90,7 +90,7 @@ class AppsResponses:
 
     def _check_space_settings(self) -> None:
         # A space's settings name images and lifecycle configs for its apps as a profile's do.
-        StudioResponses._studio(self).check_domain_images(
+        StudioResponses._studio(self).check_settings(
             {"DefaultSpaceSettings": self._get_param("SpaceSettings")})
 
     def create_space(self):

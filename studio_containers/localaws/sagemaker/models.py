@@ -372,7 +372,7 @@ class StudioStore(LifecycleConfigs):
                     f"AppImageConfig {config.name} has no {wanted}; it cannot be used in "
                     f"{setting}.CustomImages.")
 
-    def check_domain_images(self, request: dict) -> None:
+    def check_settings(self, request: dict) -> None:
         """Every CustomImages list of a CreateDomain/UpdateDomain request (or a profile's or a
         space's settings), checked, every image its DefaultResourceSpecs name, and every
         lifecycle config it names."""
@@ -409,7 +409,7 @@ class StudioStore(LifecycleConfigs):
 
     def update_domain(self, domain, changes: dict) -> None:
         """Applies UpdateDomain to moto's Domain; `changes` holds the request's members."""
-        self.check_domain_images(changes)
+        self.check_settings(changes)
         # Nested settings merge member by member; a list given (CustomImages) replaces the old
         # one whole, which is why callers must read, merge and write.
         for member, attribute in DOMAIN_SETTINGS.items():

@@ -202,7 +202,7 @@ def _utc(moment: datetime) -> datetime:
 def _checked_create_domain(original: Callable) -> Callable:
     # moto takes any settings; AWS checks the request and the custom images it lists first.
     def create_domain(self):
-        self._studio().check_domain_images(
+        self._studio().check_settings(
             {member: self._get_param(member) for member in CUSTOM_IMAGE_SETTINGS})
         return original(self)
     return create_domain

@@ -1,4 +1,4 @@
-"""Deploying lifecycle configs (deploy/lifecycle_configs.py, domain.attach_lifecycles) against
+"""Deploying lifecycle configs (deploy/lifecycle_configs.py, domain.attach) against
 the local AWS's API in this process: made tagged, attached with other teams' ARNs and defaults
 kept, a changed script a new config, refusals before any write, and only ours deleted."""
 import base64
@@ -6,7 +6,12 @@ import base64
 import pytest
 
 from studio_containers.deploy import lifecycle_configs as lcc
-from studio_containers.deploy.domain import LifecycleOffer, attach_lifecycles, lifecycle_changes
+from studio_containers.deploy.domain import (
+    LifecycleOffer,
+    Lifecycles,
+    attach,
+    lifecycle_changes,
+)
 from studio_containers.errors import UserError
 from studio_containers.lifecycle_spec import load_lifecycles
 from tests.unit.localaws.conftest import (  # noqa: F401 (fixtures)
@@ -39,7 +44,7 @@ def others_config(sagemaker, name="team-b-proxy", app_type="JupyterLab", stack="
 def deploy(sagemaker, domain_id, wanted):
     plan = lcc.plan(sagemaker, wanted, STACK)
     lcc.create(sagemaker, plan, STACK)
-    attach_lifecycles(sagemaker, domain_id, lcc.offers(plan), {e.arn for e in plan.ours.values()})
+    attach_lifecycles_of(sagemaker, domain_id, lcc.offers(plan), {e.arn for e in plan.ours.values()})
     lcc.delete(sagemaker, plan.stale())
     return plan
 
@@ -71,7 +76,7 @@ def test_up_makes_tags_and_attaches_keeping_another_teams_and_a_rerun_changes_no
         wanted[0].deployed_name("KernelGateway", STACK))
     again = lcc.plan(sagemaker, wanted, STACK)
     assert lcc.create(sagemaker, again, STACK) is False
-    assert attach_lifecycles(sagemaker, domain_id, lcc.offers(again),
+    assert attach_lifecycles_of(sagemaker, domain_id, lcc.offers(again),
                              {e.arn for e in again.ours.values()}) is False
     assert again.stale() == []
 
@@ -121,7 +126,7 @@ def test_down_detaches_and_deletes_only_ours(sagemaker, domain_id, tmp_path):
     deploy(sagemaker, domain_id, scripts(tmp_path, setup=("app_types: [JupyterLab]\n"
                                                           "default: true\n", "echo a\n")))
     ours = list(lcc.plan(sagemaker, [], STACK).ours.values())
-    assert attach_lifecycles(sagemaker, domain_id, {}, {e.arn for e in ours})
+    assert attach_lifecycles_of(sagemaker, domain_id, {}, {e.arn for e in ours})
     assert lcc.delete(sagemaker, ours) == []
     settings = lab_settings(sagemaker, domain_id)
     assert settings["LifecycleConfigArns"] == [theirs, untagged]
@@ -138,7 +143,7 @@ def test_one_still_listed_elsewhere_is_kept_and_said(sagemaker, domain_id, tmp_p
                             VpcId="vpc-1", DefaultUserSettings={
                                 "ExecutionRole": "arn:aws:iam::123456789012:role/r",
                                 "JupyterLabAppSettings": {"LifecycleConfigArns": [ours.arn]}})
-    attach_lifecycles(sagemaker, domain_id, {}, {ours.arn})
+    attach_lifecycles_of(sagemaker, domain_id, {}, {ours.arn})
     assert lcc.delete(sagemaker, [ours]) == [ours.name]
     assert f"lifecycle config {ours.name} kept:" in capsys.readouterr().err
 
@@ -185,3 +190,8 @@ def test_status_tells_each_scripts_state(sagemaker, domain_id, tmp_path):
                                ("setup", "script changed or removed: up deletes it")}
     others_config(sagemaker, name=changed[0].deployed_name("JupyterLab", STACK))
     assert ("setup", "name taken by stack team-b: rename the script") in states(changed)
+
+
+def attach_lifecycles_of(sm, domain_id: str, offers: dict, owned: set[str]) -> bool:
+    """The domain write of lifecycle configs only: attach() with no image of this stack's."""
+    return attach(sm, domain_id, {}, set(), Lifecycles(offers, owned))
